@@ -1,0 +1,100 @@
+# badmac - GNU make build. `make` builds the library, the CLI and the tests;
+# `make check` installs test dependencies and runs every test (what CI runs);
+# `make demo` installs what is missing, builds and analyses a sample capture.
+# V=1 shows full commands; SANITIZE=1 builds with ASan+UBSan into build-san/.
+
+CC      ?= cc
+OPT     ?= -O2
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      = -O1 -g
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+CFLAGS  ?= $(OPT) -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wvla
+ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(SANFLAGS) $(CFLAGS) \
+            -Iinclude -MMD -MP
+LDLIBS   = -lpcap -lcrypto -ljansson -lm
+LDFLAGS += $(SANFLAGS)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+LIB_SRC  := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libbadmac.a
+BIN      := $(BUILD)/badmac
+
+.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench
+all: $(BIN) $(TEST_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+# Installs build dependencies (Debian packages) when missing.
+deps:
+	@sh scripts/install-deps.sh build
+test-deps:
+	@sh scripts/install-deps.sh test
+
+# Every test, under prove (TAP). Unit tests are binaries, e2e tests scripts.
+check: test-deps
+	$(MAKE) all
+	$(MAKE) sanitize
+	BADMAC=$(CURDIR)/$(BIN) BUILD=$(CURDIR)/$(BUILD) prove -f $(TEST_BIN) tests/e2e/*.t
+
+unit: all
+	prove -f $(TEST_BIN)
+
+e2e: all
+	BADMAC=$(CURDIR)/$(BIN) prove -f tests/e2e/*.t
+
+# Unit tests again under ASan+UBSan, plus the CLI over every fixture.
+sanitize:
+	$(MAKE) SANITIZE=1 all
+	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
+	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t
+
+demo: deps
+	$(MAKE) $(BIN)
+	./$(BIN) tests/fixtures/demo.pcapng; test $$? -le 1
+
+fixtures:
+	sh tests/fixtures/regen.sh
+
+bench: $(BIN)
+	sh bench/run.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,50 @@
+/*
+ * badmac.h - the public API: analyse captures, get one bm_conn per TLS
+ * connection.
+ *
+ *   bm_analysis *a = bm_analysis_new(&opts);
+ *   bm_analysis_add_capture(a, "cap.pcapng");   // repeat per file
+ *   bm_analysis_finish(a, &totals);
+ *   bm_analysis_free(a);
+ *
+ * Connections are handed to opts.on_conn as soon as they close (streaming:
+ * memory does not grow with the capture); complaints about bad input go to
+ * opts.on_diag as one line each ("FILE: frame N: what"). Nothing is global:
+ * several analyses may run side by side.
+ */
+#ifndef BADMAC_BADMAC_H
+#define BADMAC_BADMAC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+#define BADMAC_VERSION "0.1.0"
+
+typedef struct bm_analysis_opts {
+    void (*on_conn)(void *ud, const bm_conn *c); /* c valid only during the call */
+    void (*on_diag)(void *ud, const char *line);  /* one line, no newline */
+    void *ud;
+} bm_analysis_opts;
+
+typedef struct bm_totals {
+    uint64_t connections; /* TLS connections reported */
+    uint64_t failed;      /* of which failed */
+    uint64_t frames;      /* packets read over all captures */
+    uint64_t bytes;       /* captured bytes read */
+    unsigned input_errors;/* one-line complaints emitted (or suppressed) */
+    unsigned unreadable;  /* captures that could not be read at all */
+} bm_totals;
+
+typedef struct bm_analysis bm_analysis;
+
+bm_analysis *bm_analysis_new(const bm_analysis_opts *o);
+/* Reads one capture to its end; connections still open are reported when
+ * the file ends. Returns 0, or -1 if the file could not be read at all
+ * (a message has been emitted). The path is borrowed until the call returns. */
+int bm_analysis_add_capture(bm_analysis *a, const char *path);
+void bm_analysis_finish(bm_analysis *a, bm_totals *out);
+void bm_analysis_free(bm_analysis *a);
+
+#endif

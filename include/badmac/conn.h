@@ -1,0 +1,151 @@
+/*
+ * conn.h - what badmac knows about one TLS connection: the data model every
+ * report (text, JSON) is written from. Plain data, fixed-size arrays, no
+ * pointers to free: a bm_conn is valid only during the callback that hands
+ * it out, and the library reuses its memory afterwards.
+ */
+#ifndef BADMAC_CONN_H
+#define BADMAC_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BM_MAX_CERTS 10
+#define BM_MAX_ALERTS 16
+#define BM_MAX_PROBLEMS 24
+#define BM_PROBLEM_LEN 200
+#define BM_MAX_FLAGGED 8
+#define BM_NAME_LEN 256
+
+enum bm_role { BM_CLIENT = 0, BM_SERVER = 1 };
+
+typedef struct bm_endpoint {
+    uint8_t family; /* 4 or 6 */
+    uint8_t ip[16];
+    uint16_t port;
+} bm_endpoint;
+
+/* TLS alert as seen on the wire. */
+typedef struct bm_alert {
+    uint8_t from;       /* BM_CLIENT or BM_SERVER */
+    int16_t level;      /* 1 warning, 2 fatal, -1 unknown (encrypted) */
+    int16_t desc;       /* AlertDescription, -1 unknown (encrypted) */
+    bool encrypted;     /* sent under record protection */
+    bool inferred;      /* level/desc or the very fact it is an alert are inferred */
+    uint64_t frame;     /* frame holding the record's last byte */
+    uint64_t index;     /* record index in its direction, from 0 */
+} bm_alert;
+
+typedef struct bm_cert {
+    char subject[BM_NAME_LEN];
+    char issuer[BM_NAME_LEN];
+    uint8_t sha256[32];
+} bm_cert;
+
+/* A record worth pointing at (oversized, suspect, ...). */
+typedef struct bm_record_ref {
+    uint64_t index;      /* record index in its direction, from 0 */
+    uint64_t frame;      /* frame holding the record's last byte */
+    uint64_t stream_off; /* offset of the record header in the TCP stream */
+    uint32_t length;     /* record length field (excluding the 5-byte header) */
+    uint32_t limit;      /* for flagged records: the limit it exceeds */
+    uint8_t type;        /* content type */
+    uint8_t direction;   /* BM_CLIENT or BM_SERVER: the side that SENT it */
+} bm_record_ref;
+
+typedef struct bm_dir_records {
+    uint64_t count;
+    uint64_t bytes;                 /* record payload bytes */
+    uint32_t max_length;
+    uint64_t max_length_frame;
+    uint64_t by_type[5];            /* change_cipher_spec, alert, handshake, application_data, heartbeat */
+    uint64_t other_type;            /* records of any other content type */
+    int64_t ccs_index;              /* index of the ChangeCipherSpec record, -1 if none */
+    uint64_t ccs_frame;
+    uint64_t flagged;               /* records longer than the protocol or negotiated limit */
+    uint32_t n_flagged_list;
+    bm_record_ref flagged_list[BM_MAX_FLAGGED];
+    uint64_t unparsed_bytes;        /* stream bytes skipped while resynchronising */
+    uint64_t resyncs;
+} bm_dir_records;
+
+typedef struct bm_handshake {
+    bool client_hello_seen, server_hello_seen;
+    uint16_t record_version;        /* version field of the first ClientHello record */
+    uint16_t client_version;        /* ClientHello.legacy_version */
+    uint16_t server_version;        /* ServerHello.legacy_version */
+    uint16_t version;               /* negotiated (supported_versions if present), 0 unknown */
+    uint16_t cipher_suite;          /* 0 when unknown */
+    uint8_t compression;
+    uint8_t client_random[32], server_random[32];
+    uint8_t session_id_len;         /* the ServerHello's session id */
+    uint8_t session_id[32];
+    uint8_t client_session_id_len;  /* the ClientHello's session id */
+    uint8_t client_session_id[32];
+    bool resumption_offered;        /* non-empty session id, ticket, or pre_shared_key offered */
+    bool ticket_offered;
+    bool psk_offered;
+    bool resumed;                   /* abbreviated handshake / PSK accepted */
+    bool hello_retry_request;
+    bool new_session_ticket;        /* the server issued a ticket */
+    /* Extensions that matter for MAC failures: offered by the client /
+     * accepted by the server. */
+    bool etm_offered, etm;
+    bool ems_offered, ems;
+    bool truncated_hmac_offered, truncated_hmac;
+    uint8_t max_fragment_length_offered, max_fragment_length; /* RFC 6066 code 1..4, 0 none */
+    uint16_t record_size_limit_client, record_size_limit_server; /* 0 none */
+    uint16_t key_share_group;       /* server's selected group (TLS 1.3), 0 none */
+    bool early_data_offered, early_data_accepted;
+    bool sni_present, alpn_present;
+    char sni[BM_NAME_LEN];
+    char alpn[64];                  /* the protocol the server selected, else the client's first */
+    uint8_t n_certs;
+    bm_cert certs[BM_MAX_CERTS];    /* server chain sent in the clear (TLS <= 1.2) */
+    bool certs_truncated;           /* more certificates than BM_MAX_CERTS */
+    bool client_finished_seen, server_finished_seen; /* in the clear (only SSL-less / NULL cases) */
+} bm_handshake;
+
+typedef struct bm_tcp_info {
+    uint64_t gaps, gap_bytes;
+    uint64_t retransmissions, conflicting_retransmissions;
+    uint64_t out_of_order;
+    uint64_t snaplen_cut;
+    uint64_t bad_checksums;
+    bool ttl_changed[2];            /* per TLS role of the sender */
+    uint8_t ttl[2];
+    uint32_t n_conflicts;           /* conflicting retransmissions kept as evidence */
+    struct bm_conflict_ref {
+        uint8_t direction;          /* role of the sender */
+        uint64_t stream_off;        /* first differing byte */
+        uint32_t length, differing;
+        uint64_t first_frame, second_frame;
+    } conflicts[8];
+} bm_tcp_info;
+
+typedef enum bm_conn_end { BM_CONN_OPEN = 0, BM_CONN_FIN, BM_CONN_RST } bm_conn_end;
+
+typedef struct bm_conn {
+    uint64_t id;                    /* 1, 2, ... over the whole run */
+    const char *capture;            /* file it was read from (borrowed) */
+    bm_endpoint client, server;     /* the client sent the ClientHello (or is guessed, see role_guessed) */
+    bool role_guessed;              /* no ClientHello seen: client/server guessed from ports */
+    bool midstream;                 /* TCP handshake not seen */
+    uint64_t first_frame, last_frame;
+    uint64_t first_ts_ns, last_ts_ns;
+    bm_conn_end end;
+    int end_by;                     /* BM_CLIENT, BM_SERVER or -1 */
+    bm_handshake hs;
+    bm_dir_records rec[2];          /* by the role of the sender */
+    uint8_t n_alerts;
+    bm_alert alerts[BM_MAX_ALERTS];
+    bool failed;                    /* a fatal alert (seen or inferred) */
+    int fatal_from;                 /* side that sent the first fatal alert, -1 none */
+    bool has_suspect;
+    bm_record_ref suspect;          /* last record of the other side before the fatal alert */
+    bm_tcp_info tcp;
+    uint8_t n_problems;
+    char problems[BM_MAX_PROBLEMS][BM_PROBLEM_LEN];
+} bm_conn;
+
+#endif

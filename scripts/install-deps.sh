@@ -1,0 +1,22 @@
+#!/bin/sh
+# install-deps.sh build|test - install the Debian 12 packages badmac needs,
+# only those missing. "build": compiler and libraries. "test": also the
+# peers, capture tools and tshark that the tests compare against.
+set -eu
+what=${1:-build}
+pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev"
+if [ "$what" = test ]; then
+    pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 libmbedtls-dev libwolfssl-dev libgnutls28-dev"
+fi
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq </dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null

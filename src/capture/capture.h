@@ -1,0 +1,65 @@
+/*
+ * capture.h - reading capture files and turning packets into TCP streams.
+ *
+ * bm_capture_read_file() opens a pcap or pcapng file with libpcap
+ * (nanosecond timestamps), decodes the link layer (Ethernet with VLAN/QinQ,
+ * Linux SLL and SLL2, BSD null/loopback, raw IPv4/IPv6), IPv4 (with fragment
+ * reassembly) and IPv6 (with extension headers), and feeds TCP segments to a
+ * bm_tcp table, which reassembles each direction and calls the stream sink.
+ *
+ * Memory is bounded: out-of-order data, IPv4 fragments and the window of
+ * recently delivered bytes kept to compare retransmissions are capped by
+ * bm_capture_opts (documented defaults below). Nothing reads the whole file.
+ */
+#ifndef BM_CAPTURE_CAPTURE_H
+#define BM_CAPTURE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/diag.h"
+#include "../util/err.h"
+#include "stream.h"
+
+typedef struct bm_capture_opts {
+    size_t ooo_bytes_per_dir;  /* out-of-order bytes buffered per direction (default 4 MiB) */
+    size_t ooo_bytes_total;    /* over all connections (default 256 MiB) */
+    size_t retrans_window;     /* recent bytes kept per direction to compare retransmissions (default 64 KiB) */
+    size_t frag_bytes_total;   /* IPv4 fragments buffered (default 16 MiB) */
+    unsigned max_conns;        /* live TCP connections tracked at once (default 65536) */
+    bool verify_checksums;     /* check TCP checksums (default true) */
+} bm_capture_opts;
+
+void bm_capture_opts_default(bm_capture_opts *o);
+
+typedef struct bm_capture_stats {
+    uint64_t frames;           /* packets read */
+    uint64_t bytes;            /* captured bytes read */
+    uint64_t tcp_segments;
+    uint64_t skipped;          /* not IP/TCP, or undecodable */
+    int linktype;              /* DLT_* of the file */
+} bm_capture_stats;
+
+typedef struct bm_tcp_table bm_tcp_table;
+
+/* The table calls 'sink' for every connection; 'diag' receives complaints. */
+bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, bm_diag *diag);
+/* Close every connection still open (end of a capture file). */
+void bm_tcp_flush(bm_tcp_table *t);
+void bm_tcp_free(bm_tcp_table *t);
+
+/* Read one capture file to the end, feeding 't'. Bad packets are reported
+ * through 'diag' and skipped. Returns an error only when the file cannot be
+ * opened or read at all (then a one-line message has been emitted too). */
+BM_RESULT bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
+
+/* pcapng decryption-secrets blocks (libpcap does not expose them): a
+ * separate pass over the file's block headers calls 'cb' for each DSB
+ * (secrets_type is e.g. 0x544c534b "TLSK", data is the key log text).
+ * A pcap (not pcapng) file has none: returns success without calls. */
+typedef void (*bm_secrets_cb)(void *ud, uint32_t secrets_type, const uint8_t *data, size_t len,
+                              uint64_t file_offset);
+BM_RESULT bm_pcapng_scan_secrets(const char *path, bm_secrets_cb cb, void *ud, bm_diag *diag);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * main.c - the badmac command: a thin front end over the library.
+ *
+ * Exit status: 0 no failure found; 1 a failed connection was found; 2 usage
+ * or input error (a file could not be read, or input was malformed). 2 wins
+ * over 1, as with grep and diff: the analysis may be incomplete.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../include/badmac/badmac.h"
+#include "../report/report.h"
+#include "../tls/tls.h"
+
+#define CLI_MAX_FAILED_LISTED 10
+
+typedef struct cli {
+    int json;
+    int quiet;
+    FILE *out;          /* where connection blocks go (stdout for JSON, a temp file for text) */
+    uint64_t n_failed_listed;
+    char failed_lines[CLI_MAX_FAILED_LISTED][320];
+} cli;
+
+static void usage(FILE *f)
+{
+    fputs("usage: badmac [--json] [--quiet] CAPTURE...\n"
+          "       badmac --help | --version\n"
+          "\n"
+          "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
+          "(version, suite, resumption, extensions that matter for MAC failures, certificates),\n"
+          "records per direction, alerts, and for a failed connection the side that sent the\n"
+          "fatal alert and the last record the other side sent before it (the prime suspect).\n"
+          "\n"
+          "  --json     JSON Lines (contract: docs/json.md), one object per connection, then a summary\n"
+          "  --quiet    text mode: print only the summary\n"
+          "\n"
+          "Messages about bad input go to stderr, one line each, naming the file and frame.\n"
+          "Exit status: 0 no failure found, 1 a failure found, 2 usage or input error (2 wins).\n",
+          f);
+}
+
+static void on_diag(void *ud, const char *line)
+{
+    (void)ud;
+    fprintf(stderr, "badmac: %s\n", line);
+}
+
+static void remember_failed(cli *c, const bm_conn *k)
+{
+    if (c->n_failed_listed++ >= CLI_MAX_FAILED_LISTED)
+        return;
+    char *buf = c->failed_lines[c->n_failed_listed - 1];
+    size_t cap = sizeof c->failed_lines[0];
+    const bm_alert *fa = NULL;
+    for (unsigned i = 0; i < k->n_alerts && i < BM_MAX_ALERTS; i++)
+        if (k->alerts[i].level == 2) {
+            fa = &k->alerts[i];
+            break;
+        }
+    int n = snprintf(buf, cap, "#%" PRIu64 " ", k->id);
+    if (fa) {
+        const char *d = fa->desc >= 0 ? bm_tls_alert_name(fa->desc) : NULL;
+        n += snprintf(buf + n, cap - (size_t)n, "%s sent fatal %s%s at frame %" PRIu64, bm_role_name(fa->from),
+                      d ? d : "alert (encrypted)", fa->inferred ? " [inferred]" : "", fa->frame);
+    } else {
+        n += snprintf(buf + n, cap - (size_t)n, "failed");
+    }
+    if (k->has_suspect && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, "; prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ")",
+                 bm_role_name(k->suspect.direction), k->suspect.index, k->suspect.frame);
+}
+
+static void on_conn(void *ud, const bm_conn *k)
+{
+    cli *c = ud;
+    if (k->failed)
+        remember_failed(c, k);
+    if (c->json)
+        bm_json_conn(c->out, k);
+    else if (c->out)
+        bm_text_conn(c->out, k);
+}
+
+static int copy_stream(FILE *from, FILE *to)
+{
+    char buf[65536];
+    size_t n;
+    rewind(from);
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return -1;
+    return ferror(from) ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli c;
+    memset(&c, 0, sizeof c);
+    int first_file = argc;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            first_file = i + 1;
+            break;
+        }
+        if (a[0] != '-' || !a[1]) {
+            first_file = i;
+            break;
+        }
+        if (!strcmp(a, "--json")) {
+            c.json = 1;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            c.quiet = 1;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("badmac %s\n", BADMAC_VERSION);
+            return 0;
+        } else {
+            fprintf(stderr, "badmac: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    /* Options after the first file are not accepted: files may start with '-' only after "--". */
+    if (first_file >= argc) {
+        fprintf(stderr, "badmac: no capture file given\n");
+        usage(stderr);
+        return 2;
+    }
+
+    FILE *blocks = NULL;
+    if (c.json) {
+        c.out = stdout;
+    } else if (!c.quiet) {
+        blocks = tmpfile();
+        if (!blocks) {
+            fprintf(stderr, "badmac: cannot create a temporary file: %s\n", strerror(errno));
+            return 2;
+        }
+        c.out = blocks;
+    }
+
+    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &c};
+    bm_analysis *an = bm_analysis_new(&o);
+    if (!an) {
+        fprintf(stderr, "badmac: out of memory\n");
+        return 2;
+    }
+    for (int i = first_file; i < argc; i++)
+        (void)bm_analysis_add_capture(an, argv[i]);
+    bm_totals t;
+    bm_analysis_finish(an, &t);
+    bm_analysis_free(an);
+
+    if (c.json) {
+        bm_json_summary(stdout, &t);
+    } else {
+        bm_text_summary_line(stdout, &t);
+        fputs(t.failed ? ":\n" : "\n", stdout);
+        for (uint64_t i = 0; i < c.n_failed_listed && i < CLI_MAX_FAILED_LISTED; i++)
+            printf("  %s\n", c.failed_lines[i]);
+        if (c.n_failed_listed > CLI_MAX_FAILED_LISTED)
+            printf("  ... and %" PRIu64 " more failed connections\n", c.n_failed_listed - CLI_MAX_FAILED_LISTED);
+        if (t.input_errors)
+            printf("%u input problem%s reported on stderr\n", t.input_errors, t.input_errors == 1 ? "" : "s");
+        if (blocks) {
+            fputc('\n', stdout);
+            if (copy_stream(blocks, stdout) != 0)
+                fprintf(stderr, "badmac: cannot read back the temporary report file\n");
+            fclose(blocks);
+        }
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "badmac: cannot write the report: %s\n", strerror(errno));
+        return 2;
+    }
+    if (t.unreadable || t.input_errors)
+        return 2;
+    return t.failed ? 1 : 0;
+}

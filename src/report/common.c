@@ -1,0 +1,24 @@
+#include "report.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+void bm_format_ip(const bm_endpoint *e, char *buf, size_t cap)
+{
+    if (!cap)
+        return;
+    buf[0] = '\0';
+    int af = e->family == 6 ? AF_INET6 : AF_INET;
+    if (!inet_ntop(af, e->ip, buf, (socklen_t)cap))
+        snprintf(buf, cap, "?");
+}
+
+const char *bm_role_name(int role)
+{
+    if (role == BM_CLIENT)
+        return "client";
+    if (role == BM_SERVER)
+        return "server";
+    return NULL;
+}

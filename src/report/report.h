@@ -1,0 +1,29 @@
+/*
+ * report.h - the report stage: bm_conn -> text or JSON Lines.
+ *
+ * JSON follows the v1 contract in docs/json.md (one object per line; later
+ * versions add fields, never remove or change them). The text report is
+ * streamed: connection blocks go to a temporary file while the capture is
+ * read, so that the summary can be printed first without holding every
+ * connection in memory.
+ */
+#ifndef BM_REPORT_REPORT_H
+#define BM_REPORT_REPORT_H
+
+#include <stdio.h>
+
+#include "../../include/badmac/badmac.h"
+
+void bm_json_conn(FILE *out, const bm_conn *c);
+void bm_json_summary(FILE *out, const bm_totals *t);
+
+/* Text: format one connection block into 'out'. */
+void bm_text_conn(FILE *out, const bm_conn *c);
+/* The one-line human summary: "3 connections, 1 failed: #2 (...)". */
+void bm_text_summary_line(FILE *out, const bm_totals *t);
+
+/* Helpers shared by both reports. */
+void bm_format_ip(const bm_endpoint *e, char *buf, size_t cap);
+const char *bm_role_name(int role); /* "client", "server", or NULL for -1 */
+
+#endif

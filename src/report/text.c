@@ -1,0 +1,189 @@
+/*
+ * text.c - the human report. One block per connection, most important line
+ * first; the caller prints the summary line before the blocks.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../tls/tls.h"
+#include "report.h"
+
+static const char *nz(const char *s, const char *dflt) { return s ? s : dflt; }
+
+/* Wire strings (SNI, names) are printed with control bytes escaped. */
+static void put_safe(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            fputc(*p, out);
+        else
+            fprintf(out, "\\x%02x", *p);
+    }
+}
+
+static void put_endpoint(FILE *out, const bm_endpoint *e)
+{
+    char ip[64];
+    bm_format_ip(e, ip, sizeof ip);
+    if (e->family == 6)
+        fprintf(out, "[%s]:%u", ip, e->port);
+    else
+        fprintf(out, "%s:%u", ip, e->port);
+}
+
+static void put_alert(FILE *out, const bm_alert *a)
+{
+    const char *level = a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "alert";
+    fprintf(out, "%s %s %s", bm_role_name(a->from), level,
+            a->desc >= 0 ? nz(bm_tls_alert_name(a->desc), "unknown") : "(encrypted)");
+    fprintf(out, " at frame %" PRIu64 ", record #%" PRIu64, a->frame, a->index);
+    if (a->inferred)
+        fputs(" [inferred]", out);
+}
+
+static void put_records(FILE *out, const char *label, const bm_dir_records *r)
+{
+    static const char *const names[5] = {"change_cipher_spec", "alert", "handshake", "application_data",
+                                         "heartbeat"};
+    fprintf(out, "  %s: %" PRIu64 " records (", label, r->count);
+    int first = 1;
+    for (int i = 0; i < 5; i++) {
+        if (!r->by_type[i])
+            continue;
+        fprintf(out, "%s%s %" PRIu64, first ? "" : ", ", names[i], r->by_type[i]);
+        first = 0;
+    }
+    if (r->other_type)
+        fprintf(out, "%sother %" PRIu64, first ? "" : ", ", r->other_type);
+    fprintf(out, "), largest %u bytes", r->max_length);
+    if (r->count)
+        fprintf(out, " (frame %" PRIu64 ")", r->max_length_frame);
+    if (r->ccs_index >= 0)
+        fprintf(out, ", ChangeCipherSpec at record #%" PRId64 " (frame %" PRIu64 ")", r->ccs_index, r->ccs_frame);
+    fputc('\n', out);
+    for (uint32_t i = 0; i < r->n_flagged_list && i < BM_MAX_FLAGGED; i++)
+        fprintf(out, "    OVERSIZED record #%" PRIu64 " (frame %" PRIu64 "): %u bytes, limit %u\n",
+                r->flagged_list[i].index, r->flagged_list[i].frame, r->flagged_list[i].length,
+                r->flagged_list[i].limit);
+    if (r->flagged > r->n_flagged_list)
+        fprintf(out, "    ... %" PRIu64 " oversized records in all\n", r->flagged);
+}
+
+static void put_extensions(FILE *out, const bm_handshake *h)
+{
+    fputs("  extensions:", out);
+    if (h->etm)
+        fputs(" encrypt_then_mac", out);
+    else if (h->etm_offered)
+        fputs(" encrypt_then_mac(offered, refused)", out);
+    if (h->ems)
+        fputs(" extended_master_secret", out);
+    else if (h->ems_offered)
+        fputs(" extended_master_secret(offered, refused)", out);
+    if (h->truncated_hmac)
+        fputs(" truncated_hmac", out);
+    else if (h->truncated_hmac_offered)
+        fputs(" truncated_hmac(offered, refused)", out);
+    if (h->max_fragment_length)
+        fprintf(out, " max_fragment_length=%d", 1 << (8 + h->max_fragment_length));
+    else if (h->max_fragment_length_offered)
+        fprintf(out, " max_fragment_length=%d(offered, refused)", 1 << (8 + h->max_fragment_length_offered));
+    if (h->record_size_limit_client)
+        fprintf(out, " record_size_limit(client)=%u", h->record_size_limit_client);
+    if (h->record_size_limit_server)
+        fprintf(out, " record_size_limit(server)=%u", h->record_size_limit_server);
+    if (h->key_share_group)
+        fprintf(out, " key_share=%s", nz(bm_tls_group_name(h->key_share_group), "?"));
+    if (h->hello_retry_request)
+        fputs(" hello_retry_request", out);
+    if (h->early_data_accepted)
+        fputs(" early_data(accepted)", out);
+    else if (h->early_data_offered)
+        fputs(" early_data(offered)", out);
+    if (h->sni_present) {
+        fputs(" sni=", out);
+        put_safe(out, h->sni);
+    }
+    if (h->alpn_present) {
+        fputs(" alpn=", out);
+        put_safe(out, h->alpn);
+    }
+    fputc('\n', out);
+}
+
+void bm_text_conn(FILE *out, const bm_conn *c)
+{
+    const bm_handshake *h = &c->hs;
+    static const char *const ends[] = {"still open at the end of the capture", "closed by FIN", "reset (RST)"};
+    fprintf(out, "#%" PRIu64 " %s  client ", c->id, c->failed ? "FAILED" : "ok");
+    put_endpoint(out, &c->client);
+    fputs(" -> server ", out);
+    put_endpoint(out, &c->server);
+    fprintf(out, "\n  %s, frames %" PRIu64 "-%" PRIu64 ", %s", nz(c->capture, "-"), c->first_frame, c->last_frame,
+            ends[c->end <= BM_CONN_RST ? c->end : 0]);
+    if (c->end != BM_CONN_OPEN && c->end_by >= 0)
+        fprintf(out, " from the %s", bm_role_name(c->end_by));
+    fputc('\n', out);
+    if (c->role_guessed)
+        fputs("  (no ClientHello seen: client and server guessed from the ports)\n", out);
+    fprintf(out, "  %s, %s", h->version ? nz(bm_tls_version_name(h->version), "unknown version") : "version unknown",
+            h->server_hello_seen ? nz(bm_tls_suite_name(h->cipher_suite), "unknown suite") : "suite unknown");
+    if (h->server_hello_seen)
+        fprintf(out, " (0x%04x)", h->cipher_suite);
+    if (h->resumed)
+        fputs(", resumed session (abbreviated handshake)", out);
+    else if (h->resumption_offered)
+        fputs(", resumption offered but full handshake", out);
+    fputc('\n', out);
+    put_extensions(out, h);
+    for (unsigned i = 0; i < h->n_certs && i < BM_MAX_CERTS; i++) {
+        fputs("  certificate: ", out);
+        put_safe(out, h->certs[i].subject);
+        fputs("  issued by ", out);
+        put_safe(out, h->certs[i].issuer);
+        fputs("  sha256 ", out);
+        for (int k = 0; k < 32; k++)
+            fprintf(out, "%02x", h->certs[i].sha256[k]);
+        fputc('\n', out);
+    }
+    put_records(out, "client -> server", &c->rec[BM_CLIENT]);
+    put_records(out, "server -> client", &c->rec[BM_SERVER]);
+    for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++) {
+        fputs("  alert: ", out);
+        put_alert(out, &c->alerts[i]);
+        fputc('\n', out);
+    }
+    if (c->has_suspect) {
+        const bm_record_ref *s = &c->suspect;
+        fprintf(out, "  prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes, %s), the last the %s "
+                     "sent before the fatal alert\n",
+                bm_role_name(s->direction), s->index, s->frame, s->length,
+                nz(bm_tls_content_type_name(s->type), "?"), bm_role_name(s->direction));
+    }
+    const bm_tcp_info *t = &c->tcp;
+    if (t->gaps || t->retransmissions || t->conflicting_retransmissions || t->out_of_order || t->snaplen_cut ||
+        t->bad_checksums) {
+        fprintf(out, "  tcp: %" PRIu64 " gaps (%" PRIu64 " bytes not captured), %" PRIu64 " retransmissions, %" PRIu64
+                     " with DIFFERENT bytes, %" PRIu64 " out of order, %" PRIu64 " cut by snaplen, %" PRIu64
+                     " bad checksums\n",
+                t->gaps, t->gap_bytes, t->retransmissions, t->conflicting_retransmissions, t->out_of_order,
+                t->snaplen_cut, t->bad_checksums);
+        if (t->bad_checksums)
+            fputs("    (checksums of packets sent by the capturing host are often wrong because of checksum "
+                  "offload; bad checksums matter on received packets)\n",
+                  out);
+    }
+    for (unsigned i = 0; i < c->n_problems && i < BM_MAX_PROBLEMS; i++) {
+        fputs("  problem: ", out);
+        put_safe(out, c->problems[i]);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+void bm_text_summary_line(FILE *out, const bm_totals *t)
+{
+    fprintf(out, "%" PRIu64 " connection%s, %" PRIu64 " failed", t->connections, t->connections == 1 ? "" : "s",
+            t->failed);
+}

@@ -1,0 +1,51 @@
+/*
+ * tls.h - the TLS stage: from TCP byte streams to TLS connections.
+ *
+ * It implements a bm_stream_sink (capture/stream.h). Per direction it frames
+ * records (holding at most one partial record), resynchronises on the next
+ * plausible record header after a gap or garbage, reassembles and parses
+ * handshake messages that travel in the clear, reads alerts, and builds the
+ * bm_conn that the report stage prints. When the TCP connection closes the
+ * bm_conn is handed to the bm_conn_sink and its memory is reused: memory is
+ * bounded by the number of live connections, not by the capture's size.
+ *
+ * Record protection is a seam: records after ChangeCipherSpec (TLS <= 1.2)
+ * or after the ServerHello (TLS 1.3) are opaque here; the crypto stage
+ * (issue [2/8]) plugs in behind the same record callbacks.
+ */
+#ifndef BM_TLS_TLS_H
+#define BM_TLS_TLS_H
+
+#include "../../include/badmac/conn.h"
+#include "../capture/stream.h"
+#include "../util/diag.h"
+
+typedef struct bm_conn_sink {
+    void *ud;
+    void (*conn)(void *ud, const bm_conn *c); /* c is valid only during the call */
+} bm_conn_sink;
+
+typedef struct bm_tls bm_tls;
+
+bm_tls *bm_tls_new(const bm_conn_sink *out, bm_diag *diag);
+/* The sink to give to the capture stage (valid as long as the bm_tls). */
+const bm_stream_sink *bm_tls_stream_sink(bm_tls *t);
+/* Name of the capture file now being read; connections opened from now on
+ * carry it (borrowed: it MUST outlive those connections). */
+void bm_tls_set_capture(bm_tls *t, const char *file);
+void bm_tls_free(bm_tls *t);
+
+/* Names for reports: NULL when unknown. */
+const char *bm_tls_version_name(uint16_t v);     /* "TLS 1.2" */
+const char *bm_tls_suite_name(uint16_t suite);   /* IANA name */
+const char *bm_tls_alert_name(int desc);         /* "bad_record_mac" */
+const char *bm_tls_content_type_name(int type);  /* "application_data" */
+const char *bm_tls_group_name(uint16_t group);   /* "x25519" */
+
+/* Records are at most 2^14 bytes of plaintext; protected records may add up
+ * to 2048 (TLS <= 1.2) or 256 (TLS 1.3) bytes of expansion. */
+#define BM_TLS_MAX_PLAINTEXT 16384u
+#define BM_TLS12_MAX_CIPHERTEXT (16384u + 2048u)
+#define BM_TLS13_MAX_CIPHERTEXT (16384u + 256u)
+
+#endif

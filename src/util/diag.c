@@ -1,0 +1,62 @@
+#include "diag.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static void diag_vemit(bm_diag *d, const char *where, const char *fmt, va_list ap)
+{
+    d->errors++;
+    if (d->in_file >= BM_DIAG_MAX_PER_FILE) {
+        d->suppressed++;
+        return;
+    }
+    d->in_file++;
+    if (!d->emit)
+        return;
+    char msg[512], line[768];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (where && where[0])
+        snprintf(line, sizeof line, "%s: %s: %s", d->file ? d->file : "-", where, msg);
+    else
+        snprintf(line, sizeof line, "%s: %s", d->file ? d->file : "-", msg);
+    d->emit(d->ud, line);
+}
+
+void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
+{
+    char where[48] = "";
+    if (frame)
+        snprintf(where, sizeof where, "frame %" PRIu64, frame);
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vemit(d, where, fmt, ap);
+    va_end(ap);
+}
+
+void bm_diag_at(bm_diag *d, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vemit(d, where, fmt, ap);
+    va_end(ap);
+}
+
+void bm_diag_begin_file(bm_diag *d, const char *file)
+{
+    d->file = file;
+    d->in_file = 0;
+    d->suppressed = 0;
+}
+
+void bm_diag_end_file(bm_diag *d)
+{
+    if (d->suppressed && d->emit) {
+        char line[600];
+        snprintf(line, sizeof line, "%s: %u further messages suppressed", d->file ? d->file : "-",
+                 d->suppressed);
+        d->emit(d->ud, line);
+    }
+    d->suppressed = 0;
+    d->in_file = 0;
+}

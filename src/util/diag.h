@@ -1,0 +1,36 @@
+/*
+ * diag.h - one-line messages about bad input.
+ *
+ * Every complaint about an input names the file and the position in it
+ * ("cap.pcap: frame 17: IPv4 header truncated"). Messages go to a sink the
+ * caller provides (the CLI prints them on stderr); nothing here is global.
+ * After BM_DIAG_MAX_PER_FILE messages for one file the rest are counted and
+ * summarised in one line by bm_diag_end_file(), so a garbage capture cannot
+ * flood the terminal.
+ */
+#ifndef BM_UTIL_DIAG_H
+#define BM_UTIL_DIAG_H
+
+#include <stdint.h>
+
+#define BM_DIAG_MAX_PER_FILE 50
+
+typedef struct bm_diag {
+    void (*emit)(void *ud, const char *line); /* may be NULL: messages are only counted */
+    void *ud;
+    const char *file;    /* name of the input being read (borrowed) */
+    unsigned in_file;    /* messages for the current file */
+    unsigned suppressed; /* messages not printed for the current file */
+    unsigned errors;     /* input errors over the whole run */
+} bm_diag;
+
+/* "FILE: frame N: message". frame 0 means "no frame": "FILE: message". */
+void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "FILE: WHERE: message", e.g. WHERE = "line 12" or "offset 4096". */
+void bm_diag_at(bm_diag *d, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void bm_diag_begin_file(bm_diag *d, const char *file);
+void bm_diag_end_file(bm_diag *d);
+
+#endif
