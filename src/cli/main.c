@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../include/badmac/badmac.h"
+#include "../relay/relay.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 
@@ -28,6 +29,7 @@ typedef struct cli {
 static void usage(FILE *f)
 {
     fputs("usage: badmac [--json] [--quiet] CAPTURE...\n"
+          "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
           "       badmac --help | --version\n"
           "\n"
           "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
@@ -100,6 +102,8 @@ int main(int argc, char **argv)
 {
     cli c;
     memset(&c, 0, sizeof c);
+    if (argc > 1 && !strcmp(argv[1], "relay"))
+        return bm_relay_main(argc - 1, argv + 1);
     int first_file = argc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

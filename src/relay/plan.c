@@ -1,0 +1,420 @@
+/*
+ * plan.c - TLS record framing of one direction and the faults applied to
+ * each record. Pure: no sockets, no clock, no global state (see relay.h).
+ *
+ * Order inside one record: byte faults (flip, flip-bits, burst, truncate)
+ * in command-line order, then placement (cut, drop, swap, dup, delay,
+ * segment). Log entries are emitted when the record is placed in the
+ * outgoing stream, because only then is its stream offset known.
+ */
+#include "relay.h"
+
+#include <string.h>
+
+#include "../wire/cur.h"
+
+/* Random-draw slots of one (fault, record): k = 0 offset, 1 bit, 2.. data. */
+enum { K_OFFSET = 0, K_BIT = 1, K_DATA = 2 };
+/* stream_offset of an event whose record is not placed yet */
+#define OFF_PENDING (-2)
+
+typedef struct rec_work {
+    uint8_t *rec;          /* header + body, modified in place */
+    size_t len;            /* bytes to send (header included) */
+    int type;
+    int64_t hdr_len;       /* body length as received */
+    bm_relay_event ev[BM_RELAY_EV_MAX];
+    unsigned nev;
+    int drop, dup, swap, cut;
+    int64_t delay_ms;      /* -1: none */
+    const bm_relay_fault *segment;
+} rec_work;
+
+void bm_relay_dir_init(bm_relay_dir *d, const bm_relay_cfg *cfg, uint64_t conn, int dir)
+{
+    memset(d, 0, sizeof *d);
+    d->cfg = cfg;
+    d->conn = conn;
+    d->dir = dir;
+}
+
+static uint64_t draw(const bm_relay_dir *d, unsigned fi, uint64_t k)
+{
+    return bm_relay_hash(d->cfg->seed, d->conn, (uint64_t)d->dir, fi, d->records, k);
+}
+
+static bm_relay_event *new_event(const bm_relay_dir *d, rec_work *w, const char *name)
+{
+    if (w->nev == BM_RELAY_EV_MAX)
+        return NULL;
+    bm_relay_event *ev = &w->ev[w->nev++];
+    memset(ev, 0, sizeof *ev);
+    ev->conn = d->conn;
+    ev->dir = d->dir;
+    ev->fault = name;
+    ev->record_index = (int64_t)d->records;
+    ev->type = w->type;
+    ev->length = w->hdr_len;
+    ev->record_offset = -1;
+    ev->stream_offset = OFF_PENDING;
+    ev->bit = -1;
+    ev->value = -1;
+    return ev;
+}
+
+static size_t body_len(const rec_work *w) { return w->len - 5; }
+
+/* The body offset a fault names, or -1 when it is outside the body. */
+static int64_t resolve_offset(const bm_relay_dir *d, unsigned fi, const rec_work *w)
+{
+    const bm_relay_fault *f = &d->cfg->faults[fi];
+    int64_t blen = (int64_t)body_len(w);
+    if (blen == 0)
+        return -1;
+    if (f->offset_rand)
+        return (int64_t)(draw(d, fi, K_OFFSET) % (uint64_t)blen);
+    int64_t o = f->offset < 0 ? blen + f->offset : f->offset;
+    return (o >= 0 && o < blen) ? o : -1;
+}
+
+static void flip_one(rec_work *w, bm_relay_event *ev, int64_t off, int bit)
+{
+    if (!ev)
+        return;
+    uint8_t *b = &w->rec[5 + off];
+    ev->record_offset = off;
+    ev->bit = bit;
+    ev->n = 1;
+    ev->orig[0] = *b;
+    *b ^= (uint8_t)(1u << bit);
+    ev->repl[0] = *b;
+}
+
+static void fault_flip_bits(const bm_relay_dir *d, unsigned fi, rec_work *w)
+{
+    const bm_relay_fault *f = &d->cfg->faults[fi];
+    uint64_t nbits = (uint64_t)body_len(w) * 8, chosen[BM_RELAY_MAX_BITS];
+    unsigned have = 0;
+    /* distinct positions, so no flip undoes another; bounded attempts */
+    for (uint64_t k = 0; have < (uint64_t)f->n && have < nbits && k < 64 * BM_RELAY_MAX_BITS; k++) {
+        uint64_t pos = draw(d, fi, K_DATA + k) % nbits;
+        unsigned j;
+        for (j = 0; j < have && chosen[j] != pos; j++)
+            ;
+        if (j < have)
+            continue;
+        chosen[have++] = pos;
+        flip_one(w, new_event(d, w, "flip-bits"), (int64_t)(pos / 8), (int)(pos % 8));
+    }
+}
+
+static void fault_burst(const bm_relay_dir *d, unsigned fi, rec_work *w, int64_t off)
+{
+    const bm_relay_fault *f = &d->cfg->faults[fi];
+    bm_relay_event *ev = new_event(d, w, "burst");
+    if (!ev)
+        return;
+    size_t n = (size_t)f->n, avail = body_len(w) - (size_t)off;
+    if (n > avail)
+        n = avail;
+    uint8_t *b = &w->rec[5 + off];
+    ev->record_offset = off;
+    ev->value = (int64_t)n;
+    ev->n = n < BM_RELAY_HEX_MAX ? n : BM_RELAY_HEX_MAX;
+    memcpy(ev->orig, b, ev->n);
+    uint64_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 8 == 0)
+            r = draw(d, fi, K_DATA + i / 8);
+        b[i] = (uint8_t)(r >> (8 * (i % 8)));
+    }
+    memcpy(ev->repl, b, ev->n);
+}
+
+static void fault_truncate(const bm_relay_dir *d, rec_work *w, const bm_relay_fault *f)
+{
+    int keep = f->kind == BM_FAULT_TRUNCATE_KEEP;
+    bm_relay_event *ev = new_event(d, w, keep ? "truncate-keep" : "truncate");
+    if (!ev)
+        return;
+    size_t blen = body_len(w), n = (size_t)f->n < blen ? (size_t)f->n : blen;
+    ev->record_offset = (int64_t)(blen - n);
+    ev->value = (int64_t)n;
+    ev->n = n < BM_RELAY_HEX_MAX ? n : BM_RELAY_HEX_MAX;
+    memcpy(ev->orig, &w->rec[5 + blen - n], ev->n);
+    w->len -= n;
+    if (!keep) {
+        w->rec[3] = (uint8_t)((blen - n) >> 8);
+        w->rec[4] = (uint8_t)(blen - n);
+    }
+}
+
+static void apply_fault(const bm_relay_dir *d, unsigned fi, rec_work *w)
+{
+    const bm_relay_fault *f = &d->cfg->faults[fi];
+    const char *name = bm_relay_kind_name(f->kind);
+    bm_relay_event *ev;
+    int64_t off;
+    switch (f->kind) {
+    case BM_FAULT_FLIP:
+    case BM_FAULT_BURST:
+        off = resolve_offset(d, fi, w);
+        if (off < 0) {
+            if ((ev = new_event(d, w, name)) != NULL) {
+                ev->note = "skipped: offset outside the record body";
+                ev->stream_offset = -1;
+            }
+        } else if (f->kind == BM_FAULT_FLIP) {
+            int bit = f->bit >= 0 ? f->bit : (int)(draw(d, fi, K_BIT) % 8);
+            flip_one(w, new_event(d, w, name), off, bit);
+        } else {
+            fault_burst(d, fi, w, off);
+        }
+        return;
+    case BM_FAULT_FLIP_BITS:
+        fault_flip_bits(d, fi, w);
+        return;
+    case BM_FAULT_TRUNCATE:
+    case BM_FAULT_TRUNCATE_KEEP:
+        fault_truncate(d, w, f);
+        return;
+    case BM_FAULT_DROP:
+        w->drop = 1;
+        break;
+    case BM_FAULT_DUP:
+        w->dup = 1;
+        break;
+    case BM_FAULT_SWAP:
+        w->swap = 1;
+        break;
+    case BM_FAULT_CUT:
+        w->cut = 1;
+        break;
+    case BM_FAULT_SEGMENT:
+        w->segment = f;
+        break;
+    case BM_FAULT_DELAY:
+        w->delay_ms = f->n;
+        break;
+    default:
+        return;
+    }
+    if ((ev = new_event(d, w, name)) != NULL && f->kind == BM_FAULT_DELAY)
+        ev->value = f->n;
+}
+
+static void report(bm_relay_event *ev, unsigned nev, uint64_t start, bm_relay_event_fn fn, void *ud)
+{
+    for (unsigned i = 0; i < nev; i++) {
+        if (ev[i].stream_offset != OFF_PENDING)
+            ; /* skipped or not sent: already final */
+        else if (ev[i].record_offset >= 0)
+            ev[i].stream_offset = (int64_t)(start + 5 + (uint64_t)ev[i].record_offset);
+        else
+            ev[i].stream_offset = (int64_t)start;
+        if (fn)
+            fn(ud, &ev[i]);
+    }
+}
+
+/* Place one record in the outgoing stream, with its pacing marks. */
+static bm_result place(bm_relay_out *out, const uint8_t *rec, size_t len, int64_t delay_ms,
+                       const bm_relay_fault *seg)
+{
+    uint64_t start = bm_relay_out_end(out);
+    if (delay_ms >= 0)
+        BM_GUARD(bm_relay_out_mark(out, start, (uint32_t)delay_ms, 0));
+    if (seg) {
+        /* a pause before the record too, so it does not share a segment */
+        BM_GUARD(bm_relay_out_mark(out, start, BM_RELAY_SEG_PAUSE_MS, 0));
+        uint64_t pos = start;
+        for (unsigned i = 0; i < seg->nsizes; i++) {
+            pos += seg->sizes[i];
+            if (pos >= start + len)
+                break;
+            BM_GUARD(bm_relay_out_mark(out, pos, BM_RELAY_SEG_PAUSE_MS, 0));
+        }
+        /* and after it, so its last piece leaves alone too */
+        BM_GUARD(bm_relay_out_mark(out, start + len, BM_RELAY_SEG_PAUSE_MS, 0));
+    }
+    return bm_relay_out_append(out, rec, len);
+}
+
+static bm_result release_held(bm_relay_dir *d, bm_relay_out *out, bm_relay_event_fn fn, void *ud)
+{
+    bm_relay_held *h = &d->held;
+    if (!h->used)
+        return BM_SUCCESS;
+    h->used = 0;
+    report(h->ev, h->nev, bm_relay_out_end(out), fn, ud);
+    return bm_relay_out_append(out, h->rec, h->len);
+}
+
+static bm_result finish_record(bm_relay_dir *d, rec_work *w, bm_relay_out *out,
+                               bm_relay_event_fn fn, void *ud)
+{
+    if (w->cut) {
+        BM_GUARD(release_held(d, out, fn, ud));
+        report(w->ev, w->nev, bm_relay_out_end(out), fn, ud);
+        d->cut = 1;
+        return bm_relay_out_mark(out, bm_relay_out_end(out), 0, 1);
+    }
+    if (w->drop) {
+        /* nothing of it is sent: the drop entry gives where it would have
+         * started, changes made to it before the drop have no offset */
+        for (unsigned i = 0; i < w->nev; i++) {
+            bm_relay_event *ev = &w->ev[i];
+            ev->stream_offset = strcmp(ev->fault, "drop") == 0 ? (int64_t)bm_relay_out_end(out) : -1;
+            ev->note = "record not sent";
+        }
+        report(w->ev, w->nev, 0, fn, ud);
+        return release_held(d, out, fn, ud);
+    }
+    if (w->swap && !d->held.used) {
+        bm_relay_held *h = &d->held;
+        h->used = 1;
+        h->len = w->len;
+        memcpy(h->rec, w->rec, w->len);
+        memcpy(h->ev, w->ev, w->nev * sizeof w->ev[0]);
+        h->nev = w->nev;
+        return BM_SUCCESS;
+    }
+    if (w->swap) {
+        for (unsigned i = 0; i < w->nev; i++)
+            if (strcmp(w->ev[i].fault, "swap") == 0)
+                w->ev[i].note = "ignored: this record completes the previous swap";
+    }
+    uint64_t start = bm_relay_out_end(out);
+    BM_GUARD(place(out, w->rec, w->len, w->delay_ms, w->segment));
+    report(w->ev, w->nev, start, fn, ud);
+    if (w->dup) {
+        bm_relay_event ev = w->ev[0];
+        ev.fault = "dup-copy";
+        ev.record_offset = -1;
+        ev.bit = -1;
+        ev.value = -1;
+        ev.n = 0;
+        ev.note = NULL;
+        ev.stream_offset = OFF_PENDING;
+        report(&ev, 1, bm_relay_out_end(out), fn, ud);
+        BM_GUARD(bm_relay_out_append(out, w->rec, w->len));
+    }
+    return release_held(d, out, fn, ud);
+}
+
+static bm_result process_record(bm_relay_dir *d, bm_relay_out *out, bm_relay_event_fn fn, void *ud)
+{
+    rec_work w;
+    w.rec = d->in;
+    w.len = d->inlen;
+    w.type = d->in[0];
+    w.hdr_len = (int64_t)(d->inlen - 5);
+    w.nev = 0;
+    w.drop = w.dup = w.swap = w.cut = 0;
+    w.delay_ms = -1;
+    w.segment = NULL;
+    int64_t app = w.type == 23 ? (int64_t)d->app_records : -1;
+    for (unsigned fi = 0; fi < d->cfg->nfaults; fi++)
+        if (bm_relay_sel_match(d->cfg, fi, d->conn, d->dir, d->records, w.type,
+                               (size_t)w.hdr_len, app))
+            apply_fault(d, fi, &w);
+    /* placement of a record without events needs no report */
+    bm_result r = finish_record(d, &w, out, fn, ud);
+    d->records++;
+    if (w.type == 23)
+        d->app_records++;
+    d->inlen = 0;
+    return r;
+}
+
+/* Why a header is not TLS, or NULL when it is plausible. */
+static const char *bad_header(const uint8_t *h, size_t *body)
+{
+    bm_cur c = bm_cur_make(h, 5);
+    uint8_t type = bm_get_u8(&c);
+    uint16_t version = bm_get_u16(&c);
+    uint16_t len = bm_get_u16(&c);
+    *body = len;
+    if (!bm_cur_done(&c))
+        return "short header";
+    if (type < 20 || type > 24)
+        return "not a TLS content type";
+    if ((version >> 8) != 3 || (version & 0xff) > 4)
+        return "not a TLS record version";
+    if (len > BM_RELAY_BODY_MAX)
+        return "record length over 2^14+2048";
+    return NULL;
+}
+
+static bm_result go_passthrough(bm_relay_dir *d, const char *why, bm_relay_out *out,
+                                bm_relay_event_fn fn, void *ud)
+{
+    bm_relay_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.conn = d->conn;
+    ev.dir = d->dir;
+    ev.fault = "passthrough";
+    ev.record_index = (int64_t)d->records;
+    ev.type = d->in[0];
+    ev.length = -1;
+    ev.record_offset = -1;
+    ev.stream_offset = (int64_t)bm_relay_out_end(out);
+    ev.bit = -1;
+    ev.value = -1;
+    ev.note = why;
+    ev.n = d->inlen < BM_RELAY_HEX_MAX ? d->inlen : BM_RELAY_HEX_MAX;
+    memcpy(ev.orig, d->in, ev.n);
+    memcpy(ev.repl, d->in, ev.n);
+    if (fn)
+        fn(ud, &ev);
+    d->passthrough = 1;
+    BM_GUARD(release_held(d, out, fn, ud));
+    bm_result r = bm_relay_out_append(out, d->in, d->inlen);
+    d->inlen = 0;
+    return r;
+}
+
+bm_result bm_relay_dir_feed(bm_relay_dir *d, const uint8_t *p, size_t n, bm_relay_out *out,
+                            bm_relay_event_fn fn, void *ud)
+{
+    while (n > 0) {
+        if (d->cut)
+            return BM_SUCCESS;
+        if (d->passthrough)
+            return bm_relay_out_append(out, p, n);
+        size_t body = 0, want = 5;
+        if (d->inlen >= 5) {
+            (void)bad_header(d->in, &body);
+            want = 5 + body;
+        }
+        size_t take = want - d->inlen < n ? want - d->inlen : n;
+        memcpy(d->in + d->inlen, p, take);
+        d->inlen += take;
+        p += take;
+        n -= take;
+        if (d->inlen == 5) {
+            const char *why = bad_header(d->in, &body);
+            if (why) {
+                BM_GUARD(go_passthrough(d, why, out, fn, ud));
+                continue;
+            }
+        }
+        if (d->inlen >= 5) {
+            (void)bad_header(d->in, &body);
+            if (d->inlen == 5 + body)
+                BM_GUARD(process_record(d, out, fn, ud));
+        }
+    }
+    return BM_SUCCESS;
+}
+
+bm_result bm_relay_dir_eof(bm_relay_dir *d, bm_relay_out *out, bm_relay_event_fn fn, void *ud)
+{
+    if (d->cut)
+        return BM_SUCCESS;
+    BM_GUARD(release_held(d, out, fn, ud));
+    /* a record cut short by the sender is forwarded as it came */
+    bm_result r = bm_relay_out_append(out, d->in, d->inlen);
+    d->inlen = 0;
+    return r;
+}
