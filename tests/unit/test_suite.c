@@ -1,0 +1,87 @@
+/* The cipher suite table: sorted, self-consistent, and every entry usable
+ * with this libcrypto. */
+#include "tap.h"
+#include "crypto/crypto_int.h"
+#include "crypto/rec.h"
+
+int main(void)
+{
+    size_t n = 0;
+    const bm_suite *t = bm_suite_table(&n);
+    ok(n >= 200, "at least 200 suites");
+    int unsorted = 0, incons = 0, missing = 0, keylen = 0, lookups = 0, newfail = 0;
+    bm_crypto_ctx *c = bm_crypto_new();
+    if (!ok(c != NULL, "crypto context"))
+        return tap_done();
+    for (size_t i = 0; i < n; i++) {
+        const bm_suite *s = &t[i];
+        if (i && t[i - 1].id >= s->id) {
+            printf("# unsorted at 0x%04x\n", s->id);
+            unsorted++;
+        }
+        if (bm_suite_find(s->id) != s)
+            lookups++;
+        bool aead = s->mode == BM_MODE_AEAD || s->mode == BM_MODE_CHACHA || s->kx == BM_KX_TLS13;
+        bool bad = false;
+        bad |= aead != (s->mac == BM_HASH_NONE && s->tag_len > 0);
+        bad |= !aead && s->id != 0 && s->mac_len != bm_hash_len((bm_hash)s->mac);
+        bad |= s->mode == BM_MODE_CBC && (s->block_len < 8 || s->fixed_iv_len != s->block_len ||
+                                          s->record_iv_len != s->block_len);
+        bad |= s->mode == BM_MODE_AEAD && s->kx != BM_KX_TLS13 && (s->fixed_iv_len != 4 || s->record_iv_len != 8);
+        bad |= (s->mode == BM_MODE_CHACHA || s->kx == BM_KX_TLS13) && s->fixed_iv_len != 12;
+        bad |= (s->kx == BM_KX_TLS13) != (s->min_version == 0x0304);
+        bad |= (aead || s->mac >= BM_HASH_SHA256) && s->min_version < 0x0303;
+        bad |= s->prf != BM_HASH_SHA256 && s->prf != BM_HASH_SHA384;
+        bad |= s->name == NULL || strncmp(s->name, "TLS_", 4) != 0;
+        if (bad) {
+            printf("# inconsistent 0x%04x %s\n", s->id, s->name);
+            incons++;
+        }
+        if (!bm_crypto_has_cipher(c, (bm_cipher)s->cipher) || !bm_crypto_has_hash(c, (bm_hash)s->mac)) {
+            printf("# not available here: %s\n", s->name);
+            missing++;
+            continue;
+        }
+        const EVP_CIPHER *ci = bm_crypto_cipher(c, (bm_cipher)s->cipher);
+        if (ci && (size_t)EVP_CIPHER_get_key_length(ci) != s->key_len) {
+            printf("# key length 0x%04x\n", s->id);
+            keylen++;
+        }
+        /* Every suite can be instantiated at its first version. */
+        bm_dir_keys k;
+        memset(&k, 0x5a, sizeof k);
+        k.key_len = s->key_len;
+        k.mac_key_len = s->mac_len;
+        k.iv_len = s->fixed_iv_len;
+        bm_rec *r = NULL;
+        bm_rec_params p = {s, s->min_version == 0x0300 ? 0x0301 : s->min_version, 0, &k};
+        if (!bm_is_ok(bm_rec_new(c, &p, &r))) {
+            printf("# bm_rec_new failed: %s\n", s->name);
+            newfail++;
+        }
+        bm_rec_free(r);
+    }
+    is_int(unsorted, 0, "table sorted by id (binary search works)");
+    is_int(lookups, 0, "bm_suite_find finds every entry");
+    is_int(incons, 0, "lengths, modes and versions consistent");
+    is_int(keylen, 0, "key lengths match libcrypto's");
+    is_int(missing, 0, "every suite's cipher and MAC available (legacy provider loaded)");
+    is_int(newfail, 0, "every suite instantiates a bm_rec");
+    ok(bm_suite_find(0x0003) == NULL, "export suite absent");
+    ok(bm_suite_find(0xFFFF) == NULL && bm_suite_find(0x1306) == NULL, "unknown ids -> NULL");
+    const bm_suite *s = bm_suite_find(0xC030);
+    ok(s && s->cipher == BM_CIPHER_AES_256_GCM && s->prf == BM_HASH_SHA384 && s->kx == BM_KX_ECDHE,
+       "ECDHE-RSA-AES256-GCM-SHA384");
+    s = bm_suite_find(0xCCA8);
+    ok(s && s->mode == BM_MODE_CHACHA && s->key_len == 32 && s->tag_len == 16, "ChaCha20 TLS 1.2");
+    s = bm_suite_find(0x1305);
+    ok(s && s->tag_len == 8 && s->cipher == BM_CIPHER_AES_128_CCM_8, "TLS_AES_128_CCM_8_SHA256");
+    s = bm_suite_find(0x00B1);
+    ok(s && s->cipher == BM_CIPHER_NULL && s->mac == BM_HASH_SHA384 && s->kx == BM_KX_PSK, "PSK NULL SHA384");
+    s = bm_suite_find(0x0004);
+    ok(s && s->mac == BM_HASH_MD5 && s->cipher == BM_CIPHER_RC4_128, "RC4-MD5");
+    is_str(bm_suite_find(0x002F)->name, "TLS_RSA_WITH_AES_128_CBC_SHA", "names");
+    is_str(bm_rec_status_name(BM_REC_BAD_PADDING), "bad CBC padding", "status names");
+    bm_crypto_free(c);
+    return tap_done();
+}
