@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libbadmac.a
 BIN      := $(BUILD)/badmac
 
-.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench
+.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz
 all: $(BIN) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -58,7 +58,8 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(ALLCFLAGS) -Isrc -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	@mkdir -p $(BUILD)/obj/tests/unit
+	$(Q)$(CC) $(ALLCFLAGS) -MF $(BUILD)/obj/tests/unit/$*.d -Isrc -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 # Installs build dependencies (Debian packages) when missing.
 deps:
@@ -95,6 +96,15 @@ bench: $(BIN)
 	sh bench/run.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
+
+# libFuzzer harnesses (clang): build-fuzz/fuzz_*; run e.g.
+#   build-fuzz/fuzz_tls -max_total_time=60 fuzz/corpus/tls
+FUZZ_LIB_SRC := $(LIB_SRC)
+fuzz:
+	@mkdir -p build-fuzz
+	for f in $(FUZZ_SRC); do \
+	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+	    -o build-fuzz/$$(basename $$f .c) $$f $(FUZZ_LIB_SRC) $(LDLIBS) || exit 1; done
