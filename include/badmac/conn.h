@@ -123,6 +123,42 @@ typedef struct bm_tcp_info {
     } conflicts[8];
 } bm_tcp_info;
 
+/* Decryption and integrity checks (issue [2/8]). */
+typedef enum bm_keys_source {
+    BM_KEYS_NONE = 0, BM_KEYS_KEYLOG, BM_KEYS_DSB, BM_KEYS_RSA, BM_KEYS_PSK, BM_KEYS_SESSION
+} bm_keys_source;
+
+typedef enum bm_finished_status { BM_FIN_UNSEEN = 0, BM_FIN_OK, BM_FIN_FAILED } bm_finished_status;
+
+/* Why a record failed its check. */
+typedef enum bm_rec_reason {
+    BM_REASON_NONE = 0,
+    BM_REASON_TAG_MISMATCH,   /* AEAD tag */
+    BM_REASON_MAC_MISMATCH,   /* HMAC (or SSL 3.0 MAC) */
+    BM_REASON_BAD_PADDING,    /* CBC padding */
+    BM_REASON_BAD_LENGTH,     /* length impossible for the suite */
+    BM_REASON_WRONG_EPOCH,    /* verifies only under keys of another epoch */
+    BM_REASON_NO_CONTENT_TYPE /* TLS 1.3: all-zero inner plaintext */
+} bm_rec_reason;
+
+typedef struct bm_bad_record {
+    uint8_t direction;   /* role of the sender */
+    uint64_t index, frame, stream_off;
+    uint32_t length;
+    bm_rec_reason reason;
+} bm_bad_record;
+
+typedef struct bm_crypto_info {
+    bm_keys_source keys;            /* BM_KEYS_NONE: no key material for this connection */
+    char key_source[128];           /* where the keys came from ("keys.log line 12"), never the keys */
+    bm_finished_status finished[2]; /* by role of the sender */
+    uint64_t verified[2];           /* records that verified, by role of the sender */
+    uint64_t failed[2];             /* records that failed their check */
+    uint64_t undecryptable[2];      /* protected records not checked (no keys for that epoch, lost bytes) */
+    bool has_bad[2];
+    bm_bad_record first_bad[2];     /* first failing record per direction */
+} bm_crypto_info;
+
 typedef enum bm_conn_end { BM_CONN_OPEN = 0, BM_CONN_FIN, BM_CONN_RST } bm_conn_end;
 
 typedef struct bm_conn {
@@ -144,6 +180,7 @@ typedef struct bm_conn {
     bool has_suspect;
     bm_record_ref suspect;          /* last record of the other side before the fatal alert */
     bm_tcp_info tcp;
+    bm_crypto_info crypto;          /* filled when key material was given */
     uint8_t n_problems;
     char problems[BM_MAX_PROBLEMS][BM_PROBLEM_LEN];
 } bm_conn;

@@ -1,0 +1,316 @@
+/*
+ * hello.c - ClientHello and ServerHello (and HelloRetryRequest), with the
+ * extensions that matter for MAC failures and resumption.
+ *
+ * Every vector is decoded with exact consumption: an extension body must
+ * be used up by its parser (bm_cur_done). A malformed extension is noted
+ * as a problem and the next one is read; a malformed hello keeps what was
+ * read before the fault.
+ */
+#include <string.h>
+
+#include "../wire/cur.h"
+#include "tls_int.h"
+
+/* RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest. */
+static const uint8_t bm_hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+static const char *ext_name(uint16_t type)
+{
+    switch (type) {
+    case 0: return "server_name";
+    case 1: return "max_fragment_length";
+    case 4: return "truncated_hmac";
+    case 10: return "supported_groups";
+    case 16: return "application_layer_protocol_negotiation";
+    case 22: return "encrypt_then_mac";
+    case 23: return "extended_master_secret";
+    case 28: return "record_size_limit";
+    case 35: return "session_ticket";
+    case 41: return "pre_shared_key";
+    case 42: return "early_data";
+    case 43: return "supported_versions";
+    case 51: return "key_share";
+    default: return "unknown";
+    }
+}
+
+static void set_alpn(bm_handshake *h, bm_cur *name)
+{
+    bm_tls_sanitize(h->alpn, sizeof h->alpn, name->p, bm_cur_left(name));
+}
+
+/* A list of 16-bit values in a vector: non-empty, whole values. */
+static bool u16_list(bm_cur *b, bool vec8)
+{
+    bm_cur v = vec8 ? bm_cur_vec8(b) : bm_cur_vec16(b);
+    size_t n = bm_cur_left(&v);
+    return bm_cur_ok(&v) && n >= 2 && n % 2 == 0 && bm_skip(&v, n) && bm_cur_done(b);
+}
+
+static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
+{
+    switch (type) {
+    case 0: { /* server_name: list of (name_type, opaque name<1..2^16-1>) */
+        bm_cur list = bm_cur_vec16(b);
+        while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
+            uint8_t nt = bm_get_u8(&list);
+            bm_cur name = bm_cur_vec16(&list);
+            if (!bm_cur_ok(&list) || bm_cur_left(&name) == 0)
+                return false;
+            if (nt == 0 && !h->sni_present) {
+                h->sni_present = true;
+                bm_tls_sanitize(h->sni, sizeof h->sni, name.p, bm_cur_left(&name));
+            }
+        }
+        return bm_cur_done(&list) && bm_cur_done(b);
+    }
+    case 1: {
+        uint8_t code = bm_get_u8(b);
+        h->max_fragment_length_offered = code;
+        return bm_cur_done(b) && code >= 1 && code <= 4;
+    }
+    case 4:
+        h->truncated_hmac_offered = true;
+        return bm_cur_done(b);
+    case 10:
+        return u16_list(b, false);
+    case 16: { /* ALPN: ProtocolName<1..2^8-1> list */
+        bm_cur list = bm_cur_vec16(b);
+        bool first = true;
+        if (bm_cur_left(&list) == 0)
+            return false;
+        while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
+            bm_cur name = bm_cur_vec8(&list);
+            if (!bm_cur_ok(&list) || bm_cur_left(&name) == 0)
+                return false;
+            if (first && !h->alpn[0])
+                set_alpn(h, &name);
+            first = false;
+        }
+        h->alpn_present = true;
+        return bm_cur_done(&list) && bm_cur_done(b);
+    }
+    case 22:
+        h->etm_offered = true;
+        return bm_cur_done(b);
+    case 23:
+        h->ems_offered = true;
+        return bm_cur_done(b);
+    case 28: {
+        uint16_t v = bm_get_u16(b);
+        h->record_size_limit_client = v;
+        return bm_cur_done(b) && v >= 64;
+    }
+    case 35: /* opaque ticket; non-empty = resumption offered */
+        if (bm_cur_left(b) > 0)
+            h->ticket_offered = true;
+        return bm_skip(b, bm_cur_left(b));
+    case 41: { /* identities<7..2^16-1>, binders<33..2^16-1> */
+        bm_cur ids = bm_cur_vec16(b);
+        if (bm_cur_left(&ids) == 0)
+            return false;
+        while (bm_cur_ok(&ids) && bm_cur_left(&ids) > 0) {
+            bm_cur id = bm_cur_vec16(&ids);
+            (void)bm_get_u32(&ids); /* obfuscated_ticket_age */
+            if (!bm_cur_ok(&ids) || bm_cur_left(&id) == 0)
+                return false;
+        }
+        bm_cur binders = bm_cur_vec16(b);
+        if (bm_cur_left(&binders) == 0)
+            return false;
+        while (bm_cur_ok(&binders) && bm_cur_left(&binders) > 0) {
+            bm_cur one = bm_cur_vec8(&binders);
+            if (!bm_cur_ok(&binders) || bm_cur_left(&one) < 32)
+                return false;
+        }
+        h->psk_offered = true;
+        return bm_cur_done(&ids) && bm_cur_done(&binders) && bm_cur_done(b);
+    }
+    case 42:
+        h->early_data_offered = true;
+        return bm_cur_done(b);
+    case 43:
+        return u16_list(b, true);
+    case 51: { /* KeyShareEntry list */
+        bm_cur list = bm_cur_vec16(b);
+        while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
+            (void)bm_get_u16(&list);
+            bm_cur key = bm_cur_vec16(&list);
+            if (!bm_cur_ok(&list) || bm_cur_left(&key) == 0)
+                return false;
+        }
+        return bm_cur_done(&list) && bm_cur_done(b);
+    }
+    default:
+        return bm_skip(b, bm_cur_left(b));
+    }
+}
+
+static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t *selected)
+{
+    switch (type) {
+    case 0: /* the server acknowledges SNI with an empty body */
+    case 35: /* the server will send a NewSessionTicket */
+        return bm_cur_done(b);
+    case 1: {
+        uint8_t code = bm_get_u8(b);
+        h->max_fragment_length = code;
+        return bm_cur_done(b) && code >= 1 && code <= 4;
+    }
+    case 4:
+        h->truncated_hmac = true;
+        return bm_cur_done(b);
+    case 16: { /* exactly one protocol */
+        bm_cur list = bm_cur_vec16(b);
+        bm_cur name = bm_cur_vec8(&list);
+        if (!bm_cur_ok(&list) || bm_cur_left(&name) == 0)
+            return false;
+        set_alpn(h, &name);
+        h->alpn_present = true;
+        return bm_cur_done(&list) && bm_cur_done(b);
+    }
+    case 22:
+        h->etm = true;
+        return bm_cur_done(b);
+    case 23:
+        h->ems = true;
+        return bm_cur_done(b);
+    case 28: {
+        uint16_t v = bm_get_u16(b);
+        h->record_size_limit_server = v;
+        return bm_cur_done(b) && v >= 64;
+    }
+    case 41:
+        (void)bm_get_u16(b); /* selected_identity */
+        if (bm_cur_done(b))
+            h->resumed = true;
+        return bm_cur_done(b);
+    case 43:
+        *selected = bm_get_u16(b);
+        return bm_cur_done(b);
+    case 51: {
+        uint16_t g = bm_get_u16(b);
+        if (!hrr) {
+            bm_cur key = bm_cur_vec16(b);
+            if (bm_cur_left(&key) == 0)
+                return false;
+        }
+        if (bm_cur_done(b))
+            h->key_share_group = g;
+        return bm_cur_done(b);
+    }
+    default:
+        return bm_skip(b, bm_cur_left(b));
+    }
+}
+
+bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n, bool complete)
+{
+    bm_handshake *h = &c->conn->hs;
+    bool second = h->client_hello_seen;
+    h->client_hello_seen = true;
+    if (c->client_side < 0)
+        c->client_side = side;
+    bm_cur cur = bm_cur_make(p, n);
+    uint16_t ver = bm_get_u16(&cur);
+    uint8_t rnd[32];
+    bool ok = bm_get_copy(&cur, rnd, sizeof rnd);
+    if (ok && !second) {
+        h->client_version = ver;
+        memcpy(h->client_random, rnd, sizeof rnd);
+    }
+    bm_cur sid = bm_cur_vec8(&cur);
+    if (bm_cur_ok(&sid) && bm_cur_left(&sid) <= 32 && !second) {
+        h->client_session_id_len = (uint8_t)bm_cur_left(&sid);
+        memcpy(h->client_session_id, sid.p, bm_cur_left(&sid));
+    }
+    bm_cur suites = bm_cur_vec16(&cur);
+    bm_cur comp = bm_cur_vec8(&cur);
+    ok = bm_cur_ok(&cur) && bm_cur_left(&suites) >= 2 && bm_cur_left(&suites) % 2 == 0 &&
+         bm_cur_left(&comp) >= 1 && bm_cur_left(&sid) <= 32;
+    if (ok && bm_cur_left(&cur) > 0) {
+        uint16_t elen = bm_get_u16(&cur);
+        /* A truncated hello still yields the extensions it holds. */
+        size_t take = (!complete && elen > bm_cur_left(&cur)) ? bm_cur_left(&cur) : elen;
+        bm_cur exts = bm_cur_sub(&cur, take);
+        while (bm_cur_ok(&exts) && bm_cur_left(&exts) > 0) {
+            uint16_t et = bm_get_u16(&exts);
+            bm_cur body = bm_cur_vec16(&exts);
+            if (!bm_cur_ok(&exts))
+                break;
+            if (!ch_ext(h, et, &body))
+                bm_tls_problem(c, "malformed %s extension (%u) in ClientHello", ext_name(et), et);
+        }
+        ok = bm_cur_done(&exts) && bm_cur_done(&cur);
+    }
+    h->resumption_offered = h->client_session_id_len > 0 || h->ticket_offered || h->psk_offered;
+    if (!ok && complete)
+        bm_tls_problem(c, "malformed ClientHello (%zu bytes)", n);
+    return ok;
+}
+
+bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n)
+{
+    bm_handshake *h = &c->conn->hs;
+    if (c->client_side < 0)
+        c->client_side = !side;
+    bm_cur cur = bm_cur_make(p, n);
+    uint16_t ver = bm_get_u16(&cur);
+    uint8_t rnd[32];
+    (void)bm_get_copy(&cur, rnd, sizeof rnd);
+    bm_cur sid = bm_cur_vec8(&cur);
+    uint16_t suite = bm_get_u16(&cur);
+    uint8_t comp = bm_get_u8(&cur);
+    if (!bm_cur_ok(&cur) || bm_cur_left(&sid) > 32) {
+        bm_tls_problem(c, "malformed ServerHello (%zu bytes)", n);
+        return false;
+    }
+    bool hrr = memcmp(rnd, bm_hrr_random, sizeof rnd) == 0;
+    h->server_version = ver;
+    h->cipher_suite = suite;
+    if (hrr) {
+        h->hello_retry_request = true;
+    } else {
+        h->server_hello_seen = true;
+        memcpy(h->server_random, rnd, sizeof rnd);
+        h->session_id_len = (uint8_t)bm_cur_left(&sid);
+        memcpy(h->session_id, sid.p, bm_cur_left(&sid));
+        h->compression = comp;
+    }
+    uint16_t selected = 0;
+    bool ok = true;
+    if (bm_cur_left(&cur) > 0) {
+        bm_cur exts = bm_cur_vec16(&cur);
+        while (bm_cur_ok(&exts) && bm_cur_left(&exts) > 0) {
+            uint16_t et = bm_get_u16(&exts);
+            bm_cur body = bm_cur_vec16(&exts);
+            if (!bm_cur_ok(&exts))
+                break;
+            if (!sh_ext(h, et, &body, hrr, &selected))
+                bm_tls_problem(c, "malformed %s extension (%u) in %s", ext_name(et), et,
+                               hrr ? "HelloRetryRequest" : "ServerHello");
+        }
+        ok = bm_cur_done(&exts) && bm_cur_done(&cur);
+        if (!ok)
+            bm_tls_problem(c, "malformed extensions in %s", hrr ? "HelloRetryRequest" : "ServerHello");
+    }
+    h->version = selected ? selected : ver;
+    if (hrr)
+        return ok;
+    if (h->version != 0x0304 && h->session_id_len > 0 && h->session_id_len == h->client_session_id_len &&
+        memcmp(h->session_id, h->client_session_id, h->session_id_len) == 0)
+        h->resumed = true;
+    if (h->version == 0x0304) {
+        /* A TLS 1.3 legacy_session_id is middlebox camouflage, not an
+         * offer to resume; only a PSK is. */
+        h->resumption_offered = h->psk_offered;
+        /* Everything after the ServerHello is encrypted, both ways. */
+        c->dir[0].protected_ = true;
+        c->dir[1].protected_ = true;
+    }
+    return ok;
+}

@@ -1,0 +1,279 @@
+/*
+ * record.c - what happens to one complete record: counting, size limits,
+ * the protection boundary, ChangeCipherSpec, alerts, and the hand-off of
+ * plaintext handshake bytes to the reassembler.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "../wire/cur.h"
+#include "suite_info.h"
+#include "tls_int.h"
+
+/* Whether this record travels under record protection, judged keylessly:
+ * TLS <= 1.2 after the sender's ChangeCipherSpec; TLS 1.3 after the
+ * ServerHello for everything but the compatibility CCS and plaintext
+ * alerts (an encrypted TLS 1.3 record always has outer type 23). */
+static bool record_protected(const bm_tls_conn *c, int side, uint8_t type)
+{
+    if (!c->dir[side].protected_)
+        return false;
+    if (bm_tls_is13(c))
+        return type != 20 && type != 21;
+    return true;
+}
+
+uint32_t bm_tls_record_limit(const bm_tls_conn *c, int side, uint8_t type, bool prot, bool *negotiated)
+{
+    const bm_handshake *h = &c->conn->hs;
+    uint32_t plain = BM_TLS_MAX_PLAINTEXT;
+    bool neg = false;
+    if (h->server_hello_seen && h->max_fragment_length >= 1 && h->max_fragment_length <= 4) {
+        plain = 1u << (8 + h->max_fragment_length);
+        neg = true;
+    }
+    *negotiated = neg;
+    if (!prot && type != 23)
+        return plain;
+    /* RFC 8449: the limit a receiver advertised applies to what the other
+     * side sends, to protected records only, once both sides sent it. */
+    uint32_t rsl = 0;
+    if (h->record_size_limit_client && h->record_size_limit_server)
+        rsl = bm_tls_role_of_side(c, side) == BM_CLIENT ? h->record_size_limit_server
+                                                        : h->record_size_limit_client;
+    if (bm_tls_is13(c)) {
+        /* The inner plaintext (content + type byte + padding) is bounded;
+         * allow the protocol's whole expansion allowance on top. */
+        uint32_t inner = neg ? plain + 1 : BM_TLS_MAX_PLAINTEXT + 1;
+        if (rsl && rsl < inner) {
+            inner = rsl;
+            *negotiated = true;
+        }
+        uint32_t lim = inner + 255;
+        return lim > BM_TLS13_MAX_CIPHERTEXT ? BM_TLS13_MAX_CIPHERTEXT : lim;
+    }
+    if (rsl && rsl < plain) {
+        plain = rsl;
+        *negotiated = true;
+    }
+    uint32_t exp = bm_suite_max_expansion(h->cipher_suite, h->version, h->truncated_hmac);
+    uint32_t lim = plain + exp;
+    return lim > BM_TLS12_MAX_CIPHERTEXT ? BM_TLS12_MAX_CIPHERTEXT : lim;
+}
+
+static void check_size(bm_tls_conn *c, int side, bm_record_ref *ref, bool prot)
+{
+    bool neg = false;
+    uint32_t lim = bm_tls_record_limit(c, side, ref->type, prot, &neg);
+    if (ref->length <= lim)
+        return;
+    bm_dir_records *r = &c->conn->rec[side];
+    if (r->flagged == 0)
+        bm_tls_problem(c,
+                       "record #%" PRIu64 " (frame %" PRIu64 ", %s) is %" PRIu32
+                       " bytes, over the %s limit of %" PRIu32,
+                       ref->index, ref->frame, bm_tls_dir_name(c, side), ref->length,
+                       neg ? "negotiated" : "protocol", lim);
+    r->flagged++;
+    if (r->n_flagged_list < BM_MAX_FLAGGED) {
+        ref->limit = lim;
+        r->flagged_list[r->n_flagged_list++] = *ref;
+        ref->limit = 0;
+    }
+}
+
+static bm_tls_snap make_snap(const bm_tls_conn *c, int side)
+{
+    const bm_tls_dir *o = &c->dir[!side];
+    bm_tls_snap s;
+    memset(&s, 0, sizeof s);
+    s.seq = c->seq;
+    s.has_other = o->has_last;
+    s.other = o->last;
+    s.other_nonalert = o->nonalert;
+    s.other_alerts = o->alerts;
+    s.hs_done = c->dir[0].post_prot > 0 && c->dir[1].post_prot > 0;
+    s.appdata = c->dir[0].appdata + c->dir[1].appdata > 0;
+    return s;
+}
+
+static void add_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, int level, int desc, bool enc,
+                      const bm_tls_snap *snap)
+{
+    bm_conn *k = c->conn;
+    if (k->n_alerts >= BM_MAX_ALERTS)
+        return;
+    bm_alert *a = &k->alerts[k->n_alerts];
+    a->from = (uint8_t)side;
+    a->level = (int16_t)level;
+    a->desc = (int16_t)desc;
+    a->encrypted = enc;
+    a->inferred = enc;
+    a->frame = ref->frame;
+    a->index = ref->index;
+    c->alert_snap[k->n_alerts] = *snap;
+    c->alert_pending[k->n_alerts] = enc;
+    k->n_alerts++;
+}
+
+static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool prot, const uint8_t *p,
+                     const bm_tls_snap *snap)
+{
+    uint32_t len = ref->length;
+    bool looks_plain = p && len % 2 == 0 && len > 0;
+    for (uint32_t i = 0; looks_plain && i + 1 < len; i += 2)
+        if (p[i] != 1 && p[i] != 2)
+            looks_plain = false;
+    /* Without a visible handshake (a capture started after it), a record
+     * that cannot be plaintext alerts is taken for an encrypted one. */
+    const bm_handshake *h = &c->conn->hs;
+    bool blind = !h->client_hello_seen && !h->server_hello_seen;
+    if (prot || (blind && p && !looks_plain && len != 2 && len > 1)) {
+        add_alert(c, side, ref, -1, -1, true, snap);
+        return;
+    }
+    if (!p) {
+        bm_tls_problem(c, "alert record #%" PRIu64 " (frame %" PRIu64 ", %s) not captured", ref->index,
+                       ref->frame, bm_tls_dir_name(c, side));
+        return;
+    }
+    bm_cur cur = bm_cur_make(p, len);
+    while (bm_cur_left(&cur) >= 2) {
+        int level = bm_get_u8(&cur);
+        int desc = bm_get_u8(&cur);
+        if (level != 1 && level != 2)
+            bm_tls_problem(c, "alert with invalid level %d in record #%" PRIu64 " (frame %" PRIu64 ", %s)",
+                           level, ref->index, ref->frame, bm_tls_dir_name(c, side));
+        add_alert(c, side, ref, level, desc, false, snap);
+    }
+    if (bm_cur_left(&cur))
+        bm_tls_problem(c, "partial alert (1 byte) in record #%" PRIu64 " (frame %" PRIu64 ", %s)", ref->index,
+                       ref->frame, bm_tls_dir_name(c, side));
+}
+
+static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uint8_t *p)
+{
+    bm_dir_records *r = &c->conn->rec[side];
+    bm_handshake *h = &c->conn->hs;
+    bm_tls_dir *d = &c->dir[side];
+    if (r->ccs_index < 0) {
+        r->ccs_index = (int64_t)ref->index;
+        r->ccs_frame = ref->frame;
+    }
+    if (p && (ref->length != 1 || p[0] != 1))
+        bm_tls_problem(c, "malformed ChangeCipherSpec record #%" PRIu64 " (frame %" PRIu64 ", %s)", ref->index,
+                       ref->frame, bm_tls_dir_name(c, side));
+    /* TLS 1.3's CCS is only for middleboxes; so is one sent between the
+     * ClientHello and the ServerHello (compatibility mode before a HRR). */
+    if (bm_tls_is13(c) || (h->client_hello_seen && !h->server_hello_seen))
+        return;
+    /* Abbreviated handshake on a ticket: the server's CCS directly
+     * follows its ServerHello (RFC 5077 3.1). */
+    if (bm_tls_role_of_side(c, side) == BM_SERVER && d->last_hs_type == 2 && h->ticket_offered)
+        h->resumed = true;
+    d->protected_ = true;
+}
+
+void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len, const uint8_t *payload,
+                   uint64_t frame, uint64_t stream_off)
+{
+    bm_conn *k = c->conn;
+    bm_tls_dir *d = &c->dir[side];
+    bm_dir_records *r = &k->rec[side];
+    uint8_t type = hdr[0];
+    bm_record_ref ref = {r->count, frame, stream_off, len, 0, type, (uint8_t)side};
+    r->count++;
+    r->bytes += len;
+    if (r->count == 1 || len > r->max_length) {
+        r->max_length = len;
+        r->max_length_frame = frame;
+    }
+    if (type >= 20 && type <= 24)
+        r->by_type[type - 20]++;
+    else
+        r->other_type++;
+    if (len == 0 && type >= 20 && type <= 22)
+        bm_tls_problem(c, "zero-length %s record #%" PRIu64 " (frame %" PRIu64 ", %s)",
+                       bm_tls_content_type_name(type), ref.index, frame, bm_tls_dir_name(c, side));
+    d->last_version = (uint16_t)((hdr[1] << 8) | hdr[2]);
+    /* Application data only ever travels protected (short of NULL
+     * ciphers): without a visible handshake it marks the boundary. */
+    if (type == 23 && !d->protected_ && !k->hs.client_hello_seen && !k->hs.server_hello_seen)
+        d->protected_ = true;
+    bool prot = record_protected(c, side, type);
+    check_size(c, side, &ref, prot || type == 23);
+    c->seq++;
+    bm_tls_snap snap = make_snap(c, side);
+
+    if (c->t->has_hook && c->t->hook.record) {
+        bm_tls_record_ev ev;
+        ev.side = side;
+        ev.index = ref.index;
+        memcpy(ev.hdr, hdr, 5);
+        ev.payload = payload;
+        ev.len = len;
+        ev.frame = frame;
+        ev.stream_off = stream_off;
+        ev.protected_ = prot;
+        ev.hs = &k->hs;
+        ev.client_side = c->client_side;
+        c->t->hook.record(c->hook_conn, &ev);
+    }
+
+    switch (type) {
+    case 20:
+        on_ccs(c, side, &ref, payload);
+        break;
+    case 21:
+        on_alert(c, side, &ref, prot, payload, &snap);
+        break;
+    case 22:
+        if (prot)
+            break;
+        if (payload)
+            bm_tls_hs_feed(c, side, d->last_version, payload, len);
+        else
+            d->hs_have = 0; /* a lost handshake record breaks reassembly */
+        break;
+    default:
+        break;
+    }
+
+    if (prot && type != 20) {
+        bool client = bm_tls_role_of_side(c, side) == BM_CLIENT;
+        const bm_tls_dir *cd = &c->dir[client ? side : !side];
+        if (bm_tls_is13(c) ? cd->post_prot > 0 : type == 23)
+            d->appdata++;
+        d->post_prot++;
+    }
+    if (type == 21)
+        d->alerts++;
+    else
+        d->nonalert++;
+    d->has_last = true;
+    d->last = ref;
+    d->last_prot = prot;
+    d->last_snap = snap;
+}
+
+void bm_tls_record_v2(bm_tls_conn *c, int side, uint32_t len, const uint8_t *payload, uint64_t frame)
+{
+    bm_dir_records *r = &c->conn->rec[side];
+    bm_tls_dir *d = &c->dir[side];
+    bm_record_ref ref = {r->count, frame, 0, len, 0, 22, (uint8_t)side};
+    r->count++;
+    r->bytes += len;
+    r->by_type[2]++;
+    if (r->count == 1 || len > r->max_length) {
+        r->max_length = len;
+        r->max_length_frame = frame;
+    }
+    c->seq++;
+    if (payload)
+        bm_tls_parse_v2_hello(c, side, payload, len);
+    d->nonalert++;
+    d->has_last = true;
+    d->last = ref;
+    d->last_prot = false;
+    d->last_snap = make_snap(c, side);
+}

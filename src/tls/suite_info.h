@@ -1,0 +1,41 @@
+/*
+ * suite_info.h - what the keyless TLS stage needs to know of a cipher
+ * suite: how much record protection can add to a plaintext fragment, to
+ * flag oversized records. Private to src/tls/; the crypto stage keeps its
+ * own, complete suite table.
+ */
+#ifndef BM_TLS_SUITE_INFO_H
+#define BM_TLS_SUITE_INFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum bm_suite_kind {
+    BM_SUITE_UNKNOWN = 0, /* not assigned, SCSV, GOST, integrity-only, ... */
+    BM_SUITE_NULL,        /* MAC only */
+    BM_SUITE_STREAM,      /* RC4: MAC only */
+    BM_SUITE_CBC,         /* IV (TLS >= 1.1) + MAC + padding */
+    BM_SUITE_AEAD         /* explicit nonce (TLS 1.2) + tag */
+} bm_suite_kind;
+
+typedef struct bm_suite_info {
+    bm_suite_kind kind;
+    uint8_t mac_len;        /* HMAC output, 0 for AEAD */
+    uint8_t tag_len;        /* AEAD tag */
+    uint8_t block_len;      /* CBC block (explicit IV size from TLS 1.1) */
+    uint8_t explicit_nonce; /* TLS 1.2 AEAD explicit nonce: 8 for GCM/CCM, 0 ChaCha20 */
+    bool tls13;             /* a TLS 1.3 suite (no key exchange in the name) */
+} bm_suite_info;
+
+/* Derived from the IANA name; false (and kind UNKNOWN) when unknown. */
+bool bm_suite_info_get(uint16_t suite, bm_suite_info *out);
+/* Most bytes protection adds to a TLS <= 1.2 record of this suite and
+ * version; 2048 (the protocol's allowance) when the suite is unknown. */
+uint32_t bm_suite_max_expansion(uint16_t suite, uint16_t version, bool truncated_hmac);
+
+/* The name table, for tests: entries in ascending order of value. */
+size_t bm_suite_name_count(void);
+uint16_t bm_suite_name_value(size_t i);
+
+#endif

@@ -1,0 +1,242 @@
+/* Alerts: plaintext fatal alerts and the suspect record, and the inference
+ * of encrypted alerts (TLS <= 1.2 type 21 after CCS, TLS 1.3 short
+ * application_data records) from what followed them. */
+#include "test_tls_harness.h"
+
+static tb *tbn(void) { return calloc(1, sizeof(tb)); }
+
+static void rec(th_conn *c, int dir, unsigned type, size_t len, unsigned fill)
+{
+    tb *w = tbn();
+    tb_u8(w, type);
+    tb_u16(w, 0x0303);
+    tb_u16(w, (unsigned)len);
+    tb_fill(w, fill, len);
+    th_data_tb(c, dir, w);
+    free(w);
+}
+
+/* CH (side A) / SH+SHD (side B); with 'tls13' the ServerHello selects TLS
+ * 1.3 (suite 0x1301), else TLS 1.2 GCM. */
+static th_conn hellos(th *h, bool tls13, bool client_is_b)
+{
+    int cl = client_is_b ? 1 : 0;
+    th_conn c = client_is_b ? th_open(h, 443, 40000) : th_open(h, 40000, 443);
+    tb *e = tbn(), *body = tbn(), *w = tbn();
+    if (tls13)
+        tb_ext(e, 43, "\x02\x03\x04", 3);
+    tb_client_hello(body, 0x0303, NULL, 0, e);
+    tb_hs_record(w, 0x0301, 1, body);
+    th_data_tb(&c, cl, w);
+    e->n = body->n = w->n = 0;
+    if (tls13)
+        tb_ext(e, 43, "\x03\x04", 2);
+    tb_server_hello(body, 0x0303, NULL, NULL, 0, tls13 ? 0x1301 : 0xc02f, e);
+    tb_hs_record(w, 0x0303, 2, body);
+    th_data_tb(&c, !cl, w);
+    free(e);
+    free(body);
+    free(w);
+    return c;
+}
+
+/* TLS 1.2: client CKE, CCS, Finished; then optionally the server's. */
+static void tls12_finish(th_conn *c, bool server_too)
+{
+    rec(c, 0, 22, 70, 0x10); /* ClientKeyExchange: garbage body, type byte 0x10 */
+    rec(c, 0, 20, 1, 1);
+    rec(c, 0, 22, 40, 0x5a); /* encrypted Finished */
+    if (server_too) {
+        rec(c, 1, 20, 1, 1);
+        rec(c, 1, 22, 40, 0x6b);
+    }
+}
+
+static void test_plaintext_fatal(void)
+{
+    th *h = th_new();
+    th_conn c = hellos(h, false, false);
+    tls12_finish(&c, false);
+    rec(&c, 1, 21, 2, 0);
+    /* overwrite: level 2, bad_record_mac */
+    tb *w = tbn();
+    tb_rec(w, 21, 0x0303, "\x02\x14", 2);
+    th_data_tb(&c, 1, w);
+    th_fin(&c, 1, BM_END_FIN);
+    th_fin(&c, 0, BM_END_FIN);
+    const bm_conn *k = th_close(&c, true);
+    ok(k && k->failed, "plaintext fatal alert: failed");
+    is_int(k ? k->fatal_from : 9, BM_SERVER, "fatal from the server");
+    is_int(k ? k->n_alerts : 0, 2, "two alert records read");
+    is_int(k ? k->alerts[0].level : 0, 0, "first: level 0 (invalid)");
+    ok(k && th_has_problem(k, "alert with invalid level 0"), "invalid level reported");
+    ok(k && k->alerts[1].level == 2 && k->alerts[1].desc == 20 && !k->alerts[1].encrypted && !k->alerts[1].inferred,
+       "second: fatal bad_record_mac, in the clear");
+    is_int(k ? k->alerts[1].from : 9, BM_SERVER, "alert from the server");
+    is_int(k ? k->alerts[1].index : 0, 2, "alert record index");
+    ok(k && k->has_suspect, "suspect found");
+    is_int(k ? k->suspect.direction : 9, BM_CLIENT, "suspect sent by the client");
+    is_int(k ? k->suspect.index : 0, 3, "suspect: the client's encrypted Finished");
+    is_int(k ? k->suspect.type : 0, 22, "suspect type");
+    is_int(k ? k->suspect.length : 0, 40, "suspect length");
+    is_int(k ? k->suspect.frame : 0, 6, "suspect frame");
+    is_int(k ? k->end : 9, BM_CONN_FIN, "ended by FIN");
+    is_int(k ? k->end_by : 9, BM_SERVER, "server closed first");
+    free(w);
+    th_free(h);
+}
+
+static void test_multiple_and_partial(void)
+{
+    th *h = th_new();
+    th_conn c = hellos(h, false, false);
+    tb *w = tbn();
+    tb_rec(w, 21, 0x0303, "\x01\x00\x02\x28\x02", 5); /* warning + fatal + 1 stray byte */
+    th_data_tb(&c, 1, w);
+    const bm_conn *k = th_close(&c, true);
+    is_int(k ? k->n_alerts : 0, 2, "two alerts in one record");
+    ok(k && k->alerts[1].desc == 40 && k->alerts[1].level == 2, "handshake_failure");
+    ok(k && th_has_problem(k, "partial alert"), "stray byte reported");
+    ok(k && k->failed && k->fatal_from == BM_SERVER, "fatal");
+    is_int(k ? k->suspect.index : 9, 0, "suspect: the ClientHello");
+    free(w);
+    th_free(h);
+}
+
+static void test_tls12_inferred_fatal(void)
+{
+    th *h = th_new();
+    /* client is side B here: checks the role mapping too */
+    th_conn c = hellos(h, false, true);
+    /* client (side 1) sends CKE, CCS, Finished; server (side 0) CCS, Finished */
+    rec(&c, 1, 22, 70, 0x10);
+    rec(&c, 1, 20, 1, 1);
+    rec(&c, 1, 22, 40, 0x5a);
+    rec(&c, 0, 20, 1, 1);
+    rec(&c, 0, 22, 40, 0x6b);
+    rec(&c, 1, 21, 26, 0x77); /* encrypted alert from the client */
+    th_fin(&c, 1, BM_END_RST);
+    const bm_conn *k = th_close(&c, true);
+    ok(k && k->failed, "encrypted alert then RST: fatal");
+    is_int(k ? k->client.port : 0, 40000, "client is side B");
+    is_int(k ? k->fatal_from : 9, BM_CLIENT, "fatal from the client");
+    ok(k && k->n_alerts == 1 && k->alerts[0].encrypted && k->alerts[0].inferred && k->alerts[0].level == 2 &&
+           k->alerts[0].desc == -1,
+       "alert: encrypted, inferred fatal, description unknown");
+    is_int(k ? k->alerts[0].index : 0, 4, "alert record index");
+    is_int(k ? k->suspect.direction : 9, BM_SERVER, "suspect: the server's Finished");
+    is_int(k ? k->suspect.index : 9, 2, "suspect index");
+    ok(k && th_has_problem(k, "fatal alert inferred") && th_has_problem(k, "reset"), "inference noted");
+    is_int(k ? k->rec[BM_CLIENT].count : 0, 5, "records mapped to the client role");
+    is_int(k ? k->end : 9, BM_CONN_RST, "ended by RST");
+    is_int(k ? k->end_by : 9, BM_CLIENT, "reset by the client");
+    is_int(k ? k->tcp.ttl[BM_CLIENT] : 0, 50, "ttl per role (side B)");
+    th_free(h);
+}
+
+static void test_tls12_graceful_and_not(void)
+{
+    th *h = th_new();
+    th_conn c = hellos(h, false, false);
+    tls12_finish(&c, true);
+    rec(&c, 0, 23, 100, 1);
+    rec(&c, 1, 23, 300, 2);
+    rec(&c, 0, 21, 26, 3);
+    rec(&c, 1, 21, 26, 4);
+    th_fin(&c, 0, BM_END_FIN);
+    th_fin(&c, 1, BM_END_FIN);
+    const bm_conn *k = th_close(&c, true);
+    ok(k && !k->failed, "mutual encrypted alerts then FIN: not failed");
+    ok(k && k->n_alerts == 2 && k->alerts[0].level == 1 && k->alerts[0].desc == 0 && k->alerts[1].desc == 0,
+       "both inferred close_notify");
+    ok(k && k->alerts[0].inferred && k->alerts[0].encrypted, "marked inferred");
+
+    /* The peer keeps sending after the alert: fatal. */
+    c = hellos(h, false, false);
+    tls12_finish(&c, true);
+    rec(&c, 0, 23, 100, 1);
+    rec(&c, 0, 21, 26, 3);
+    rec(&c, 1, 23, 300, 2);
+    th_fin(&c, 0, BM_END_FIN);
+    k = th_close(&c, true);
+    ok(k && k->failed && k->fatal_from == BM_CLIENT, "peer kept sending: fatal");
+    ok(k && th_has_problem(k, "kept sending"), "reason noted");
+    is_int(k ? k->suspect.index : 0, 2, "suspect: server record before the alert");
+
+    /* Before the handshake completed (server never sent its Finished). */
+    c = hellos(h, false, false);
+    tls12_finish(&c, false);
+    rec(&c, 0, 21, 26, 3);
+    th_fin(&c, 0, BM_END_FIN);
+    th_fin(&c, 1, BM_END_FIN);
+    k = th_close(&c, true);
+    ok(k && k->failed, "alert before the handshake completed: fatal");
+    ok(k && th_has_problem(k, "before the handshake completed"), "reason noted");
+    th_free(h);
+}
+
+static void test_tls13(void)
+{
+    th *h = th_new();
+    /* graceful: data both ways, close_notify both ways, FIN */
+    th_conn c = hellos(h, true, false);
+    rec(&c, 1, 20, 1, 1);
+    rec(&c, 1, 23, 2000, 1); /* EE..Finished */
+    rec(&c, 0, 20, 1, 1);
+    rec(&c, 0, 23, 53, 2);   /* client Finished */
+    rec(&c, 0, 23, 200, 3);
+    rec(&c, 1, 23, 900, 4);
+    rec(&c, 0, 23, 19, 5);
+    th_fin(&c, 0, BM_END_FIN);
+    rec(&c, 1, 23, 19, 6);
+    th_fin(&c, 1, BM_END_FIN);
+    const bm_conn *k = th_close(&c, true);
+    is_int(k ? k->n_alerts : 0, 2, "tls 1.3: both closing records taken for alerts");
+    ok(k && !k->failed, "tls 1.3 graceful close: not failed");
+    ok(k && k->alerts[0].from == BM_CLIENT && k->alerts[0].desc == 0 && k->alerts[1].from == BM_SERVER,
+       "close_notify both ways, in capture order");
+
+    /* The client's first protected record is alert-sized, then FIN. */
+    c = hellos(h, true, false);
+    rec(&c, 1, 20, 1, 1);
+    rec(&c, 1, 23, 2000, 1);
+    rec(&c, 1, 23, 300, 2);
+    rec(&c, 0, 20, 1, 1);
+    rec(&c, 0, 23, 19, 5);
+    th_fin(&c, 0, BM_END_FIN);
+    th_fin(&c, 1, BM_END_FIN);
+    k = th_close(&c, true);
+    ok(k && k->failed && k->fatal_from == BM_CLIENT, "tls 1.3 alert in place of Finished: fatal");
+    ok(k && k->alerts[0].encrypted && k->alerts[0].inferred && k->alerts[0].level == 2, "inferred fatal");
+    is_int(k ? k->suspect.index : 9, 3, "suspect: the server's last record");
+    is_int(k ? k->suspect.length : 0, 300, "suspect length");
+
+    /* After data: a short server record answered by the client's RST. */
+    c = hellos(h, true, false);
+    rec(&c, 1, 23, 2000, 1);
+    rec(&c, 0, 23, 53, 2);
+    rec(&c, 0, 23, 500, 3);
+    rec(&c, 1, 23, 24, 4);
+    th_fin(&c, 0, BM_END_RST);
+    k = th_close(&c, true);
+    ok(k && k->failed && k->fatal_from == BM_SERVER, "short record then peer RST: fatal from the server");
+    is_int(k ? k->suspect.length : 0, 500, "suspect: the client's record before it");
+
+    /* A short last record without FIN/RST is not an alert. */
+    c = hellos(h, true, false);
+    rec(&c, 1, 23, 2000, 1);
+    rec(&c, 0, 23, 19, 2);
+    k = th_close(&c, true);
+    ok(k && k->n_alerts == 0 && !k->failed, "no FIN: not taken for an alert");
+    th_free(h);
+}
+
+int main(void)
+{
+    test_plaintext_fatal();
+    test_multiple_and_partial();
+    test_tls12_inferred_fatal();
+    test_tls12_graceful_and_not();
+    test_tls13();
+    return tap_done();
+}
