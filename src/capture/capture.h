@@ -39,11 +39,15 @@ typedef struct bm_capture_stats {
     uint64_t tcp_segments;
     uint64_t skipped;          /* not IP/TCP, or undecodable */
     int linktype;              /* DLT_* of the file */
+    uint64_t frag_reassembled; /* IP datagrams rebuilt from fragments */
+    uint64_t frag_dropped;     /* fragmented datagrams given up (incomplete, over the cap) */
+    bool read_error;           /* reading stopped early (truncated file); what was read is analysed */
 } bm_capture_stats;
 
 typedef struct bm_tcp_table bm_tcp_table;
 
-/* The table calls 'sink' for every connection; 'diag' receives complaints. */
+/* The table calls 'sink' for every connection; 'diag' receives complaints
+ * (NULL: none are shown). 'diag' MUST outlive the table. */
 bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, bm_diag *diag);
 /* Close every connection still open (end of a capture file). */
 void bm_tcp_flush(bm_tcp_table *t);

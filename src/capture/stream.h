@@ -61,12 +61,14 @@ typedef struct bm_tcp_dir_stats {
     uint64_t bytes;            /* stream bytes delivered (excluding gaps) */
     uint64_t gaps;             /* holes never captured */
     uint64_t gap_bytes;
-    uint64_t retransmissions;  /* segments whose bytes were all seen before */
+    uint64_t retransmissions;  /* segments carrying bytes seen before (wholly or in part) */
     uint64_t conflicting_retransmissions;
     uint64_t out_of_order;     /* segments that arrived ahead of a hole */
     uint64_t snaplen_cut;      /* packets cut by the capture's snaplen */
     uint64_t bad_checksums;    /* TCP checksum did not verify */
     uint64_t bad_checksum_frame_first;
+    uint64_t offloaded_checksums; /* checksum left to the NIC (captured on the sender or on
+                                   * loopback): not verifiable, not counted as bad */
     uint8_t ttl_first, ttl_last;
     bool ttl_changed;
     uint32_t n_conflicts;      /* entries used in conflicts[] (at most BM_MAX_CONFLICTS) */

@@ -1,0 +1,92 @@
+/*
+ * capture_int.h - the capture stage's internal seams: a per-file decoding
+ * context (link layer -> IP -> fragments -> TCP), the packet handed to the
+ * TCP table, and the entry point unit tests use to feed hand-made packets
+ * without a capture file.
+ *
+ * Layering: bm_capture_feed_packet() (read.c) -> bm_link_decode() (link.c)
+ * -> bm_ip4_decode()/bm_ip6_decode() (ip.c, frag.c) -> bm_tcp_segment()
+ * (tcp.c, tcp_dir.c). Every layer reads untrusted bytes only through a
+ * bm_cur and borrows the packet buffer: nothing on the in-order path copies.
+ */
+#ifndef BM_CAPTURE_INT_H
+#define BM_CAPTURE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../wire/cur.h"
+#include "capture.h"
+#include "frag.h"
+
+/* Where the current frame came from; the IP layers need the frame's
+ * captured/original length to tell a snaplen cut from a lying header. */
+typedef struct bm_pkt_info {
+    uint64_t frame;
+    uint64_t ts_ns;
+    uint32_t caplen; /* bytes captured of the frame */
+    uint32_t len;    /* bytes on the wire (>= caplen) */
+} bm_pkt_info;
+
+/* One TCP segment as the IP layer hands it over. 'seg' points into the
+ * packet (or the fragment reassembly buffer) and is valid only during
+ * bm_tcp_segment(). */
+typedef struct bm_tcp_pkt {
+    bm_ip_addr src, dst;
+    const uint8_t *seg; /* TCP header + payload, as captured */
+    uint32_t caplen;    /* bytes of 'seg' captured */
+    uint32_t len;       /* TCP header + payload length according to IP (>= caplen) */
+    uint32_t frame_caplen, frame_len; /* for the snaplen message */
+    bm_seg_meta meta;
+} bm_tcp_pkt;
+
+/* Per capture file decoding state. All fields are owned by the context. */
+typedef struct bm_capture_ctx {
+    bm_tcp_table *tcp;
+    bm_diag *diag;
+    bm_capture_stats *st;
+    uint64_t frame;     /* frame number of the packet being decoded (from 1) */
+    bm_frag frag;       /* IPv4/IPv6 fragment reassembly */
+} bm_capture_ctx;
+
+/* 'st' MUST be non-NULL; it is not reset (the caller zeroes it). */
+void bm_capture_ctx_init(bm_capture_ctx *cx, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
+/* Drops (and reports) fragments that never completed. */
+void bm_capture_ctx_fini(bm_capture_ctx *cx);
+/* Decode one frame: increments the frame number first, so the first call
+ * is frame 1. 'linktype' is a DLT_* value. */
+void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen,
+                            uint32_t len, uint64_t ts_ns);
+
+/* Reports a fragmented datagram given up (a bm_frag_drop_cb; ud is the ctx). */
+void bm_capture_frag_dropped(void *ud, const bm_frag_key *k, uint64_t first_frame, const char *why);
+
+/* Points 'd' at 'path' (bm_diag_begin_file) unless it already names it,
+ * so a caller that began the file keeps its message counters. */
+void bm_capture_diag_file(bm_diag *d, const char *path);
+
+/* link.c: true for the link types bm_link_decode() understands. */
+bool bm_linktype_supported(int linktype);
+void bm_link_decode(bm_capture_ctx *cx, int linktype, const uint8_t *p, const bm_pkt_info *pi);
+
+/* ip.c: 'c' covers the captured bytes from the IP header on. */
+void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi);
+void bm_ip6_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi);
+
+/* tcp.c */
+void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk);
+const bm_capture_opts *bm_tcp_opts(const bm_tcp_table *t);
+
+/* csum.c: the TCP checksum over the pseudo-header and 'seg' (the
+ * complete segment, checksum field included). */
+typedef enum bm_csum_verdict {
+    BM_CSUM_OK = 0,
+    BM_CSUM_BAD,
+    BM_CSUM_OFFLOADED /* left for the NIC to fill in: nothing to verify */
+} bm_csum_verdict;
+bm_csum_verdict bm_tcp_checksum(const bm_ip_addr *src, const bm_ip_addr *dst, const uint8_t *seg, uint32_t len);
+/* Ones' complement sum of p[0..n) in memory order, folded to 16 bits only
+ * by the caller; exposed for tests. */
+uint64_t bm_csum_partial(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * read.c - reading a capture file with libpcap and feeding its frames to
+ * the decoders.
+ */
+#include "tcp_int.h"
+
+#include <pcap/pcap.h>
+#include <string.h>
+
+void bm_capture_opts_default(bm_capture_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ooo_bytes_per_dir = (size_t)4 << 20;
+    o->ooo_bytes_total = (size_t)256 << 20;
+    o->retrans_window = (size_t)64 << 10;
+    o->frag_bytes_total = (size_t)16 << 20;
+    o->max_conns = 65536;
+    o->verify_checksums = true;
+}
+
+void bm_capture_ctx_init(bm_capture_ctx *cx, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st)
+{
+    memset(cx, 0, sizeof *cx);
+    cx->tcp = t;
+    cx->diag = diag;
+    cx->st = st;
+    bm_frag_init(&cx->frag, bm_tcp_opts(t)->frag_bytes_total);
+}
+
+void bm_capture_frag_dropped(void *ud, const bm_frag_key *k, uint64_t first_frame, const char *why)
+{
+    bm_capture_ctx *cx = ud;
+    bm_diag_frame(cx->diag, first_frame, "IPv%u fragments of datagram id 0x%x dropped: %s", (unsigned)k->family,
+                  (unsigned)k->id, why);
+}
+
+void bm_capture_ctx_fini(bm_capture_ctx *cx)
+{
+    bm_frag_fini(&cx->frag, bm_capture_frag_dropped, cx);
+    cx->st->frag_reassembled += cx->frag.reassembled;
+    cx->st->frag_dropped += cx->frag.dropped;
+}
+
+void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len,
+                            uint64_t ts_ns)
+{
+    bm_pkt_info pi;
+    pi.frame = ++cx->frame;
+    pi.ts_ns = ts_ns;
+    pi.caplen = caplen;
+    pi.len = len < caplen ? caplen : len; /* a lying record header: trust what is there */
+    cx->st->frames++;
+    cx->st->bytes += caplen;
+    bm_link_decode(cx, linktype, p, &pi);
+}
+
+/* The diag context names the file being read; keep the caller's counters
+ * when it already did so. */
+void bm_capture_diag_file(bm_diag *d, const char *path)
+{
+    if (!d->file || strcmp(d->file, path) != 0)
+        bm_diag_begin_file(d, path);
+}
+
+bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st)
+{
+    bm_capture_stats local;
+    bm_diag quiet;
+    if (!st)
+        st = &local;
+    if (!diag) {
+        memset(&quiet, 0, sizeof quiet);
+        diag = &quiet;
+    }
+    memset(st, 0, sizeof *st);
+    bm_capture_diag_file(diag, path);
+    if (t->diag != diag) /* TCP-level messages name the file too */
+        bm_capture_diag_file(t->diag, path);
+    char errbuf[PCAP_ERRBUF_SIZE];
+    errbuf[0] = 0;
+    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!pc) {
+        bm_diag_frame(diag, 0, "cannot read capture: %s", errbuf);
+        return bm_res(BM_ERR_CAPTURE_OPEN);
+    }
+    int lt = pcap_datalink(pc);
+    st->linktype = lt;
+    if (!bm_linktype_supported(lt)) {
+        const char *name = pcap_datalink_val_to_name(lt);
+        bm_diag_frame(diag, 0, "unsupported link-layer type %d (%s)", lt, name ? name : "unknown");
+        pcap_close(pc);
+        return bm_res(BM_ERR_LINKTYPE);
+    }
+    bm_capture_ctx cx;
+    bm_capture_ctx_init(&cx, t, diag, st);
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int rc = pcap_next_ex(pc, &h, &data);
+        if (rc == PCAP_ERROR_BREAK)
+            break;
+        if (rc != 1) {
+            /* Most often "truncated dump file": the capture was cut in the
+             * middle of a record. What was read is still analysed. */
+            bm_diag_frame(diag, cx.frame + 1, "cannot read further: %s", pcap_geterr(pc));
+            st->read_error = true;
+            break;
+        }
+        uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+        bm_capture_feed_packet(&cx, lt, data, h->caplen, h->len, ts);
+    }
+    bm_capture_ctx_fini(&cx);
+    pcap_close(pc);
+    return BM_SUCCESS;
+}

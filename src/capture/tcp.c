@@ -1,0 +1,202 @@
+/*
+ * tcp.c - one TCP segment: header, connection life cycle (sides, SYN, FIN,
+ * RST, port reuse), sequence numbers to stream offsets, checksum and TTL
+ * evidence. Per-packet work is one table lookup, a few field updates and,
+ * for payload, one sink call with a pointer into the packet: no malloc.
+ */
+#include "tcp_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+/* (Re)initialises 'c' for a connection whose first packet is 'pk' and
+ * opens it in the sink. Hash and LRU links are kept. */
+static void conn_init(bm_tcp_table *t, bm_tcp_conn *c, const bm_tcp_pkt *pk, uint16_t sp, uint16_t dp,
+                      uint8_t flags, int *dir)
+{
+    bm_tcp_conn keep = *c;
+    memset(c, 0, sizeof *c);
+    c->hnext = keep.hnext;
+    c->newer = keep.newer;
+    c->older = keep.older;
+    c->hash = keep.hash;
+    c->end_by = -1;
+    /* A SYN-ACK seen first still tells who opened the connection. */
+    bool from_b = (flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK);
+    *dir = from_b ? BM_SIDE_B : BM_SIDE_A;
+    c->syn_seen = (flags & TH_SYN) != 0;
+    c->tuple.addr[*dir] = pk->src;
+    c->tuple.port[*dir] = sp;
+    c->tuple.addr[!*dir] = pk->dst;
+    c->tuple.port[!*dir] = dp;
+    c->first_frame = pk->meta.frame;
+    c->first_ts_ns = pk->meta.ts_ns;
+    c->user = t->sink.open ? t->sink.open(t->sink.ud, &c->tuple, &pk->meta) : NULL;
+    c->ignored = c->user == NULL;
+}
+
+/* Stream offset of sequence number 'seq' (may be negative: before the
+ * stream's first byte). Serial arithmetic around next_off. */
+static int64_t seq_off(const bm_tcp_dir *d, uint32_t seq)
+{
+    uint32_t ref = d->base + (uint32_t)d->next_off;
+    return (int64_t)d->next_off + (int32_t)(seq - ref);
+}
+
+static void note_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_tcp_pkt *pk, bool cut)
+{
+    bm_dir_counters *k = &c->d[dir].c;
+    const bm_seg_meta *m = &pk->meta;
+    c->last_frame = m->frame;
+    c->last_ts_ns = m->ts_ns;
+    c->last_meta = *m;
+    if (!k->ttl_seen) {
+        k->ttl_seen = true;
+        k->ttl_first = m->ttl;
+    } else if (m->ttl != k->ttl_last) {
+        k->ttl_changed = true;
+    }
+    k->ttl_last = m->ttl;
+    if (cut) {
+        k->snaplen_cut++;
+        if (!c->snaplen_told) {
+            c->snaplen_told = true;
+            bm_diag_frame(t->diag, m->frame, "packet cut by snaplen (caplen %u of %u)", pk->frame_caplen,
+                          pk->frame_len);
+        }
+    } else if (t->o.verify_checksums) {
+        bm_csum_verdict v = bm_tcp_checksum(&pk->src, &pk->dst, pk->seg, pk->len);
+        if (v == BM_CSUM_BAD && !k->bad_checksums++)
+            k->bad_checksum_frame_first = m->frame;
+        else if (v == BM_CSUM_OFFLOADED)
+            k->offloaded_checksums++;
+    }
+}
+
+/* Flags-only bookkeeping for connections the sink ignores: enough to
+ * notice the end, so the tuple can be reused. */
+static void ignored_packet(bm_tcp_conn *c, int dir, uint8_t flags)
+{
+    if (flags & TH_FIN)
+        c->d[dir].fin_seen = true;
+    if (flags & TH_RST)
+        c->d[dir].rst = true;
+    if ((flags & TH_RST) || (c->d[0].fin_seen && c->d[1].fin_seen))
+        c->closed = true;
+}
+
+static void reset_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m)
+{
+    c->d[dir].rst = true;
+    bm_dir_flush(t, c, BM_SIDE_A, m);
+    bm_dir_flush(t, c, BM_SIDE_B, m);
+    c->end = BM_END_RST;
+    c->end_by = dir;
+    if (t->sink.fin)
+        t->sink.fin(c->user, dir, BM_END_RST, m);
+    bm_conn_close(t, c);
+}
+
+void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
+{
+    bm_cur cur = bm_cur_make(pk->seg, pk->caplen);
+    uint16_t sp = bm_get_u16(&cur), dp = bm_get_u16(&cur);
+    uint32_t seq = bm_get_u32(&cur), ack = bm_get_u32(&cur);
+    uint32_t hlen = (uint32_t)(bm_get_u8(&cur) >> 4) * 4;
+    uint8_t flags = bm_get_u8(&cur);
+    bm_skip(&cur, 6);
+    if (!bm_cur_ok(&cur)) {
+        bm_diag_frame(t->diag, pk->meta.frame, "TCP header %s (%u of 20 bytes)",
+                      pk->caplen < pk->len ? "cut by snaplen" : "truncated", pk->caplen);
+        return;
+    }
+    if (hlen < 20 || hlen > pk->len) {
+        bm_diag_frame(t->diag, pk->meta.frame, "TCP header length %u impossible (segment of %u bytes)", hlen,
+                      pk->len);
+        return;
+    }
+    uint32_t plen = pk->len - hlen;
+    bool cut = pk->caplen < pk->len;
+    const uint8_t *payload = NULL;
+    if (!cut) {
+        bm_skip(&cur, hlen - 20);
+        payload = bm_get_bytes(&cur, plen);
+    }
+
+    uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
+    int dir = BM_SIDE_A;
+    bm_tcp_conn *c = bm_conn_lookup(t, pk, sp, dp, h, &dir);
+    if (!c) {
+        if (flags & TH_RST) /* a refusal or a stray reset: no connection to speak of */
+            return;
+        c = bm_conn_new(t, h);
+        if (!c)
+            return;
+        conn_init(t, c, pk, sp, dp, flags, &dir);
+    } else if ((flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+        bool ended = c->closed || c->d[0].fin_seen || c->d[1].fin_seen || c->d[0].rst || c->d[1].rst;
+        if (ended && !(c->d[dir].syn && c->d[dir].isn == seq)) { /* port reuse */
+            bm_conn_close(t, c);
+            conn_init(t, c, pk, sp, dp, flags, &dir);
+        }
+    }
+    bm_conn_touch(t, c);
+    if (c->ignored) {
+        ignored_packet(c, dir, flags);
+        return;
+    }
+    if (c->closed)
+        return;
+
+    const bm_seg_meta *m = &pk->meta;
+    bm_tcp_dir *d = &c->d[dir];
+    note_packet(t, c, dir, pk, cut);
+    uint32_t data_seq = seq;
+    if (flags & TH_SYN) {
+        data_seq++; /* the SYN takes one sequence number; TFO data follows */
+        if (!d->syn) {
+            d->syn = true;
+            d->isn = seq;
+            c->syn_seen = true;
+        }
+    }
+    if (!d->base_known) {
+        d->base_known = true;
+        d->base = data_seq;
+    }
+    bm_tcp_dir *peer = &c->d[!dir];
+    if ((flags & TH_ACK) && peer->base_known) {
+        int64_t a = seq_off(peer, ack);
+        if (a > 0)
+            bm_dir_acked(t, c, !dir, (uint64_t)a, m);
+    }
+    if (flags & TH_RST) {
+        reset_packet(t, c, dir, m);
+        return;
+    }
+    if (plen) {
+        int64_t off = seq_off(d, data_seq);
+        if (off < 0 && (uint64_t)-off >= plen) { /* wholly before the stream's start */
+            d->c.segments++;
+            d->c.retransmissions++;
+        } else {
+            uint32_t skip = off < 0 ? (uint32_t)-off : 0;
+            bm_dir_payload(t, c, dir, (uint64_t)off + skip, payload ? payload + skip : NULL, plen - skip, m);
+        }
+    }
+    if ((flags & TH_FIN) && !d->fin_seen) {
+        int64_t f = seq_off(d, data_seq) + plen;
+        d->fin_seen = true;
+        d->fin_off = f > 0 ? (uint64_t)f : 0;
+        bm_dir_check_fin(t, c, dir, m);
+    }
+    if (!plen && !(flags & (TH_FIN | TH_RST)) && t->sink.tick)
+        t->sink.tick(c->user, dir, m);
+    if (c->d[0].fin_done && c->d[1].fin_done)
+        bm_conn_close(t, c);
+}

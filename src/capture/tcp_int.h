@@ -1,0 +1,137 @@
+/*
+ * tcp_int.h - the TCP table's internals, shared by tcp.c (connection
+ * table, flags, life cycle) and tcp_dir.c (per-direction reassembly).
+ *
+ * Stream offsets are 64-bit and count from the first byte after the SYN
+ * (or the first byte seen mid-stream); 32-bit sequence numbers are
+ * unwrapped against the direction's next expected offset (serial number
+ * arithmetic, RFC 1982), so a stream may pass 2^32 any number of times.
+ *
+ * A connection that closed stays in the table (a "tombstone" without
+ * buffers) so late ACKs and retransmitted FINs do not open a new
+ * connection mid-stream; a new SYN with another ISN, or LRU eviction,
+ * reuses it.
+ */
+#ifndef BM_CAPTURE_TCP_INT_H
+#define BM_CAPTURE_TCP_INT_H
+
+#include "capture_int.h"
+
+/* An out-of-order segment, copied. A 'gap' entry has no data: its bytes
+ * are known to be missing (packet cut by the snaplen). */
+typedef struct bm_ooo_seg {
+    struct bm_ooo_seg *next;
+    uint64_t off;
+    uint32_t len;
+    bool gap;
+    bm_seg_meta meta;
+    uint8_t data[];
+} bm_ooo_seg;
+
+/* Which frame delivered which recent bytes, to name the first copy of a
+ * conflicting retransmission. */
+typedef struct bm_ring_seg {
+    uint64_t start, end, frame;
+} bm_ring_seg;
+#define BM_RING_SEGS 256u
+#define BM_RING_MIN 4096u /* first ring size; it doubles up to the retrans window */
+
+typedef struct bm_dir_counters {
+    uint64_t segments, bytes, gaps, gap_bytes, retransmissions, conflicting_retransmissions;
+    uint64_t out_of_order, snaplen_cut, bad_checksums, bad_checksum_frame_first, offloaded_checksums;
+    uint8_t ttl_first, ttl_last;
+    bool ttl_seen, ttl_changed;
+    uint32_t n_conflicts;
+} bm_dir_counters;
+
+typedef struct bm_tcp_dir {
+    bool base_known;   /* 'base' is set */
+    bool syn;          /* this side sent a SYN */
+    bool fin_seen, fin_done; /* FIN received / passed to the sink */
+    bool rst;
+    uint32_t isn;      /* SYN sequence number */
+    uint32_t base;     /* sequence number of stream offset 0 */
+    uint64_t next_off; /* every byte below was delivered or declared a gap */
+    uint64_t fin_off;
+    uint64_t ack_hint; /* the peer acknowledged up to here (not yet acted on) */
+    bm_ooo_seg *ooo, *ooo_tail; /* sorted by offset */
+    size_t ooo_bytes;
+    uint8_t *ring;     /* ring[off & (ring_cap-1)]: recent delivered bytes */
+    size_t ring_cap;   /* power of two, 0 before the first payload */
+    uint64_t ring_valid_from; /* ring bytes below this are not real data (a gap) */
+    bm_ring_seg *rsegs;
+    uint32_t rseg_next;
+    bm_tcp_conflict *conflicts; /* BM_MAX_CONFLICTS entries, lazily allocated */
+    bm_dir_counters c;
+} bm_tcp_dir;
+
+typedef struct bm_tcp_conn {
+    struct bm_tcp_conn *hnext;        /* hash chain */
+    struct bm_tcp_conn *newer, *older; /* LRU list */
+    uint64_t hash;
+    bm_tuple tuple;
+    void *user;                       /* the sink's state */
+    bool ignored;                     /* sink->open returned NULL */
+    bool closed;                      /* sink->close done: a tombstone */
+    bool syn_seen;
+    bool snaplen_told;
+    bm_stream_end end;
+    int end_by;
+    uint64_t first_frame, last_frame, first_ts_ns, last_ts_ns;
+    bm_seg_meta last_meta;
+    bm_tcp_dir d[2];
+} bm_tcp_conn;
+
+struct bm_tcp_table {
+    bm_capture_opts o;
+    bm_stream_sink sink;
+    bm_diag *diag;            /* the caller's, or own_diag when none was given */
+    bm_diag own_diag;
+    size_t ring_max;          /* retrans ring size: power of two <= retrans_window, 0 = off */
+    bm_tcp_conn **buckets;
+    size_t nbuckets;          /* power of two */
+    unsigned nconns;
+    bm_tcp_conn *newest, *oldest;
+    bm_tcp_conn *spare;       /* one freed connection kept for reuse */
+    size_t ooo_total;
+    bm_tcp_summary scratch;   /* built at close time */
+};
+
+/* tcp_dir.c. 'm' is the current packet's meta (used for gaps it causes). */
+/* Payload [off, off+n) from direction 'dir'; p == NULL: the bytes are lost. */
+void bm_dir_payload(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t off, const uint8_t *p,
+                    uint32_t n, const bm_seg_meta *m);
+/* The peer acknowledged up to 'ack_off' of direction 'dir'. */
+void bm_dir_acked(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t ack_off, const bm_seg_meta *m);
+/* Delivers what is buffered, declaring holes as gaps, and a pending FIN. */
+void bm_dir_flush(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m);
+/* Passes the FIN to the sink once every byte before it was delivered. */
+void bm_dir_check_fin(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m);
+/* tcp_table.c */
+uint64_t bm_conn_hash(const bm_ip_addr *src, uint16_t sp, const bm_ip_addr *dst, uint16_t dp);
+/* The connection of a segment with hash 'h'; *dir is the sender's side. */
+bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_t sp, uint16_t dp, uint64_t h,
+                            int *dir);
+/* A zeroed connection linked into the table (evicting the LRU one at
+ * max_conns); the caller fills it. NULL when out of memory. */
+bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h);
+/* Marks 'c' most recently used. */
+void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c);
+/* Settles both directions and calls sink->close once; 'c' stays in the
+ * table as a tombstone without buffers. */
+void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c);
+
+/* tcp_ring.c */
+/* Remembers bytes [off, off+n) just delivered (off == next_off). */
+void bm_ring_store(bm_tcp_table *t, bm_tcp_dir *d, uint64_t off, const uint8_t *p, uint32_t n, uint64_t frame);
+/* Bytes [off, off+n) of 'p' were delivered before: compare them with the
+ * ring where it still holds them; record a conflict when they differ. */
+void bm_ring_compare(bm_tcp_dir *d, uint64_t off, const uint8_t *p, uint32_t n, uint64_t frame);
+/* Two copies of the same n bytes at 'off' (a first, from frame f1). */
+void bm_compare_copies(bm_tcp_dir *d, uint64_t off, const uint8_t *a, const uint8_t *b, uint32_t n,
+                       uint64_t f1, uint64_t f2);
+
+/* Frees the direction's buffers (not its counters). */
+void bm_dir_release(bm_tcp_table *t, bm_tcp_dir *d);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * tcp_table.c - the TCP connection table: a chained hash table on the
+ * 4-tuple (the hash is symmetric, so both directions land in the same
+ * bucket) and an LRU list; at max_conns the least recently active
+ * connection is closed and its memory reused.
+ */
+#include "tcp_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKETS_MIN 1024u
+
+const bm_capture_opts *bm_tcp_opts(const bm_tcp_table *t) { return &t->o; }
+
+bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, bm_diag *diag)
+{
+    bm_tcp_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    if (o)
+        t->o = *o;
+    else
+        bm_capture_opts_default(&t->o);
+    if (t->o.max_conns == 0)
+        t->o.max_conns = 1;
+    if (sink)
+        t->sink = *sink;
+    t->diag = diag ? diag : &t->own_diag;
+    /* The ring is indexed with a mask: the largest power of two that fits. */
+    size_t w = t->o.retrans_window > ((size_t)1 << 30) ? ((size_t)1 << 30) : t->o.retrans_window;
+    for (t->ring_max = w ? 1 : 0; t->ring_max && t->ring_max * 2 <= w;)
+        t->ring_max *= 2;
+    t->nbuckets = BUCKETS_MIN;
+    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    if (!t->buckets) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 32;
+    return h;
+}
+
+static uint64_t ep_hash(const bm_ip_addr *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->ip, 8);
+    memcpy(&w1, a->ip + 8, 8);
+    return mix64(w0 * 0x9e3779b97f4a7c15ull + mix64(w1 ^ ((uint64_t)a->family << 16 | port)));
+}
+
+uint64_t bm_conn_hash(const bm_ip_addr *src, uint16_t sp, const bm_ip_addr *dst, uint16_t dp)
+{
+    /* A sum is symmetric: both directions of a connection hash alike. */
+    return mix64(ep_hash(src, sp) + ep_hash(dst, dp));
+}
+
+static bool ep_eq(const bm_ip_addr *a, uint16_t pa, const bm_ip_addr *b, uint16_t pb)
+{
+    return pa == pb && a->family == b->family && memcmp(a->ip, b->ip, 16) == 0;
+}
+
+/* Finds the connection of a segment; *dir is the sender's side. */
+bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_t sp, uint16_t dp,
+                           uint64_t h, int *dir)
+{
+    for (bm_tcp_conn *c = t->buckets[h & (t->nbuckets - 1)]; c; c = c->hnext) {
+        if (c->hash != h)
+            continue;
+        const bm_tuple *u = &c->tuple;
+        if (ep_eq(&u->addr[0], u->port[0], &pk->src, sp) && ep_eq(&u->addr[1], u->port[1], &pk->dst, dp)) {
+            *dir = BM_SIDE_A;
+            return c;
+        }
+        if (ep_eq(&u->addr[1], u->port[1], &pk->src, sp) && ep_eq(&u->addr[0], u->port[0], &pk->dst, dp)) {
+            *dir = BM_SIDE_B;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void lru_unlink(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    if (c->newer)
+        c->newer->older = c->older;
+    else
+        t->newest = c->older;
+    if (c->older)
+        c->older->newer = c->newer;
+    else
+        t->oldest = c->newer;
+    c->newer = c->older = NULL;
+}
+
+static void lru_push(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    c->older = t->newest;
+    c->newer = NULL;
+    if (t->newest)
+        t->newest->newer = c;
+    t->newest = c;
+    if (!t->oldest)
+        t->oldest = c;
+}
+
+static void grow_buckets(bm_tcp_table *t)
+{
+    size_t n = t->nbuckets * 2;
+    bm_tcp_conn **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* longer chains, still correct */
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        bm_tcp_conn *c = t->buckets[i];
+        while (c) {
+            bm_tcp_conn *next = c->hnext;
+            c->hnext = b[c->hash & (n - 1)];
+            b[c->hash & (n - 1)] = c;
+            c = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
+static void fill_summary(const bm_tcp_conn *c, bm_tcp_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < 2; i++) {
+        const bm_dir_counters *k = &c->d[i].c;
+        bm_tcp_dir_stats *o = &s->dir[i];
+        o->segments = k->segments;
+        o->bytes = k->bytes;
+        o->gaps = k->gaps;
+        o->gap_bytes = k->gap_bytes;
+        o->retransmissions = k->retransmissions;
+        o->conflicting_retransmissions = k->conflicting_retransmissions;
+        o->out_of_order = k->out_of_order;
+        o->snaplen_cut = k->snaplen_cut;
+        o->bad_checksums = k->bad_checksums;
+        o->bad_checksum_frame_first = k->bad_checksum_frame_first;
+        o->offloaded_checksums = k->offloaded_checksums;
+        o->ttl_first = k->ttl_first;
+        o->ttl_last = k->ttl_last;
+        o->ttl_changed = k->ttl_changed;
+        if (c->d[i].conflicts) {
+            o->n_conflicts = k->n_conflicts;
+            memcpy(o->conflicts, c->d[i].conflicts, k->n_conflicts * sizeof *o->conflicts);
+        }
+    }
+    s->syn_seen = c->syn_seen;
+    s->first_frame = c->first_frame;
+    s->last_frame = c->last_frame;
+    s->first_ts_ns = c->first_ts_ns;
+    s->last_ts_ns = c->last_ts_ns;
+    s->end = c->end;
+    s->end_by = c->end_by;
+}
+
+/* Settles both directions and hands the summary to the sink; the
+ * connection stays in the table as a tombstone without buffers. */
+void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    if (c->closed)
+        return;
+    if (!c->ignored) {
+        bm_dir_flush(t, c, BM_SIDE_A, &c->last_meta);
+        bm_dir_flush(t, c, BM_SIDE_B, &c->last_meta);
+        fill_summary(c, &t->scratch);
+        if (t->sink.close)
+            t->sink.close(c->user, &t->scratch);
+    }
+    bm_dir_release(t, &c->d[0]);
+    bm_dir_release(t, &c->d[1]);
+    c->closed = true;
+}
+
+static void conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    bm_conn_close(t, c);
+    bm_tcp_conn **pp = &t->buckets[c->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = c->hnext;
+    lru_unlink(t, c);
+    t->nconns--;
+    if (!t->spare)
+        t->spare = c;
+    else
+        free(c);
+}
+
+bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
+{
+    if (t->nconns >= t->o.max_conns && t->oldest)
+        conn_remove(t, t->oldest);
+    bm_tcp_conn *c = t->spare;
+    t->spare = NULL;
+    if (!c)
+        c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->hash = h;
+    c->hnext = t->buckets[h & (t->nbuckets - 1)];
+    t->buckets[h & (t->nbuckets - 1)] = c;
+    lru_push(t, c);
+    t->nconns++;
+    if (t->nconns > t->nbuckets && t->nbuckets < (size_t)t->o.max_conns * 2)
+        grow_buckets(t);
+    return c;
+}
+
+void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    if (c != t->newest) {
+        lru_unlink(t, c);
+        lru_push(t, c);
+    }
+}
+
+void bm_tcp_flush(bm_tcp_table *t)
+{
+    while (t->oldest)
+        conn_remove(t, t->oldest);
+}
+
+void bm_tcp_free(bm_tcp_table *t)
+{
+    if (!t)
+        return;
+    bm_tcp_flush(t);
+    free(t->spare);
+    free(t->buckets);
+    free(t);
+}
