@@ -112,6 +112,7 @@ typedef struct bm_tcp_info {
     uint64_t out_of_order;
     uint64_t snaplen_cut;
     uint64_t bad_checksums;
+    uint64_t offloaded_checksums;   /* left for the NIC to fill in: sent by the capturing host */
     bool ttl_changed[2];            /* per TLS role of the sender */
     uint8_t ttl[2];
     uint32_t n_conflicts;           /* conflicting retransmissions kept as evidence */

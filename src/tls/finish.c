@@ -31,7 +31,10 @@ static void infer_tls13_alerts(bm_tls_conn *c)
         const bm_tls_dir *d = &c->dir[side], *o = &c->dir[!side];
         if (!d->has_last || !d->last_prot || d->last.type != 23)
             continue;
-        if (d->last.length < 3 + tag || d->last.length > 3 + tag + 16)
+        /* 2 alert bytes + the inner type + the tag. Stacks do not pad
+         * alerts by default; accepting padding made a short final request
+         * (a 35-byte GET) look like an alert on real traffic. */
+        if (d->last.length != 3 + tag)
             continue;
         if (!(d->fin || (o->fin && o->how == BM_END_RST)))
             continue;
@@ -83,14 +86,18 @@ static const char *judge(const bm_tls_conn *c, unsigned i, bool rst)
     const bm_alert *a = &c->conn->alerts[i];
     const bm_tls_snap *s = &c->alert_snap[i];
     const bm_tls_dir *o = &c->dir[!a->from];
-    if (rst)
-        return "the connection was then reset";
     if (o->nonalert > s->other_nonalert)
         return "the peer kept sending records after it";
     if (!s->hs_done)
         return "it came before the handshake completed";
-    /* Mutual alerts (either one answering the other) are a clean close. */
-    if (!s->appdata && o->alerts == 0)
+    /* Mutual alerts (either one answering the other) are a clean close,
+     * even when a reset follows: servers such as gnutls-serv reset after
+     * the close_notify exchange. */
+    if (o->alerts > 0)
+        return NULL;
+    if (rst)
+        return "the connection was then reset";
+    if (!s->appdata)
         return "no application data had been exchanged and the peer sent no alert";
     return NULL;
 }
@@ -169,6 +176,7 @@ static void fill_tcp(bm_tls_conn *c, const bm_tcp_summary *s)
         ti->out_of_order += d->out_of_order;
         ti->snaplen_cut += d->snaplen_cut;
         ti->bad_checksums += d->bad_checksums;
+        ti->offloaded_checksums += d->offloaded_checksums;
         ti->ttl[r] = d->ttl_first;
         ti->ttl_changed[r] = d->ttl_changed;
         uint32_t n = d->n_conflicts < BM_MAX_CONFLICTS ? d->n_conflicts : BM_MAX_CONFLICTS;

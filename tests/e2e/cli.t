@@ -31,8 +31,8 @@ is "$rc" 2 "garbage file: exit 2"
 like "$(tail -1 "$TMPD/out")" '"type":"summary","connections":0' "garbage file: JSON still ends with a summary"
 
 # A bad file among good ones: the good one is still analysed.
-if [ -f "$FIX/tls12-aes128gcm.pcapng" ]; then
-    "$BADMAC" --json "$TMPD/garbage.pcap" "$FIX/tls12-aes128gcm.pcapng" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+if [ -f "$FIX/tls12-aes-gcm.pcap" ]; then
+    "$BADMAC" --json "$TMPD/garbage.pcap" "$FIX/tls12-aes-gcm.pcap" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
     is "$rc" 2 "garbage + good capture: exit 2"
     like "$(tail -1 "$TMPD/out")" '"connections":[1-9]' "garbage + good capture: the good one is analysed"
 fi
