@@ -216,11 +216,22 @@ static void test_tls13(void)
     rec(&c, 1, 23, 2000, 1);
     rec(&c, 0, 23, 53, 2);
     rec(&c, 0, 23, 500, 3);
-    rec(&c, 1, 23, 24, 4);
+    rec(&c, 1, 23, 19, 4);
     th_fin(&c, 0, BM_END_RST);
     k = th_close(&c, true);
     ok(k && k->failed && k->fatal_from == BM_SERVER, "short record then peer RST: fatal from the server");
     is_int(k ? k->suspect.length : 0, 500, "suspect: the client's record before it");
+
+    /* A short final request (35 bytes: padded-alert sized) before FIN is
+     * application data, as in the tls13-record-size-limit fixture. */
+    c = hellos(h, true, false);
+    rec(&c, 1, 23, 2000, 1);
+    rec(&c, 0, 23, 35, 2);
+    th_fin(&c, 0, BM_END_FIN);
+    rec(&c, 1, 23, 500, 3);
+    th_fin(&c, 1, BM_END_FIN);
+    k = th_close(&c, true);
+    ok(k && !k->failed, "35-byte last record before FIN: not taken for an alert");
 
     /* A short last record without FIN/RST is not an alert. */
     c = hellos(h, true, false);
