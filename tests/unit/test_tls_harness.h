@@ -103,7 +103,7 @@ static inline void tb_hs_record(tb *t, unsigned rec_version, unsigned type, cons
 
 /* ---- the fake capture stage ---- */
 
-#define TH_MAX_CONNS 4
+#define TH_MAX_CONNS 16
 #define TH_MAX_DIAG 16
 
 typedef struct th {
