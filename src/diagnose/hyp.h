@@ -1,0 +1,135 @@
+/*
+ * hyp.h - hypothesis testers for a record that failed authentication.
+ *
+ * Each tester re-opens the failing record's bytes under one changed
+ * assumption (another sequence number, other keys, another MAC
+ * construction) and reports the first assumption under which it
+ * authenticates. They work on clones: the caller's bm_rec is never
+ * changed. A hypothesis is "proven" only by a BM_REC_OK open; nothing here
+ * guesses.
+ *
+ * Carried state (RC4's keystream position, the SSL 3.0/TLS 1.0 chained
+ * CBC IV) is taken from the bm_rec given, i.e. the receiver's state just
+ * before the failing record. So for those modes an alternative sequence
+ * number can only be proven if the bytes before this record were all seen
+ * (the sender skipped or reused a number): a record that really went
+ * missing from the stream moves RC4's keystream (everything decrypts to
+ * garbage) or the chained IV (the first block is garbled), and nothing
+ * verifies. For RC4 the test is in effect "the MAC under seq N over the
+ * plaintext as decrypted", the only one that is valid there.
+ */
+#ifndef BM_DIAGNOSE_HYP_H
+#define BM_DIAGNOSE_HYP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../crypto/rec.h"
+#include "../util/err.h"
+
+/* ---- sequence number ---- */
+
+typedef enum bm_seq_kind {
+    BM_SEQ_NOT_FOUND = 0,
+    BM_SEQ_AHEAD,   /* seq > expected: records dropped, or the sender skipped numbers */
+    BM_SEQ_BEHIND   /* seq < expected: a duplicate, replay or reordered record */
+} bm_seq_kind;
+
+typedef struct bm_hyp_seq {
+    bm_seq_kind kind;
+    uint64_t seq;     /* the sequence number that verifies */
+    int64_t delta;    /* seq - expected */
+    unsigned tried;
+} bm_hyp_seq;
+
+/* Tries expected +1, -1, +2, -2, ... up to +-window (expected itself is
+ * skipped; numbers below 0 or above 2^64-1 are not tried). */
+BM_RESULT bm_hyp_seq_window(const bm_rec *r, uint64_t expected, unsigned window, uint8_t type,
+                            uint16_t version, const uint8_t *in, size_t len, bm_hyp_seq *out);
+
+/* ---- other key sets ---- */
+
+typedef struct bm_hyp_key_cand {
+    const bm_rec *rec;  /* e.g. the other direction, handshake keys, the
+                         * previous epoch, the epoch after a KeyUpdate */
+    uint64_t seq;       /* the sequence number to try first under these keys */
+    const char *label;
+} bm_hyp_key_cand;
+
+typedef struct bm_hyp_keys {
+    bool found;
+    size_t index;       /* into the candidate list */
+    uint64_t seq;
+    unsigned tried;
+} bm_hyp_keys;
+
+/* For each candidate in order: its seq, then seq +-1 .. +-seq_window. */
+BM_RESULT bm_hyp_other_keys(const bm_hyp_key_cand *cands, size_t n, unsigned seq_window,
+                            uint8_t type, uint16_t version, const uint8_t *in, size_t len,
+                            bm_hyp_keys *out);
+
+/* ---- MAC construction ---- */
+
+typedef struct bm_hyp_mac {
+    bool found;
+    bool negotiated_ok;  /* the record verifies as negotiated: not a MAC question */
+    unsigned flags;      /* BM_REC_ETM | BM_REC_TRUNC_HMAC that verify */
+    bool ssl3;           /* the SSL 3.0 MAC verifies */
+    const char *label;   /* "MtE", "EtM", "MtE, truncated HMAC", ..., "SSL 3.0 MAC" */
+    unsigned tried;
+} bm_hyp_mac;
+
+/*
+ * Tries the negotiated construction (p), then MtE vs EtM, full vs 10-byte
+ * HMAC and, where the record layout allows (stream ciphers, and CBC with a
+ * chained IV, i.e. TLS 1.0), the SSL 3.0 MAC. state, when not NULL, gives
+ * the carried state (same suite). E.g. the ESP8266 case: EtM negotiated,
+ * but some records MACed MtE -> found, label "MtE".
+ */
+BM_RESULT bm_hyp_mac_construction(bm_crypto_ctx *c, const bm_rec_params *p, const bm_rec *state,
+                                  uint64_t seq, uint8_t type, uint16_t version,
+                                  const uint8_t *in, size_t len, bm_hyp_mac *out);
+
+/* ---- the shape of the damage (when nothing verifies) ---- */
+
+#define BM_SHAPE_TAG_ZERO 0x001u       /* MAC/tag bytes all zero */
+#define BM_SHAPE_TAG_REPEATS 0x002u    /* same MAC/tag as the previous record */
+#define BM_SHAPE_BODY_ZERO 0x004u      /* record body all zero */
+#define BM_SHAPE_ZERO_RUN 0x008u       /* a run of >= 32 zero bytes in the body */
+#define BM_SHAPE_TEXT 0x010u           /* decrypted data is mostly text */
+#define BM_SHAPE_GARBLED 0x020u        /* some plaintext blocks judged garbled */
+#define BM_SHAPE_REF_COMPARED 0x040u   /* judged against a second copy */
+#define BM_SHAPE_REF_SAME 0x080u       /* decrypted bytes identical to the second copy */
+#define BM_SHAPE_BIT_DAMAGE 0x100u     /* vs the copy: only a few bits differ in some block */
+
+typedef struct bm_shape_input {
+    const uint8_t *body;      /* the record body as received */
+    size_t body_len;
+    const uint8_t *plain;     /* decrypted, unauthenticated bytes (bm_open_result
+                               * decrypted_len); may be NULL */
+    size_t plain_len;
+    const uint8_t *ref;       /* the same record decrypted from another copy
+                               * (retransmission, other capture point); may be NULL */
+    size_t ref_len;
+    const uint8_t *tag;       /* the MAC/tag received; may be NULL */
+    size_t tag_len;
+    const uint8_t *prev_tag;  /* the previous record's MAC/tag; may be NULL */
+    size_t block;             /* plaintext block size for the block map; 0 = 16 */
+} bm_shape_input;
+
+typedef struct bm_shape {
+    unsigned flags;
+    size_t zero_run_off, zero_run_len; /* longest run of zero bytes in the body */
+    size_t blocks;                     /* plaintext blocks examined */
+    size_t garbled;                    /* of which judged garbled */
+    size_t first_garbled, last_garbled;/* block indexes (valid when garbled > 0) */
+    size_t diff_bytes;                 /* bytes differing from the copy */
+    unsigned long diff_bits;
+    size_t first_diff, last_diff;      /* byte offsets (valid when diff_bytes > 0) */
+} bm_shape;
+
+/* Pure description of the evidence; never fails. */
+void bm_hyp_shape(const bm_shape_input *in, bm_shape *out);
+
+#endif
