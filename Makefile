@@ -87,7 +87,7 @@ sanitize:
 
 demo: deps
 	$(MAKE) $(BIN)
-	./$(BIN) tests/fixtures/demo.pcapng; test $$? -le 1
+	./$(BIN) --keylog tests/fixtures/demo.keys tests/fixtures/demo.pcapng; test $$? -le 1
 
 fixtures:
 	sh tests/fixtures/regen.sh

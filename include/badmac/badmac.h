@@ -22,10 +22,29 @@
 
 #define BADMAC_VERSION "0.1.0"
 
+/*
+ * Key material (all optional; arrays of n paths/arguments, borrowed during
+ * bm_analysis_new only). With none given, and no pcapng decryption-secrets
+ * block in a capture, the analysis is keyless and as fast as without keys;
+ * otherwise every protected record is decrypted and checked and bm_conn.crypto
+ * is filled. Key files are read by bm_analysis_new: a bad line is one
+ * on_diag line ("FILE: line N: ...") and the rest is used; a file that
+ * cannot be read at all is one on_diag line and counted in
+ * bm_totals.key_errors.
+ *   keylogs:  NSS key logs (SSLKEYLOGFILE), mbedTLS or JSSE debug logs
+ *   rsa_keys: PEM/DER RSA private keys (RSA key exchange)
+ *   psks:     "IDENTITY:HEX" (TLS 1.2 PSK suites; empty identity = any)
+ */
 typedef struct bm_analysis_opts {
     void (*on_conn)(void *ud, const bm_conn *c); /* c valid only during the call */
     void (*on_diag)(void *ud, const char *line);  /* one line, no newline */
     void *ud;
+    const char *const *keylogs;
+    unsigned n_keylogs;
+    const char *const *rsa_keys;
+    unsigned n_rsa_keys;
+    const char *const *psks;
+    unsigned n_psks;
 } bm_analysis_opts;
 
 typedef struct bm_totals {
@@ -35,6 +54,7 @@ typedef struct bm_totals {
     uint64_t bytes;       /* captured bytes read */
     unsigned input_errors;/* one-line complaints emitted (or suppressed) */
     unsigned unreadable;  /* captures that could not be read at all */
+    unsigned key_errors;  /* key files that could not be read, malformed --psk arguments */
 } bm_totals;
 
 typedef struct bm_analysis bm_analysis;

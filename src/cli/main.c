@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include "../../include/badmac/badmac.h"
+#include "../keys/keylog.h"
 #include "../relay/relay.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 
 #define CLI_MAX_FAILED_LISTED 10
+#define CLI_MAX_KEYS 64
 
 typedef struct cli {
     int json;
@@ -24,11 +26,13 @@ typedef struct cli {
     FILE *out;          /* where connection blocks go (stdout for JSON, a temp file for text) */
     uint64_t n_failed_listed;
     char failed_lines[CLI_MAX_FAILED_LISTED][320];
+    const char *keylogs[CLI_MAX_KEYS], *rsa_keys[CLI_MAX_KEYS], *psks[CLI_MAX_KEYS];
+    unsigned n_keylogs, n_rsa_keys, n_psks;
 } cli;
 
 static void usage(FILE *f)
 {
-    fputs("usage: badmac [--json] [--quiet] CAPTURE...\n"
+    fputs("usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX] CAPTURE...\n"
           "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
           "       badmac --help | --version\n"
           "\n"
@@ -39,6 +43,15 @@ static void usage(FILE *f)
           "\n"
           "  --json     JSON Lines (contract: docs/json.md), one object per connection, then a summary\n"
           "  --quiet    text mode: print only the summary\n"
+          "  --keylog FILE   key log (NSS SSLKEYLOGFILE format, or an mbedTLS / JSSE debug log);\n"
+          "                  repeatable. Default: $SSLKEYLOGFILE when set and no --keylog is given.\n"
+          "                  Keys embedded in a pcapng (decryption secrets blocks) are always used.\n"
+          "  --rsa-key FILE  RSA private key (PEM/DER) of a server using RSA key exchange; repeatable\n"
+          "  --psk ID:HEX    TLS 1.2 pre-shared key for identity ID (\":HEX\": any identity); repeatable\n"
+          "\n"
+          "With key material every protected record is decrypted and its MAC/tag checked, both\n"
+          "Finished messages are verified, encrypted alerts are read, and the first record that\n"
+          "fails its integrity check is named (FIRST BAD RECORD). Secrets are never printed.\n"
           "\n"
           "Messages about bad input go to stderr, one line each, naming the file and frame.\n"
           "Exit status: 0 no failure found, 1 a failure found, 2 usage or input error (2 wins).\n",
@@ -87,6 +100,25 @@ static void on_conn(void *ud, const bm_conn *k)
         bm_text_conn(c->out, k);
 }
 
+static int add_key_arg(cli *c, const char *opt, const char *val)
+{
+    const char **list = c->keylogs;
+    unsigned *n = &c->n_keylogs;
+    if (!strcmp(opt, "--rsa-key")) {
+        list = c->rsa_keys;
+        n = &c->n_rsa_keys;
+    } else if (!strcmp(opt, "--psk")) {
+        list = c->psks;
+        n = &c->n_psks;
+    }
+    if (*n >= CLI_MAX_KEYS) {
+        fprintf(stderr, "badmac: more than %d %s options\n", CLI_MAX_KEYS, opt);
+        return 0;
+    }
+    list[(*n)++] = val;
+    return 1;
+}
+
 static int copy_stream(FILE *from, FILE *to)
 {
     char buf[65536];
@@ -119,6 +151,19 @@ int main(int argc, char **argv)
             c.json = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             c.quiet = 1;
+        } else if (!strcmp(a, "--keylog") || !strcmp(a, "--rsa-key") || !strcmp(a, "--psk")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "badmac: %s needs an argument\n", a);
+                return 2;
+            }
+            if (!add_key_arg(&c, a, argv[++i]))
+                return 2;
+        } else if (!strncmp(a, "--keylog=", 9) || !strncmp(a, "--rsa-key=", 10) || !strncmp(a, "--psk=", 6)) {
+            char opt[16];
+            size_t n = (size_t)(strchr(a, '=') - a);
+            snprintf(opt, sizeof opt, "%.*s", (int)n, a);
+            if (!add_key_arg(&c, opt, a + n + 1))
+                return 2;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -150,7 +195,12 @@ int main(int argc, char **argv)
         c.out = blocks;
     }
 
-    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &c};
+    if (c.n_keylogs == 0 && bm_keylog_default_path())
+        c.keylogs[c.n_keylogs++] = bm_keylog_default_path();
+    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &c,
+                          .keylogs = c.keylogs, .n_keylogs = c.n_keylogs,
+                          .rsa_keys = c.rsa_keys, .n_rsa_keys = c.n_rsa_keys,
+                          .psks = c.psks, .n_psks = c.n_psks};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");
@@ -184,7 +234,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "badmac: cannot write the report: %s\n", strerror(errno));
         return 2;
     }
-    if (t.unreadable || t.input_errors)
+    if (t.unreadable || t.input_errors || t.key_errors)
         return 2;
     return t.failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /*
- * analysis.c - wires the stages together: capture -> TLS -> (report, via the
- * caller's callback). Owns one instance of each stage; no globals.
+ * analysis.c - wires the stages together: capture -> TLS (-> decryption
+ * when key material exists) -> (report, via the caller's callback). Owns
+ * one instance of each stage; no globals.
  */
 #include "../../include/badmac/badmac.h"
 
@@ -8,17 +9,31 @@
 #include <string.h>
 
 #include "../capture/capture.h"
+#include "../crypto/crypto.h"
+#include "../crypto/rsa.h"
+#include "../decrypt/decrypt.h"
+#include "../keys/keyfile.h"
+#include "../keys/keylog.h"
+#include "../keys/psk.h"
+#include "../keys/keystore.h"
+#include "../tls/hook.h"
 #include "../tls/tls.h"
 #include "../util/diag.h"
 
 struct bm_analysis {
     bm_analysis_opts opts;
     bm_diag diag;
+    bm_diag key_diag;      /* key files: their bad lines do not make the capture input "malformed" */
     bm_tls *tls;
     bm_tcp_table *tcp;
     bm_capture_opts cap_opts;
     bm_totals totals;
     char *current;         /* copy of the capture path being read */
+    bm_keystore *ks;
+    bm_rsa_keys *rsa;
+    bm_crypto_ctx *cc;
+    bm_decrypt *dec;
+    bool hooked;
 };
 
 static void analysis_on_conn(void *ud, const bm_conn *c)
@@ -31,23 +46,77 @@ static void analysis_on_conn(void *ud, const bm_conn *c)
         a->opts.on_conn(a->opts.ud, c);
 }
 
+static void load_keys(bm_analysis *a, const bm_analysis_opts *o)
+{
+    for (unsigned i = 0; i < o->n_keylogs; i++) {
+        bm_diag_begin_file(&a->key_diag, o->keylogs[i]);
+        bm_result r = bm_keyfile_load(a->ks, NULL, o->keylogs[i], &a->key_diag, NULL);
+        bm_diag_end_file(&a->key_diag);
+        if (!bm_is_ok(r))
+            a->totals.key_errors++;
+    }
+    for (unsigned i = 0; i < o->n_rsa_keys; i++) {
+        if (!a->rsa && !(a->rsa = bm_rsa_keys_new())) {
+            a->totals.key_errors++;
+            continue;
+        }
+        bm_diag_begin_file(&a->key_diag, o->rsa_keys[i]);
+        bm_result r = bm_rsa_keys_load(a->rsa, o->rsa_keys[i], &a->key_diag);
+        bm_diag_end_file(&a->key_diag);
+        if (!bm_is_ok(r))
+            a->totals.key_errors++;
+    }
+    for (unsigned i = 0; i < o->n_psks; i++) {
+        bm_diag_begin_file(&a->key_diag, "--psk");
+        bm_result r = bm_keys_add_psk(a->ks, o->psks[i], &a->key_diag);
+        bm_diag_end_file(&a->key_diag);
+        if (!bm_is_ok(r))
+            a->totals.key_errors++;
+    }
+}
+
 bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
 {
     bm_analysis *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
     a->opts = *o;
+    /* The arrays are borrowed for this call only. */
+    a->opts.keylogs = a->opts.rsa_keys = a->opts.psks = NULL;
+    a->opts.n_keylogs = a->opts.n_rsa_keys = a->opts.n_psks = 0;
     a->diag.emit = o->on_diag;
     a->diag.ud = o->ud;
+    a->key_diag = a->diag;
     bm_conn_sink sink = {.ud = a, .conn = analysis_on_conn};
     a->tls = bm_tls_new(&sink, &a->diag);
     bm_capture_opts_default(&a->cap_opts);
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
-    if (!a->tls || !a->tcp) {
+    a->ks = bm_keystore_new();
+    if (!a->tls || !a->tcp || !a->ks) {
         bm_analysis_free(a);
         return NULL;
     }
+    load_keys(a, o);
     return a;
+}
+
+/* The decryption stage joins once there is something to decrypt with. */
+static void maybe_hook(bm_analysis *a)
+{
+    if (a->hooked)
+        return;
+    bool have = bm_keystore_first(a->ks) != NULL || (a->rsa && bm_rsa_keys_count(a->rsa) > 0);
+    if (!have)
+        return;
+    if (!a->cc && !(a->cc = bm_crypto_new())) {
+        bm_diag_frame(&a->diag, 0, "libcrypto cannot be initialised: records are not decrypted");
+        return;
+    }
+    a->dec = bm_decrypt_new(a->cc, a->ks, a->rsa, &a->diag);
+    if (!a->dec)
+        return;
+    bm_tls_set_hook(a->tls, bm_decrypt_hook(a->dec));
+    a->hooked = true;
 }
 
 int bm_analysis_add_capture(bm_analysis *a, const char *path)
@@ -58,6 +127,11 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
         return -1;
     bm_diag_begin_file(&a->diag, a->current);
     bm_tls_set_capture(a->tls, a->current);
+    bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = &a->diag, .capture_name = a->current};
+    /* A file that cannot be read is reported by the capture reader below. */
+    bm_result sr = bm_pcapng_scan_secrets(a->current, bm_keys_dsb_cb, &dsb, NULL);
+    (void)sr.code;
+    maybe_hook(a);
     bm_capture_stats st;
     memset(&st, 0, sizeof st);
     bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
@@ -88,6 +162,10 @@ void bm_analysis_free(bm_analysis *a)
         bm_tcp_free(a->tcp);
     if (a->tls)
         bm_tls_free(a->tls);
+    bm_decrypt_free(a->dec);
+    bm_rsa_keys_free(a->rsa);
+    bm_keystore_free(a->ks);
+    bm_crypto_free(a->cc);
     free(a->current);
     free(a);
 }

@@ -93,7 +93,7 @@ static json_t *extensions_json(const bm_handshake *h)
     return e;
 }
 
-static json_t *records_dir_json(const bm_dir_records *r)
+static json_t *records_dir_json(const bm_dir_records *r, const bm_crypto_info *ci, int role)
 {
     static const char *const names[5] = {"change_cipher_spec", "alert", "handshake", "application_data",
                                          "heartbeat"};
@@ -110,10 +110,12 @@ static json_t *records_dir_json(const bm_dir_records *r)
                                               u64(f->frame), "length", (int)f->length, "limit",
                                               (int)f->limit));
     }
-    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "count", u64(r->count), "bytes",
+    return json_pack("{s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "count", u64(r->count), "bytes",
                      u64(r->bytes), "max_length", (int)r->max_length, "types", types,
                      "change_cipher_spec_index", r->ccs_index >= 0 ? json_integer(r->ccs_index) : json_null(),
-                     "oversized", u64(r->flagged), "oversized_records", flag, "resyncs", u64(r->resyncs));
+                     "oversized", u64(r->flagged), "oversized_records", flag, "resyncs", u64(r->resyncs),
+                     "verified", u64(ci->verified[role]), "failed", u64(ci->failed[role]), "undecryptable",
+                     u64(ci->undecryptable[role]));
 }
 
 static json_t *alert_json(const bm_alert *a)
@@ -141,6 +143,24 @@ static json_t *tcp_json(const bm_tcp_info *t)
                      "conflicting_retransmissions", u64(t->conflicting_retransmissions), "out_of_order",
                      u64(t->out_of_order), "snaplen_cut", u64(t->snaplen_cut), "bad_checksums",
                      u64(t->bad_checksums), "conflicts", c);
+}
+
+/* Decryption results (issue [2/8]); present (null / zero) without keys too. */
+static void crypto_json(json_t *o, const bm_crypto_info *ci, const bm_bad_record *b)
+{
+    bool keys = ci->keys != BM_KEYS_NONE;
+    json_object_set_new(o, "keys", jstr_or_null(bm_keys_source_name(ci->keys)));
+    json_object_set_new(o, "key_source", keys ? jstr_or_null(ci->key_source) : json_null());
+    json_object_set_new(o, "finished", json_pack("{s:s, s:s}", "client", bm_finished_name(ci->finished[BM_CLIENT]),
+                                                 "server", bm_finished_name(ci->finished[BM_SERVER])));
+    if (b)
+        json_object_set_new(o, "first_bad_record",
+                            json_pack("{s:s, s:o, s:o, s:o, s:i, s:o}", "direction", bm_role_name(b->direction),
+                                      "index", u64(b->index), "frame", u64(b->frame), "stream_offset",
+                                      u64(b->stream_off), "length", (int)b->length, "reason",
+                                      jstr_or_null(bm_reason_name(b->reason, 0))));
+    else
+        json_object_set_new(o, "first_bad_record", json_null());
 }
 
 void bm_json_conn(FILE *out, const bm_conn *c)
@@ -187,8 +207,10 @@ void bm_json_conn(FILE *out, const bm_conn *c)
                                                "issuer", jstr_or_null(h->certs[i].issuer), "sha256",
                                                hex_json(h->certs[i].sha256, 32)));
     json_object_set_new(o, "certificates", certs);
-    json_object_set_new(o, "records", json_pack("{s:o, s:o}", "client", records_dir_json(&c->rec[BM_CLIENT]),
-                                                "server", records_dir_json(&c->rec[BM_SERVER])));
+    json_object_set_new(o, "records",
+                        json_pack("{s:o, s:o}", "client", records_dir_json(&c->rec[BM_CLIENT], &c->crypto, BM_CLIENT),
+                                  "server", records_dir_json(&c->rec[BM_SERVER], &c->crypto, BM_SERVER)));
+    crypto_json(o, &c->crypto, bm_first_bad(c));
     json_t *alerts = json_array();
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++)
         json_array_append_new(alerts, alert_json(&c->alerts[i]));

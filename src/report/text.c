@@ -112,6 +112,43 @@ static void put_extensions(FILE *out, const bm_handshake *h)
     fputc('\n', out);
 }
 
+static void put_dir_counts(FILE *out, const char *label, const bm_crypto_info *ci, int r)
+{
+    fprintf(out, "; %s %" PRIu64 " verified, %" PRIu64 " %s", label, ci->verified[r], ci->failed[r],
+            ci->failed[r] ? "FAILED" : "failed");
+    if (ci->undecryptable[r])
+        fprintf(out, ", %" PRIu64 " not checked", ci->undecryptable[r]);
+}
+
+/* "keys: ...; Finished ...; counts" and the FIRST BAD RECORD line. */
+static void put_crypto(FILE *out, const bm_conn *c)
+{
+    const bm_crypto_info *ci = &c->crypto;
+    uint64_t undec = ci->undecryptable[0] + ci->undecryptable[1];
+    if (ci->keys == BM_KEYS_NONE) {
+        if (undec)
+            fprintf(out, "  keys: none found for this connection (%" PRIu64 " protected records not checked)\n",
+                    undec);
+        return;
+    }
+    /* The DSB and session sources name themselves ("DSB in ...", "session from ..."). */
+    static const char *const kind[] = {"", "keylog ", "", "RSA key ", "PSK ", ""};
+    fputs("  keys: ", out);
+    fputs(ci->keys <= BM_KEYS_SESSION ? kind[ci->keys] : "", out);
+    put_safe(out, ci->key_source[0] ? ci->key_source : "?");
+    fprintf(out, "; Finished client %s, server %s", bm_finished_name(ci->finished[BM_CLIENT]),
+            bm_finished_name(ci->finished[BM_SERVER]));
+    put_dir_counts(out, "client->server", ci, BM_CLIENT);
+    put_dir_counts(out, "server->client", ci, BM_SERVER);
+    fputc('\n', out);
+    const bm_bad_record *b = bm_first_bad(c);
+    if (b)
+        fprintf(out, "  FIRST BAD RECORD: %s record #%" PRIu64 " (frame %" PRIu64 ", stream offset %" PRIu64
+                     ", %u bytes): %s\n",
+                bm_role_name(b->direction), b->index, b->frame, b->stream_off, b->length,
+                nz(bm_reason_name(b->reason, 1), "failed"));
+}
+
 void bm_text_conn(FILE *out, const bm_conn *c)
 {
     const bm_handshake *h = &c->hs;
@@ -149,6 +186,7 @@ void bm_text_conn(FILE *out, const bm_conn *c)
     }
     put_records(out, "client -> server", &c->rec[BM_CLIENT]);
     put_records(out, "server -> client", &c->rec[BM_SERVER]);
+    put_crypto(out, c);
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++) {
         fputs("  alert: ", out);
         put_alert(out, &c->alerts[i]);

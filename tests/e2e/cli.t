@@ -39,7 +39,7 @@ fi
 
 # Text mode puts the summary first.
 if [ -f "$FIX/demo.pcapng" ]; then
-    "$BADMAC" "$FIX/demo.pcapng" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
+    "$BADMAC" --keylog "$FIX/demo.keys" "$FIX/demo.pcapng" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
     is "$rc" 1 "demo: a failure found, exit 1"
     like "$(head -1 "$TMPD/out")" "^[0-9]+ connections?, [1-9][0-9]* failed:" "demo: summary line first"
     like "$(sed -n 2p "$TMPD/out")" "bad_record_mac" "demo: the failed connection is listed under the summary"

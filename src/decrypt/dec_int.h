@@ -1,0 +1,147 @@
+/*
+ * dec_int.h - the decryption stage's private state, shared by its files.
+ *
+ * Like the TLS stage, everything is indexed by capture SIDE (A/B) while the
+ * connection is live; dec_close.c maps sides to roles when it writes the
+ * bm_conn.
+ */
+#ifndef BM_DECRYPT_DEC_INT_H
+#define BM_DECRYPT_DEC_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../crypto/kdf.h"
+#include "../crypto/rec.h"
+#include "decrypt.h"
+
+#define BM_DEC_BUF (BM_REC_BUFSIZE + 512u)
+#define BM_DEC_MAX_ALERTS 16
+#define BM_DEC_MAX_PROBLEMS 8
+#define BM_DEC_RING 8
+#define BM_DEC_HS_MSG_CAP (64u * 1024u)
+
+struct bm_decrypt {
+    bm_crypto_ctx *cc;
+    bm_keystore *ks;
+    const bm_rsa_keys *rsa;
+    bm_diag *diag;
+    bm_tls_hook hook;
+    uint8_t buf[BM_DEC_BUF]; /* plaintext of the record being opened */
+};
+
+/* TLS 1.3 epochs of one direction. */
+enum { BM_EP_NONE = 0, BM_EP_EARLY, BM_EP_HS, BM_EP_AP };
+
+typedef struct dec_alert {
+    int side;
+    uint64_t index, frame, order;
+    int level, desc;
+    bool has_other;
+    bm_record_ref other;     /* the peer's last record before it (side-indexed) */
+} dec_alert;
+
+typedef struct dec_dir {
+    bm_rec *rec;             /* current read state, NULL: none */
+    bm_rec *next;            /* TLS 1.3: the application epoch's, before it starts */
+    bm_rec *early;           /* TLS 1.3 client: 0-RTT keys */
+    uint64_t seq, early_seq;
+    int epoch;
+    uint8_t secret[BM_MAX_HASH_LEN]; /* TLS 1.3: current application traffic secret */
+    bool has_secret;
+    bool prot_seen;          /* TLS <= 1.2: a protected record was seen */
+    bool gap_before;         /* bytes were lost before the next record */
+    bool has_last;
+    bm_record_ref last;      /* last record sent, and when */
+    uint64_t last_order;
+    uint64_t next_off;       /* where the next record header should start */
+    bool off_known;
+    /* handshake message reassembly (plaintext or decrypted) */
+    uint8_t *hs;
+    size_t hs_have, hs_cap;
+    bool hs_broken;
+    /* the last verified records: index and content type */
+    uint64_t ring_idx[BM_DEC_RING];
+    uint8_t ring_type[BM_DEC_RING];
+    unsigned ring_n;
+    /* counters and the first failure (side-indexed copies of crypto info) */
+    uint64_t verified, failed, undecryptable;
+    bool has_bad;
+    bm_bad_record bad;
+    uint64_t bad_order;
+    int finished;            /* bm_finished_status */
+    bool want_update;        /* TLS 1.3: a KeyUpdate ended the current record */
+    bool want_switch;        /* TLS 1.3: the Finished ended the handshake epoch */
+    bool early_noted;
+} dec_dir;
+
+typedef struct dec_conn {
+    bm_decrypt *d;
+    bm_tuple tuple;
+    int client_side;         /* side that sent the ClientHello, -1 unknown */
+    dec_dir dir[2];
+    uint64_t order;          /* records seen, both directions */
+    /* what the handshake says (own parse: the hook runs before the TLS
+     * stage parses the record that carries a message) */
+    uint16_t version;
+    const bm_suite *suite;
+    uint8_t client_random[32];
+    bool have_random;
+    uint16_t client_version;
+    /* transcript of handshake messages, in order */
+    uint8_t *ts;
+    size_t ts_len, ts_cap;
+    bool ts_broken, ts_done;
+    size_t ems_len;          /* transcript length through the ClientKeyExchange */
+    uint8_t *cke, *cert, *ticket_offered, *ticket_new;
+    size_t cke_len, cert_len, ticket_offered_len, ticket_new_len;
+    /* keys */
+    bool keys_tried, have_keys;
+    unsigned flags;          /* BM_REC_ETM | BM_REC_TRUNC_HMAC */
+    uint8_t ms[BM_MASTER_SECRET_LEN];
+    bool ms_stored;
+    int key_kind;            /* bm_keys_source */
+    char key_source[128];
+    uint8_t c_hs[BM_MAX_HASH_LEN], s_hs[BM_MAX_HASH_LEN];
+    bool have_hs_secret[2];  /* by sender: 0 client, 1 server */
+    /* found under TLS 1.3 protection, for the bm_handshake at close */
+    bool ee_seen, alpn_present, early_accepted;
+    char alpn[64];
+    uint16_t rsl;
+    uint8_t mfl;
+    uint8_t n_certs;
+    bool certs_truncated;
+    bm_cert certs[BM_MAX_CERTS];
+    bool nst13;
+    /* decrypted alerts, problems to add */
+    unsigned n_alerts;
+    dec_alert alerts[BM_DEC_MAX_ALERTS];
+    unsigned n_problems;
+    char problems[BM_DEC_MAX_PROBLEMS][BM_PROBLEM_LEN];
+} dec_conn;
+
+/* dec_conn.c */
+void bm_dec_problem(dec_conn *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *bm_dec_side_name(const dec_conn *k, int side); /* "client" / "server" */
+bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n);
+void bm_dec_hs_feed(dec_conn *k, int side, const uint8_t *p, size_t n, bool prot);
+
+/* dec_msg.c: one complete handshake message (header included) */
+void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool prot);
+
+/* dec_keys.c */
+void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs);
+BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out);
+/* TLS 1.3: derive a direction's record state from a traffic secret. */
+BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out);
+void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs);
+
+/* dec_record.c */
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
+
+/* dec_close.c */
+void bm_dec_close(void *hook_conn, bm_conn *c);
+void bm_dec_conn_free(dec_conn *k);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * dec_keys.c - finding a connection's key material and turning it into
+ * record-protection state: TLS <= 1.2 master secrets (key log, RSA, PSK,
+ * resumed session), TLS 1.3 traffic secrets (key log), and the resumption
+ * tables this run fills for later connections.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../keys/psk.h"
+#include "../wire/cur.h"
+#include "dec_int.h"
+
+static void set_source(dec_conn *k, int kind, const bm_key_entry *e, const char *text)
+{
+    k->key_kind = kind;
+    if (e)
+        bm_key_entry_where(e, k->key_source, sizeof k->key_source);
+    else
+        snprintf(k->key_source, sizeof k->key_source, "%s", text ? text : "");
+}
+
+static int entry_kind(const bm_key_entry *e)
+{
+    return e && e->source && !strncmp(e->source, "DSB ", 4) ? BM_KEYS_DSB : BM_KEYS_KEYLOG;
+}
+
+BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out)
+{
+    bm_rec_params p = {k->suite, k->version, k->flags, keys};
+    return bm_rec_new(k->d->cc, &p, out);
+}
+
+BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out)
+{
+    bm_dir_keys dk;
+    memset(&dk, 0, sizeof dk);
+    bm_result r = bm_tls13_traffic_keys(k->d->cc, k->suite, secret, &dk);
+    if (bm_is_ok(r))
+        r = bm_dec_make_rec(k, &dk, out);
+    bm_dir_keys_clear(&dk);
+    return r;
+}
+
+static const uint8_t *secret13(dec_conn *k, bm_key_label l, const bm_key_entry **first)
+{
+    const bm_key_entry *e = bm_keystore_find(k->d->ks, l, k->client_random, 32);
+    if (!e || e->secret_len != bm_hash_len((bm_hash)k->suite->prf))
+        return NULL;
+    if (!*first)
+        *first = e;
+    return e->secret;
+}
+
+static void setup13(dec_conn *k)
+{
+    const bm_key_entry *first = NULL;
+    const uint8_t *chs = secret13(k, BM_KEY_CLIENT_HANDSHAKE_TRAFFIC_SECRET, &first);
+    const uint8_t *shs = secret13(k, BM_KEY_SERVER_HANDSHAKE_TRAFFIC_SECRET, &first);
+    const uint8_t *cap = secret13(k, BM_KEY_CLIENT_TRAFFIC_SECRET_0, &first);
+    const uint8_t *sap = secret13(k, BM_KEY_SERVER_TRAFFIC_SECRET_0, &first);
+    const uint8_t *early = secret13(k, BM_KEY_CLIENT_EARLY_TRAFFIC_SECRET, &first);
+    if (!first)
+        return;
+    size_t hl = bm_hash_len((bm_hash)k->suite->prf);
+    k->have_keys = true;
+    set_source(k, entry_kind(first), first, NULL);
+    if (chs)
+        memcpy(k->c_hs, chs, hl);
+    if (shs)
+        memcpy(k->s_hs, shs, hl);
+    k->have_hs_secret[0] = chs != NULL;
+    k->have_hs_secret[1] = shs != NULL;
+    for (int side = 0; side < 2; side++) {
+        dec_dir *d = &k->dir[side];
+        bool client = side == k->client_side;
+        const uint8_t *hs = client ? chs : shs, *ap = client ? cap : sap;
+        bool ok = true;
+        if (hs) {
+            ok = bm_is_ok(bm_dec_rec13(k, hs, &d->rec));
+            d->epoch = BM_EP_HS;
+        }
+        if (ap) {
+            ok = ok && bm_is_ok(bm_dec_rec13(k, ap, hs ? &d->next : &d->rec));
+            if (!hs)
+                d->epoch = BM_EP_AP;
+            memcpy(d->secret, ap, hl);
+            d->has_secret = true;
+        }
+        if (client && early)
+            ok = ok && bm_is_ok(bm_dec_rec13(k, early, &d->early));
+        if (!ok)
+            bm_dec_problem(k, "the %s's TLS 1.3 keys cannot be set up (suite not supported by this libcrypto?)",
+                           bm_dec_side_name(k, side));
+    }
+}
+
+/* TLS <= 1.2 premaster from an RSA-encrypted ClientKeyExchange. */
+static bool rsa_premaster(dec_conn *k, uint8_t pms[48])
+{
+    const bm_rsa_keys *rk = k->d->rsa;
+    if (!k->cke)
+        return false;
+    /* A key log may carry the premaster itself ("RSA" lines). */
+    bm_cur c = bm_cur_make(k->cke, k->cke_len);
+    bm_cur enc = bm_cur_vec16(&c);
+    const uint8_t *e = bm_cur_done(&c) ? enc.p : k->cke;
+    size_t el = bm_cur_done(&c) ? bm_cur_left(&enc) : k->cke_len;
+    const uint8_t *known = bm_keystore_get_rsa_pms(k->d->ks, e, el);
+    if (known) {
+        memcpy(pms, known, 48);
+        const bm_key_entry *ke = bm_keystore_find(k->d->ks, BM_KEY_RSA_PMS, e, 8);
+        set_source(k, entry_kind(ke), ke, "key log RSA line");
+        return true;
+    }
+    if (!rk)
+        return false;
+    const bm_rsa_key *key = k->cert ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
+    if (!key)
+        key = bm_rsa_keys_only(rk);
+    if (!key) {
+        bm_dec_problem(k, "no RSA key given matches the server certificate");
+        return false;
+    }
+    bm_result r = bm_rsa_decrypt_cke(key, k->cke, k->cke_len, k->client_version, pms, NULL);
+    if (r.code == BM_ERR_PMS_VERSION)
+        bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
+    else if (!bm_is_ok(r)) {
+        bm_dec_problem(k, "RSA key %s does not decrypt the ClientKeyExchange (%s)", bm_rsa_key_source(key),
+                       bm_strerror(r.code));
+        return false;
+    }
+    k->key_kind = BM_KEYS_RSA;
+    snprintf(k->key_source, sizeof k->key_source, "%s", bm_rsa_key_source(key));
+    return true;
+}
+
+/* Plain PSK suites: ClientKeyExchange = psk_identity<0..2^16-1>. */
+static bool psk_premaster(dec_conn *k, uint8_t *pms, size_t cap, size_t *pl)
+{
+    if (!k->cke || k->suite->kx != BM_KX_PSK)
+        return false;
+    bm_cur c = bm_cur_make(k->cke, k->cke_len);
+    bm_cur id = bm_cur_vec16(&c);
+    if (!bm_cur_done(&c))
+        return false;
+    const bm_key_entry *e = bm_keystore_get_psk(k->d->ks, id.p, bm_cur_left(&id));
+    if (!e || !bm_is_ok(bm_psk_premaster(e->secret, e->secret_len, NULL, 0, pms, cap, pl)))
+        return false;
+    set_source(k, BM_KEYS_PSK, e, NULL);
+    k->key_kind = BM_KEYS_PSK;
+    return true;
+}
+
+static bool session_master(dec_conn *k, const bm_handshake *hs)
+{
+    const uint8_t *ms = NULL;
+    const bm_key_entry *e = NULL;
+    if (k->ticket_offered_len) {
+        ms = bm_keystore_get_ticket(k->d->ks, k->ticket_offered, k->ticket_offered_len);
+        uint8_t id[32];
+        if (ms && bm_is_ok(bm_hash_bytes(k->d->cc, BM_HASH_SHA256, k->ticket_offered, k->ticket_offered_len, id)))
+            e = bm_keystore_find(k->d->ks, BM_KEY_TICKET, id, 32);
+    }
+    if (!ms && hs->session_id_len) {
+        ms = bm_keystore_get_session(k->d->ks, hs->session_id, hs->session_id_len);
+        e = bm_keystore_find(k->d->ks, BM_KEY_SESSION_ID, hs->session_id, hs->session_id_len);
+    }
+    if (!ms)
+        return false;
+    memcpy(k->ms, ms, 48);
+    set_source(k, BM_KEYS_SESSION, e, "session of an earlier connection");
+    k->key_kind = BM_KEYS_SESSION;
+    return true;
+}
+
+static bool master12(dec_conn *k, const bm_handshake *hs)
+{
+    const bm_key_entry *e = bm_keystore_find(k->d->ks, BM_KEY_CLIENT_RANDOM, k->client_random, 32);
+    if (e && e->secret_len == 48) {
+        memcpy(k->ms, e->secret, 48);
+        set_source(k, entry_kind(e), e, NULL);
+        return true;
+    }
+    if (hs->resumed)
+        return session_master(k, hs);
+    uint8_t pms[4 + 2 * BM_PSK_MAX];
+    size_t pl = 0;
+    if (k->suite->kx == BM_KX_RSA && rsa_premaster(k, pms))
+        pl = 48;
+    else if (!psk_premaster(k, pms, sizeof pms, &pl))
+        return false;
+    bm_result r;
+    if (hs->ems && k->ems_len) {
+        uint8_t sh[BM_MAX_HASH_LEN];
+        size_t shl = 0;
+        r = bm_session_hash(k->d->cc, k->version, k->suite, k->ts, k->ems_len, sh, &shl);
+        if (bm_is_ok(r))
+            r = bm_extended_master_secret(k->d->cc, k->version, k->suite, pms, pl, sh, shl, k->ms);
+    } else if (hs->ems) {
+        r = bm_res(BM_ERR_TRUNCATED);
+        bm_dec_problem(k, "extended master secret: the handshake transcript is incomplete");
+    } else {
+        r = bm_master_secret(k->d->cc, k->version, k->suite, pms, pl, k->client_random, hs->server_random, k->ms);
+    }
+    OPENSSL_cleanse(pms, sizeof pms);
+    return bm_is_ok(r);
+}
+
+static void setup12(dec_conn *k, const bm_handshake *hs)
+{
+    if (!master12(k, hs))
+        return;
+    bm_key_block kb;
+    memset(&kb, 0, sizeof kb);
+    k->flags = (hs->etm ? BM_REC_ETM : 0u) | (hs->truncated_hmac ? BM_REC_TRUNC_HMAC : 0u);
+    if (k->suite->mode != BM_MODE_CBC)
+        k->flags &= ~BM_REC_ETM;
+    bm_result r = bm_key_block_derive(k->d->cc, k->version, k->suite, k->ms, k->client_random,
+                                      hs->server_random, &kb);
+    for (int side = 0; bm_is_ok(r) && side < 2; side++)
+        r = bm_dec_make_rec(k, &kb.dir[side == k->client_side ? BM_CLIENT : BM_SERVER], &k->dir[side].rec);
+    OPENSSL_cleanse(&kb, sizeof kb);
+    if (!bm_is_ok(r)) {
+        bm_dec_problem(k, "record keys cannot be set up: %s", bm_strerror(r.code));
+        return;
+    }
+    k->have_keys = true;
+}
+
+void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
+{
+    k->keys_tried = true;
+    k->version = hs->version;
+    k->suite = bm_suite_find(hs->cipher_suite);
+    if (!hs->server_hello_seen || !k->have_random || k->client_side < 0)
+        return; /* the handshake was not captured: nothing to derive from */
+    if (!k->suite || k->version < 0x0300 || k->version > 0x0304) {
+        bm_dec_problem(k, "cipher suite 0x%04x / version 0x%04x: decryption not supported", hs->cipher_suite,
+                       hs->version);
+        return;
+    }
+    if (k->version == 0x0304)
+        setup13(k);
+    else
+        setup12(k, hs);
+}
+
+void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs)
+{
+    if (!k->have_keys || k->version == 0x0304 || k->ms_stored)
+        return;
+    char src[64];
+    snprintf(src, sizeof src, "session from connection #%" PRIu64, conn_id);
+    /* Failing to remember a session only costs later resumptions. */
+    bm_result r = BM_SUCCESS;
+    if (hs->session_id_len)
+        r = bm_keystore_put_session(k->d->ks, hs->session_id, hs->session_id_len, k->ms, src, 0);
+    if (k->ticket_new_len && bm_is_ok(r))
+        r = bm_keystore_put_ticket(k->d->ks, k->ticket_new, k->ticket_new_len, k->ms, src, 0);
+    k->ms_stored = true;
+}

@@ -1,0 +1,239 @@
+/*
+ * dec_msg.c - one complete handshake message, plaintext or decrypted: the
+ * transcript, what key derivation needs (randoms, ClientKeyExchange,
+ * server certificate, tickets), the fields TLS 1.3 hides
+ * (EncryptedExtensions, Certificate), and the Finished checks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../crypto/x509.h"
+#include "../wire/cur.h"
+#include "dec_int.h"
+
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+static void keep_copy(uint8_t **dst, size_t *dlen, const uint8_t *p, size_t n)
+{
+    free(*dst);
+    *dst = NULL;
+    *dlen = 0;
+    if (n == 0 || !(*dst = malloc(n)))
+        return;
+    memcpy(*dst, p, n);
+    *dlen = n;
+}
+
+static void client_hello(dec_conn *k, int side, bm_cur *c)
+{
+    if (k->client_side < 0)
+        k->client_side = side;
+    k->client_version = bm_get_u16(c);
+    if (!bm_get_copy(c, k->client_random, 32))
+        return;
+    k->have_random = true;
+    bm_cur sid = bm_cur_vec8(c), suites = bm_cur_vec16(c), comp = bm_cur_vec8(c);
+    (void)sid, (void)suites, (void)comp;
+    if (bm_cur_left(c) == 0)
+        return;
+    bm_cur exts = bm_cur_vec16(c);
+    while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
+        uint16_t type = bm_get_u16(&exts);
+        bm_cur body = bm_cur_vec16(&exts);
+        if (type == 35 && bm_cur_ok(&body))
+            keep_copy(&k->ticket_offered, &k->ticket_offered_len, body.p, bm_cur_left(&body));
+    }
+}
+
+/* A HelloRetryRequest turns ClientHello1 into a synthetic message_hash
+ * (RFC 8446 4.4.1); the suite (hence the hash) comes from the HRR itself. */
+static void server_hello(dec_conn *k, bm_cur *c, const uint8_t *msg, size_t n)
+{
+    (void)bm_get_u16(c);
+    const uint8_t *rnd = bm_get_bytes(c, 32);
+    bm_cur sid = bm_cur_vec8(c);
+    uint16_t suite = bm_get_u16(c);
+    (void)sid;
+    const bm_suite *s = bm_suite_find(suite);
+    if (rnd && !memcmp(rnd, hrr_random, 32) && s && !k->ts_broken && !k->ts_done) {
+        uint8_t mh[4 + BM_MAX_HASH_LEN];
+        size_t hl = bm_hash_len((bm_hash)s->prf);
+        if (hl && bm_is_ok(bm_hash_bytes(k->d->cc, (bm_hash)s->prf, k->ts, k->ts_len, mh + 4))) {
+            mh[0] = 254;
+            mh[1] = 0;
+            mh[2] = 0;
+            mh[3] = (uint8_t)hl;
+            k->ts_len = 0;
+            (void)bm_dec_ts_append(k, mh, 4 + hl);
+        } else {
+            k->ts_broken = true;
+        }
+    }
+    (void)bm_dec_ts_append(k, msg, n);
+}
+
+static void encrypted_extensions(dec_conn *k, bm_cur *c)
+{
+    k->ee_seen = true;
+    bm_cur exts = bm_cur_vec16(c);
+    while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
+        uint16_t type = bm_get_u16(&exts);
+        bm_cur b = bm_cur_vec16(&exts);
+        if (type == 16) { /* ALPN: a list holding the one selected protocol */
+            bm_cur list = bm_cur_vec16(&b);
+            bm_cur name = bm_cur_vec8(&list);
+            size_t nl = bm_cur_left(&name);
+            if (bm_cur_ok(&name) && nl > 0) {
+                if (nl >= sizeof k->alpn)
+                    nl = sizeof k->alpn - 1;
+                for (size_t i = 0; i < nl; i++)
+                    k->alpn[i] = (name.p[i] >= 0x20 && name.p[i] < 0x7f) ? (char)name.p[i] : '?';
+                k->alpn[nl] = '\0';
+                k->alpn_present = true;
+            }
+        } else if (type == 28) {
+            k->rsl = bm_get_u16(&b);
+        } else if (type == 1) {
+            k->mfl = bm_get_u8(&b);
+        } else if (type == 42) {
+            k->early_accepted = true;
+        }
+    }
+    if (!bm_cur_done(c) || !bm_cur_ok(&exts))
+        bm_dec_problem(k, "malformed EncryptedExtensions");
+}
+
+static void certificate13(dec_conn *k, bm_cur *c)
+{
+    bm_cur ctx = bm_cur_vec8(c);
+    bm_cur list = bm_cur_vec24(c);
+    (void)ctx;
+    while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
+        bm_cur der = bm_cur_vec24(&list);
+        bm_cur ext = bm_cur_vec16(&list);
+        (void)ext;
+        if (!bm_cur_ok(&list))
+            break;
+        if (k->n_certs >= BM_MAX_CERTS) {
+            k->certs_truncated = true;
+            continue;
+        }
+        bm_cert *ce = &k->certs[k->n_certs++];
+        if (!bm_is_ok(bm_x509_describe(der.p, bm_cur_left(&der), ce)))
+            bm_dec_problem(k, "certificate %u of the server chain does not parse as X.509", k->n_certs);
+    }
+    if (!bm_cur_done(c) || !bm_cur_ok(&list))
+        bm_dec_problem(k, "malformed TLS 1.3 Certificate message");
+}
+
+static void certificate12(dec_conn *k, bm_cur *c)
+{
+    bm_cur list = bm_cur_vec24(c);
+    bm_cur der = bm_cur_vec24(&list);
+    if (bm_cur_ok(&der) && bm_cur_left(&der) > 0)
+        keep_copy(&k->cert, &k->cert_len, der.p, bm_cur_left(&der));
+}
+
+static void finished(dec_conn *k, int side, const uint8_t *body, size_t n)
+{
+    dec_dir *d = &k->dir[side];
+    bool is13 = k->version == 0x0304;
+    if (is13)
+        d->want_switch = true;
+    if (d->finished != BM_FIN_UNSEEN || k->client_side < 0 || !k->have_keys)
+        return;
+    int sender = side == k->client_side ? 0 : 1;
+    if (is13 && !k->have_hs_secret[sender])
+        return;
+    uint8_t want[BM_MAX_HASH_LEN];
+    size_t wl = 0;
+    if (k->ts_broken) {
+        bm_dec_problem(k, "the %s's Finished was decrypted but not checked: handshake messages are missing",
+                       bm_dec_side_name(k, side));
+        return;
+    }
+    bm_result r;
+    if (is13) {
+        uint8_t th[BM_MAX_HASH_LEN];
+        bm_hash h = (bm_hash)k->suite->prf;
+        wl = bm_hash_len(h);
+        r = bm_hash_bytes(k->d->cc, h, k->ts, k->ts_len, th);
+        if (bm_is_ok(r))
+            r = bm_tls13_finished(k->d->cc, h, sender ? k->s_hs : k->c_hs, th, want);
+    } else {
+        uint8_t out[BM_FINISHED_MAX];
+        r = bm_finished_verify_data(k->d->cc, k->version, k->suite, k->ms, sender, k->ts, k->ts_len, out, &wl);
+        memcpy(want, out, wl);
+    }
+    if (!bm_is_ok(r))
+        return;
+    d->finished = (n == wl && CRYPTO_memcmp(want, body, wl) == 0) ? BM_FIN_OK : BM_FIN_FAILED;
+    OPENSSL_cleanse(want, sizeof want);
+    if (d->finished == BM_FIN_FAILED)
+        bm_dec_problem(k, "the %s's Finished does not match the handshake transcript (tampered handshake, "
+                          "or keys/transcript of another connection)",
+                       bm_dec_side_name(k, side));
+}
+
+void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool prot)
+{
+    uint8_t type = msg[0];
+    bm_cur c = bm_cur_make(msg + 4, n - 4);
+    bool is13 = k->version == 0x0304;
+    bool from_server = k->client_side >= 0 && side != k->client_side;
+    switch (type) {
+    case 1:
+        client_hello(k, side, &c);
+        break;
+    case 2:
+        server_hello(k, &c, msg, n);
+        return;
+    case 4:
+        if (is13 && prot) {
+            k->nst13 = true;
+            return; /* post-handshake: not in the transcript */
+        }
+        (void)bm_get_u32(&c);
+        {
+            bm_cur t = bm_cur_vec16(&c);
+            if (bm_cur_ok(&t) && bm_cur_left(&t) > 0)
+                keep_copy(&k->ticket_new, &k->ticket_new_len, t.p, bm_cur_left(&t));
+        }
+        break;
+    case 8:
+        encrypted_extensions(k, &c);
+        break;
+    case 11:
+        if (from_server && is13 && prot)
+            certificate13(k, &c);
+        else if (from_server && !is13)
+            certificate12(k, &c);
+        break;
+    case 16:
+        keep_copy(&k->cke, &k->cke_len, msg + 4, n - 4);
+        if (bm_dec_ts_append(k, msg, n))
+            k->ems_len = k->ts_len;
+        return;
+    case 20:
+        finished(k, side, msg + 4, n - 4);
+        break;
+    case 24:
+        if (is13 && prot)
+            k->dir[side].want_update = true;
+        return;
+    default:
+        break;
+    }
+    (void)bm_dec_ts_append(k, msg, n);
+    if (k->dir[0].finished != BM_FIN_UNSEEN && k->dir[1].finished != BM_FIN_UNSEEN && !k->ts_done) {
+        /* Both checked: the transcript is no longer needed. */
+        k->ts_done = true;
+        free(k->ts);
+        k->ts = NULL;
+        k->ts_len = k->ts_cap = 0;
+    }
+}

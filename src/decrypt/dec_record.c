@@ -1,0 +1,272 @@
+/*
+ * dec_record.c - every record as it goes by: open it under the receiver's
+ * expected sequence number, count the verdict, remember the first failure
+ * per direction, hand decrypted handshake bytes and alerts on, and follow
+ * TLS 1.3 epochs (handshake -> application -> KeyUpdate).
+ *
+ * A failure does not stop the checks: the sequence number advances as the
+ * receiver's would, and what follows is evidence too. After lost bytes the
+ * next failing record is retried with later sequence numbers.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "dec_int.h"
+
+static bm_rec_reason reason_of(bm_rec_status s)
+{
+    switch (s) {
+    case BM_REC_BAD_MAC: return BM_REASON_MAC_MISMATCH;
+    case BM_REC_BAD_TAG: return BM_REASON_TAG_MISMATCH;
+    case BM_REC_BAD_PADDING: return BM_REASON_BAD_PADDING;
+    case BM_REC_BAD_LENGTH: return BM_REASON_BAD_LENGTH;
+    case BM_REC_NO_CONTENT_TYPE: return BM_REASON_NO_CONTENT_TYPE;
+    default: return BM_REASON_NONE;
+    }
+}
+
+static bool try_open(dec_conn *k, bm_rec *r, uint64_t seq, const bm_tls_record_ev *ev, bm_open_result *res)
+{
+    uint16_t ver = (uint16_t)((ev->hdr[1] << 8) | ev->hdr[2]);
+    bm_result e = bm_rec_open(r, seq, ev->hdr[0], ver, ev->payload, ev->len, k->d->buf, sizeof k->d->buf, res);
+    return bm_is_ok(e) && res->status == BM_REC_OK;
+}
+
+static void on_alert(dec_conn *k, int side, const bm_tls_record_ev *ev, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n && k->n_alerts < BM_DEC_MAX_ALERTS; i += 2) {
+        dec_alert *a = &k->alerts[k->n_alerts++];
+        memset(a, 0, sizeof *a);
+        a->side = side;
+        a->index = ev->index;
+        a->frame = ev->frame;
+        a->order = k->order;
+        a->level = p[i];
+        a->desc = p[i + 1];
+        a->has_other = k->dir[!side].has_last;
+        a->other = k->dir[!side].last;
+    }
+    if (n < 2 || n % 2)
+        bm_dec_problem(k, "decrypted alert record #%" PRIu64 " from the %s has %zu bytes", ev->index,
+                       bm_dec_side_name(k, side), n);
+}
+
+static void ring_add(dec_dir *d, uint64_t index, uint8_t type)
+{
+    unsigned i = d->ring_n++ % BM_DEC_RING;
+    d->ring_idx[i] = index;
+    d->ring_type[i] = type;
+}
+
+/* TLS 1.3 epoch changes take effect after the record that announced them. */
+static void after_record(dec_conn *k, int side)
+{
+    dec_dir *d = &k->dir[side];
+    if (d->want_switch) {
+        d->want_switch = false;
+        if (d->next) {
+            bm_rec_free(d->rec);
+            d->rec = d->next;
+            d->next = NULL;
+            d->seq = 0;
+            d->epoch = BM_EP_AP;
+        }
+    }
+    if (d->want_update) {
+        d->want_update = false;
+        bm_rec *nr = NULL;
+        uint8_t ns[BM_MAX_HASH_LEN];
+        if (d->has_secret &&
+            bm_is_ok(bm_tls13_update_secret(k->d->cc, (bm_hash)k->suite->prf, d->secret, ns)) &&
+            bm_is_ok(bm_dec_rec13(k, ns, &nr))) {
+            memcpy(d->secret, ns, sizeof ns);
+            bm_rec_free(d->rec);
+            d->rec = nr;
+            d->seq = 0;
+        } else {
+            d->has_secret = false;
+        }
+        OPENSSL_cleanse(ns, sizeof ns);
+    }
+}
+
+static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm_open_result *res)
+{
+    dec_dir *d = &k->dir[side];
+    d->verified++;
+    ring_add(d, ev->index, res->inner_type);
+    const uint8_t *p = k->d->buf;
+    size_t n = res->plain_len;
+    if (k->version != 0x0304 && !d->prot_seen && (n < 1 || p[0] != 20))
+        bm_dec_problem(k, "the %s's first protected record #%" PRIu64 " is not a Finished message",
+                       bm_dec_side_name(k, side), ev->index);
+    d->prot_seen = true;
+    if (res->inner_type == 22)
+        bm_dec_hs_feed(k, side, p, n, true);
+    else if (res->inner_type == 21)
+        on_alert(k, side, ev, p, n);
+    after_record(k, side);
+}
+
+/* After lost bytes: which later sequence number (if any) opens the record.
+ * Stateful modes are tried on copies taken before the first attempt. */
+static bool recover_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_rec *pristine, bm_open_result *res)
+{
+    dec_dir *d = &k->dir[side];
+    bm_rec *trial = NULL;
+    if (!pristine || !bm_is_ok(bm_rec_clone(pristine, &trial)))
+        return false;
+    for (unsigned i = 1; i <= BM_DEC_GAP_TRIES; i++) {
+        if (!bm_is_ok(bm_rec_copy_state(trial, pristine)))
+            break;
+        if (try_open(k, trial, d->seq + i, ev, res)) {
+            bm_rec_free(d->rec);
+            d->rec = trial;
+            d->seq += i;
+            bm_dec_problem(k, "%u record%s lost in the capture gap before %s record #%" PRIu64
+                              " (sequence number recovered by trial)",
+                           i, i == 1 ? "" : "s", bm_dec_side_name(k, side), ev->index);
+            return true;
+        }
+    }
+    bm_rec_free(trial);
+    return false;
+}
+
+/* TLS 1.3: the record opens under the next epoch's keys (the Finished that
+ * ends the handshake epoch was lost, or no handshake secrets were given). */
+static bool try_next_epoch(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_open_result *res)
+{
+    dec_dir *d = &k->dir[side];
+    if (!d->next || !try_open(k, d->next, 0, ev, res))
+        return false;
+    if (k->have_hs_secret[side == k->client_side ? 0 : 1])
+        bm_dec_problem(k, "the %s's application keys start at record #%" PRIu64 " without a Finished seen",
+                       bm_dec_side_name(k, side), ev->index);
+    bm_rec_free(d->rec);
+    d->rec = d->next;
+    d->next = NULL;
+    d->seq = 1; /* this record used 0 */
+    d->epoch = BM_EP_AP;
+    return true;
+}
+
+/* 0-RTT data the server did not accept: the client's early records do not
+ * open under handshake keys; they are not failures. */
+static bool try_early(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_open_result *res)
+{
+    dec_dir *d = &k->dir[side];
+    if (!d->early || d->epoch != BM_EP_HS || !try_open(k, d->early, d->early_seq, ev, res))
+        return false;
+    d->early_seq++;
+    d->undecryptable++;
+    if (!d->early_noted)
+        bm_dec_problem(k, "client early data (0-RTT) from record #%" PRIu64 " on: not accepted by the server, skipped",
+                       ev->index);
+    d->early_noted = true;
+    return true;
+}
+
+static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm_open_result *res)
+{
+    dec_dir *d = &k->dir[side];
+    d->failed++;
+    if (k->version != 0x0304 && !d->prot_seen && d->finished == BM_FIN_UNSEEN) {
+        d->finished = BM_FIN_FAILED;
+        bm_dec_problem(k, "the %s's Finished record does not decrypt: wrong keys, or the record was damaged",
+                       bm_dec_side_name(k, side));
+    }
+    d->prot_seen = true;
+    if (!d->has_bad) {
+        d->has_bad = true;
+        d->bad_order = k->order;
+        d->bad.direction = (uint8_t)side;
+        d->bad.index = ev->index;
+        d->bad.frame = ev->frame;
+        d->bad.stream_off = ev->stream_off;
+        d->bad.length = (uint32_t)ev->len;
+        d->bad.reason = reason_of(res->status);
+    }
+}
+
+static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bool gap)
+{
+    dec_dir *d = &k->dir[side];
+    bm_open_result res;
+    if (!ev->payload) {
+        d->undecryptable++;
+        if (d->rec)
+            d->seq++;
+        d->prot_seen = true;
+        return;
+    }
+    if (!d->rec) {
+        if (k->version == 0x0304 && try_next_epoch(k, side, ev, &res))
+            on_plain(k, side, ev, &res);
+        else
+            d->undecryptable++;
+        return;
+    }
+    bm_rec *pristine = NULL;
+    if (gap && !bm_is_ok(bm_rec_clone(d->rec, &pristine)))
+        pristine = NULL;
+    bool ok = try_open(k, d->rec, d->seq, ev, &res);
+    bm_open_result first = res;
+    if (!ok && gap)
+        ok = recover_gap(k, side, ev, pristine, &res);
+    bm_rec_free(pristine);
+    if (ok) {
+        d->seq++; /* the record used it; an epoch change below resets it */
+        on_plain(k, side, ev, &res);
+        return;
+    }
+    if (k->version == 0x0304 && d->epoch == BM_EP_HS) {
+        if (try_early(k, side, ev, &res))
+            return;
+        if (try_next_epoch(k, side, ev, &res)) {
+            on_plain(k, side, ev, &res);
+            return;
+        }
+    }
+    on_failure(k, side, ev, &first);
+    d->seq++;
+}
+
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
+{
+    dec_conn *k = hook_conn;
+    if (!k || (ev->side != BM_SIDE_A && ev->side != BM_SIDE_B))
+        return;
+    int side = ev->side;
+    dec_dir *d = &k->dir[side];
+    k->order++;
+    if (k->client_side < 0 && ev->client_side >= 0)
+        k->client_side = ev->client_side;
+    bool gap = d->off_known && ev->stream_off != d->next_off;
+    d->next_off = ev->stream_off + 5 + ev->len;
+    d->off_known = true;
+    if (gap)
+        d->gap_before = true;
+    uint8_t type = ev->hdr[0];
+    if (!ev->protected_) {
+        if (type == 22 && ev->payload)
+            bm_dec_hs_feed(k, side, ev->payload, ev->len, false);
+        else if (type == 22 && !k->ts_done)
+            k->ts_broken = true;
+    } else if (type != 20) {
+        if (!k->keys_tried && ev->hs)
+            bm_dec_setup_keys(k, ev->hs);
+        if (k->have_keys) {
+            open_protected(k, side, ev, d->gap_before);
+            d->gap_before = false;
+        } else {
+            d->undecryptable++;
+        }
+    }
+    bm_record_ref ref = {ev->index, ev->frame, ev->stream_off, (uint32_t)ev->len, 0, type, (uint8_t)side};
+    d->has_last = true;
+    d->last = ref;
+    d->last_order = k->order;
+}
