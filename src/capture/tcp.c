@@ -48,7 +48,12 @@ static int64_t seq_off(const bm_tcp_dir *d, uint32_t seq)
     return (int64_t)d->next_off + (int32_t)(seq - ref);
 }
 
-static void note_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_tcp_pkt *pk, bool cut)
+/* Returns true when the segment is to be dropped, as the receiver's kernel
+ * would: its checksum is wrong, and it is no larger than a segment whose
+ * checksum verified (so it is a wire-sized segment, not a packet merged by
+ * GRO on the capturing host, whose checksum field no longer fits). The
+ * retransmission then supplies the bytes the receiver really used. */
+static bool note_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_tcp_pkt *pk, bool cut)
 {
     bm_dir_counters *k = &c->d[dir].c;
     const bm_seg_meta *m = &pk->meta;
@@ -71,11 +76,17 @@ static void note_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_tcp_p
         }
     } else if (t->o.verify_checksums) {
         bm_csum_verdict v = bm_tcp_checksum(&pk->src, &pk->dst, pk->seg, pk->len);
-        if (v == BM_CSUM_BAD && !k->bad_checksums++)
-            k->bad_checksum_frame_first = m->frame;
-        else if (v == BM_CSUM_OFFLOADED)
+        if (v == BM_CSUM_BAD) {
+            if (!k->bad_checksums++)
+                k->bad_checksum_frame_first = m->frame;
+            return pk->len <= c->d[dir].max_good_len;
+        }
+        if (v == BM_CSUM_OFFLOADED)
             k->offloaded_checksums++;
+        else if (pk->len > c->d[dir].max_good_len)
+            c->d[dir].max_good_len = pk->len;
     }
+    return false;
 }
 
 /* Flags-only bookkeeping for connections the sink ignores: enough to
@@ -155,7 +166,8 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
 
     const bm_seg_meta *m = &pk->meta;
     bm_tcp_dir *d = &c->d[dir];
-    note_packet(t, c, dir, pk, cut);
+    if (note_packet(t, c, dir, pk, cut))
+        return;
     uint32_t data_seq = seq;
     if (flags & TH_SYN) {
         data_seq++; /* the SYN takes one sequence number; TFO data follows */

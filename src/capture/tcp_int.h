@@ -62,6 +62,7 @@ typedef struct bm_tcp_dir {
     bm_ring_seg *rsegs;
     uint32_t rseg_next;
     bm_tcp_conflict *conflicts; /* BM_MAX_CONFLICTS entries, lazily allocated */
+    uint32_t max_good_len; /* largest segment with a verified checksum */
     bm_dir_counters c;
 } bm_tcp_dir;
 

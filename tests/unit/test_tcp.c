@@ -301,6 +301,32 @@ static void test_checksum_ttl(void)
     ok(!c->sum.dir[1].ttl_changed, "server ttl steady");
     h_free(h);
 
+    /* A wire-sized segment with a bad checksum is dropped, as the
+     * receiver's kernel drops it; its retransmission supplies the bytes. */
+    h = h_new();
+    p = hs(h, CI, SI);
+    s = p.c;
+    s.seq = CI + 1;
+    s.ack = SI + 1;
+    s.flags = F_ACK;
+    s.pl = "goodgood";
+    s.n = 8;
+    h_send(h, &s);
+    s.seq = CI + 9;
+    s.pl = "bXd!";
+    s.n = 4;
+    s.bad_csum = 1;
+    h_send(h, &s);
+    s.pl = "bad!";
+    s.bad_csum = 0;
+    h_send(h, &s);
+    c = &h->r->c[0];
+    bm_tcp_flush(h->t);
+    is_int(c->sum.dir[0].bad_checksums, 1, "dropped segment still counted");
+    is_mem(c->data[0], "goodgoodbad!", 12, "the retransmission, not the corrupted copy, is used");
+    is_int(c->sum.dir[0].conflicting_retransmissions, 0, "a dropped copy is no conflict");
+    h_free(h);
+
     bm_capture_opts o;
     bm_capture_opts_default(&o);
     o.verify_checksums = false;
