@@ -4,7 +4,10 @@
  */
 #include "tcp_int.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void bm_capture_opts_default(bm_capture_opts *o)
@@ -62,6 +65,8 @@ void bm_capture_diag_file(bm_diag *d, const char *path)
         bm_diag_begin_file(d, path);
 }
 
+#define BM_CAPTURE_IOBUF (1u << 20)
+
 bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st)
 {
     bm_capture_stats local;
@@ -78,8 +83,21 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         bm_capture_diag_file(t->diag, path);
     char errbuf[PCAP_ERRBUF_SIZE];
     errbuf[0] = 0;
-    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    /* libpcap reads through stdio with its default 4 KiB buffer: half the
+     * time of a pass went into read(2) calls. A 1 MiB buffer cuts them 256
+     * times. It MUST outlive the FILE, which pcap_close() closes. */
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        bm_diag_frame(diag, 0, "cannot read capture: %s", strerror(errno));
+        return bm_res(BM_ERR_CAPTURE_OPEN);
+    }
+    char *iobuf = malloc(BM_CAPTURE_IOBUF);
+    if (iobuf)
+        setvbuf(fp, iobuf, _IOFBF, BM_CAPTURE_IOBUF);
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!pc) {
+        fclose(fp);
+        free(iobuf);
         bm_diag_frame(diag, 0, "cannot read capture: %s", errbuf);
         return bm_res(BM_ERR_CAPTURE_OPEN);
     }
@@ -89,6 +107,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         const char *name = pcap_datalink_val_to_name(lt);
         bm_diag_frame(diag, 0, "unsupported link-layer type %d (%s)", lt, name ? name : "unknown");
         pcap_close(pc);
+        free(iobuf);
         return bm_res(BM_ERR_LINKTYPE);
     }
     bm_capture_ctx cx;
@@ -111,5 +130,6 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     }
     bm_capture_ctx_fini(&cx);
     pcap_close(pc);
+    free(iobuf);
     return BM_SUCCESS;
 }
