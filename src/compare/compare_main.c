@@ -1,0 +1,221 @@
+/*
+ * compare_main.c - `badmac compare`: two captures of the same traffic from
+ * two vantage points, or one capture and the certificate it should show.
+ *
+ * Exit status: 0 nothing wrong between the points (identical or only
+ * resegmented; expected certificates); 1 corruption, loss, divergence,
+ * interception or an unexpected certificate; 2 usage error or unreadable /
+ * malformed input (2 wins).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "compare_out.h"
+
+typedef struct cmp_cli {
+    int json;
+    uint64_t npairs;
+    uint64_t bad;     /* pairs with a verdict worth exit status 1, certificate mismatches */
+} cmp_cli;
+
+static void usage(FILE *f)
+{
+    fputs("usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256] A B\n"
+          "       badmac compare --expect-cert SHA256 [--json] CAPTURE\n"
+          "\n"
+          "A and B are captures of the same traffic taken at two points of the path (e.g. next to\n"
+          "the client and next to the server). Connections are paired (ClientHello random, else\n"
+          "the first payload bytes, else time + SNI + server port: interception), both\n"
+          "directions compared byte by byte, and each pair gets a verdict: identical,\n"
+          "resegmented, lost_between, diverged, in_path_corruption or interception.\n"
+          "No keys are needed. Addresses may differ (NAT).\n"
+          "\n"
+          "  --json             JSON Lines (docs/compare.md)\n"
+          "  --client-side a|b  which capture is nearer the client (default: from the timing)\n"
+          "  --window BYTES     bytes held per direction while one capture is ahead (default 8M);\n"
+          "                     beyond it the streams are declared diverged\n"
+          "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
+          "                     showing another one is flagged (TLS <= 1.2; TLS 1.3 hides it)\n"
+          "\n"
+          "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
+          "2 usage or input error.\n",
+          f);
+}
+
+static void on_diag(void *ud, const char *line)
+{
+    (void)ud;
+    fprintf(stderr, "badmac: %s\n", line);
+}
+
+static void on_pair(void *ud, const bm_cmp_result *r)
+{
+    cmp_cli *k = ud;
+    k->npairs++;
+    if (r->verdict != BM_V_IDENTICAL && r->verdict != BM_V_RESEGMENTED)
+        k->bad++;
+    if (k->json)
+        bm_cmp_json_pair(stdout, r);
+    else
+        bm_cmp_text_pair(stdout, r, k->npairs);
+}
+
+static void on_unpaired(void *ud, int cap, const bm_cmp_fp *f, const char *capture)
+{
+    cmp_cli *k = ud;
+    if (k->json)
+        bm_cmp_json_unpaired(stdout, cap, f, capture);
+    else
+        bm_cmp_text_unpaired(stdout, cap, f, capture);
+}
+
+/* 64 hex digits, colons allowed (openssl x509 -fingerprint prints them). */
+static int parse_sha256(const char *s, uint8_t out[32], char hex[65])
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (*s == ':')
+            continue;
+        if (!isxdigit((unsigned char)*s) || n >= 64)
+            return -1;
+        hex[n++] = (char)tolower((unsigned char)*s);
+    }
+    hex[n] = '\0';
+    if (n != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s)
+        return -1;
+    if (*end == 'k' || *end == 'K')
+        v <<= 10, end++;
+    else if (*end == 'm' || *end == 'M')
+        v <<= 20, end++;
+    else if (*end == 'g' || *end == 'G')
+        v <<= 30, end++;
+    if (*end || v < 1024 || v > (1ull << 34))
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static void check_certs(cmp_cli *k, const bm_cmp *c, int cap, const char *capture, const uint8_t want[32],
+                        const char *hex)
+{
+    size_t n;
+    const bm_cmp_fp *fps = bm_cmp_fps(c, cap, &n);
+    for (size_t i = 0; i < n; i++) {
+        const bm_cmp_fp *f = &fps[i];
+        if (!f->used || !f->tls || !f->server_hello)
+            continue;
+        bm_cmp_certcheck ck = {.fp = f, .capture = capture, .expected_hex = hex, .match = -1, .note = NULL};
+        if (f->n_certs)
+            ck.match = memcmp(f->leaf.sha256, want, 32) == 0;
+        else if (f->version == 0x0304)
+            ck.note = "TLS 1.3: the certificates are encrypted";
+        else
+            ck.note = "no certificate in the capture (resumed session, or not captured)";
+        if (ck.match == 0)
+            k->bad++;
+        if (k->json)
+            bm_cmp_json_cert(stdout, &ck);
+        else
+            bm_cmp_text_cert(stdout, &ck);
+    }
+}
+
+int bm_compare_main(int argc, char **argv)
+{
+    cmp_cli k = {0};
+    bm_cmp_opts o;
+    bm_cmp_opts_default(&o);
+    const char *files[2] = {NULL, NULL};
+    int nfiles = 0;
+    uint8_t want[32];
+    char want_hex[65] = "";
+    int expect = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            k.json = 1;
+        } else if (!strcmp(a, "--client-side") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "a") && strcmp(v, "b")) {
+                fprintf(stderr, "badmac compare: --client-side takes a or b\n");
+                return 2;
+            }
+            o.client_side = v[0] == 'a' ? BM_CAP_A : BM_CAP_B;
+        } else if (!strcmp(a, "--window") && i + 1 < argc) {
+            if (parse_size(argv[++i], &o.window)) {
+                fprintf(stderr, "badmac compare: --window takes a size from 1K to 16G\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--expect-cert") && i + 1 < argc) {
+            if (parse_sha256(argv[++i], want, want_hex)) {
+                fprintf(stderr, "badmac compare: --expect-cert takes a SHA-256 fingerprint (64 hex digits)\n");
+                return 2;
+            }
+            expect = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "badmac compare: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        } else if (nfiles < 2) {
+            files[nfiles++] = a;
+        } else {
+            fprintf(stderr, "badmac compare: at most two captures\n");
+            return 2;
+        }
+    }
+    if (nfiles == 0 || (nfiles == 1 && !expect)) {
+        usage(stderr);
+        return 2;
+    }
+    o.on_pair = on_pair;
+    o.on_unpaired = nfiles == 2 ? on_unpaired : NULL;
+    o.ud = &k;
+    bm_cmp *c = bm_cmp_new(&o);
+    if (!c) {
+        fprintf(stderr, "badmac compare: out of memory\n");
+        return 2;
+    }
+    bm_diag diag = {.emit = on_diag};
+    int rc;
+    if (nfiles == 2) {
+        rc = bm_cmp_run_files(c, files[0], files[1], &diag);
+    } else {
+        bm_cmp_set_capture(c, BM_CAP_A, files[0]);
+        rc = bm_cmp_scan_file(c, BM_CAP_A, files[0], &diag);
+    }
+    bm_cmp_totals t;
+    if (rc == 0) {
+        for (int cap = 0; expect && cap < nfiles; cap++)
+            check_certs(&k, c, cap, files[cap], want, want_hex);
+        bm_cmp_finish(c, &t);
+        if (k.json)
+            bm_cmp_json_summary(stdout, &t, nfiles == 2);
+        else
+            bm_cmp_text_summary(stdout, &t, nfiles == 2);
+    }
+    bm_cmp_free(c);
+    if (rc != 0 || diag.errors)
+        return 2;
+    return k.bad ? 1 : 0;
+}

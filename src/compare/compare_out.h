@@ -1,0 +1,36 @@
+/*
+ * compare_out.h - the compare reports: JSON Lines (docs/compare.md, an
+ * extension of the v1 contract: new object types only) and text.
+ */
+#ifndef BM_COMPARE_OUT_H
+#define BM_COMPARE_OUT_H
+
+#include <stdio.h>
+
+#include "compare.h"
+
+/* A certificate check (--expect-cert) of one connection. */
+typedef struct bm_cmp_certcheck {
+    const bm_cmp_fp *fp;
+    const char *capture;
+    const char *expected_hex; /* 64 hex digits */
+    int match;                /* 1 the leaf is the expected one, 0 it is not, -1 cannot tell */
+    const char *note;         /* why -1, or NULL */
+} bm_cmp_certcheck;
+
+void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r);
+void bm_cmp_json_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *capture);
+void bm_cmp_json_cert(FILE *f, const bm_cmp_certcheck *k);
+void bm_cmp_json_summary(FILE *f, const bm_cmp_totals *t, int two);
+
+void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n);
+void bm_cmp_text_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *capture);
+void bm_cmp_text_cert(FILE *f, const bm_cmp_certcheck *k);
+void bm_cmp_text_summary(FILE *f, const bm_cmp_totals *t, int two);
+
+/* One sentence on what the verdict means, for both reports. */
+void bm_cmp_explain(const bm_cmp_result *r, char *buf, size_t cap);
+void bm_cmp_hex(const uint8_t *p, size_t n, char *buf, size_t cap);
+const char *bm_cmp_dir_name(int dir); /* "client" / "server" (the sender) */
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * out_common.c - what both compare reports say the same way.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "compare_out.h"
+
+const char *bm_cmp_dir_name(int dir) { return dir == BM_CLIENT ? "client" : "server"; }
+
+void bm_cmp_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 3 <= cap; i++) {
+        buf[o++] = hx[p[i] >> 4];
+        buf[o++] = hx[p[i] & 15];
+    }
+    if (cap)
+        buf[o < cap ? o : cap - 1] = '\0';
+}
+
+static const char *cap_name(int cap) { return cap == BM_CAP_A ? "a" : "b"; }
+
+static void explain_diff(const bm_cmp_result *r, char *buf, size_t cap)
+{
+    const bm_cmp_diff *d = &r->diffs[0];
+    int rx = bm_cmp_receiver(r, d->dir);
+    const char *how;
+    if (d->csum[rx] == 1)
+        how = "the receiving side's TCP checksum was valid, so whatever changed the bytes recomputed the "
+              "checksum (a middlebox, proxy or offloading NIC), not the wire";
+    else if (d->csum[rx] == 0)
+        how = "the receiving side's TCP checksum was invalid: damaged on the wire after the last device "
+              "that computes checksums";
+    else
+        how = "the receiving side's TCP checksum could not be verified (offloaded or not captured)";
+    snprintf(buf, cap,
+             "in-path corruption: %" PRIu64 " range(s) of the stream the %s sent differ between the capture "
+             "points, first at offset %" PRIu64 " (%" PRIu64 " byte(s), %s); %s",
+             r->total_diffs, bm_cmp_dir_name(d->dir), d->offset, d->length, bm_cmp_pattern(d, rx), how);
+}
+
+void bm_cmp_explain(const bm_cmp_result *r, char *buf, size_t cap)
+{
+    switch (r->verdict) {
+    case BM_V_IDENTICAL:
+        snprintf(buf, cap, "identical: both directions carry the same bytes at both capture points: "
+                           "the network between them is exonerated");
+        return;
+    case BM_V_RESEGMENTED:
+        for (int d = 0; d < 2; d++)
+            if (r->d[d].resegmented) {
+                snprintf(buf, cap,
+                         "resegmented: the same bytes, cut into different TCP segments (the %s's stream, "
+                         "from offset %" PRIu64 "): something between the points re-segments (a proxy, "
+                         "a load balancer, segmentation offload); no byte changed",
+                         bm_cmp_dir_name(d), r->d[d].reseg_at);
+                return;
+            }
+        break;
+    case BM_V_LOST_BETWEEN:
+        for (int d = 0; d < 2; d++) {
+            int rx = bm_cmp_receiver(r, d);
+            if (r->d[d].missing[rx]) {
+                snprintf(buf, cap,
+                         "lost between the points: %" PRIu64 " byte(s) the %s sent were captured at %s "
+                         "but never arrived at %s",
+                         r->d[d].missing[rx], bm_cmp_dir_name(d), cap_name(!rx), cap_name(rx));
+                return;
+            }
+        }
+        break;
+    case BM_V_DIVERGED:
+        for (int d = 0; d < 2; d++)
+            if (r->d[d].diverged) {
+                snprintf(buf, cap,
+                         "streams diverged: the %s's stream at one point ran more than the window ahead of "
+                         "the other; comparison stopped at offset %" PRIu64,
+                         bm_cmp_dir_name(d), r->d[d].diverged_at);
+                return;
+            }
+        break;
+    case BM_V_CORRUPTION:
+        explain_diff(r, buf, cap);
+        return;
+    case BM_V_INTERCEPTION: {
+        const bm_cmp_fp *cf = r->fp[r->client_side], *sf = r->fp[!r->client_side];
+        const char *iss = bm_cmp_issuer(cf);
+        if (iss)
+            snprintf(buf, cap,
+                     "TLS interception: the client's handshake (seen at %s) and the server's (seen at %s) are "
+                     "different handshakes; intercepted by \"%s\" (issuer of the certificate the client was "
+                     "shown%s%s%s)",
+                     cap_name(r->client_side), cap_name(!r->client_side), iss,
+                     bm_cmp_issuer(sf) ? "; the server's certificate is issued by \"" : "",
+                     bm_cmp_issuer(sf) ? bm_cmp_issuer(sf) : "", bm_cmp_issuer(sf) ? "\"" : "");
+        else
+            snprintf(buf, cap,
+                     "TLS interception: the client's handshake (seen at %s) and the server's (seen at %s) are "
+                     "different handshakes (different ClientHello randoms); %s",
+                     cap_name(r->client_side), cap_name(!r->client_side),
+                     cf->version == 0x0304 ? "TLS 1.3: the certificates are encrypted, the interceptor's "
+                                             "issuer cannot be named without keys"
+                                           : "no certificate was captured in the clear");
+        return;
+    }
+    }
+    snprintf(buf, cap, "%s", bm_cmp_verdict_name(r->verdict));
+}

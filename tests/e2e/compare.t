@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# badmac compare end to end over tests/fixtures/compare (two-vantage-point
+# captures made with real peers by tests/fixtures/compare/regen.sh): clean,
+# a bit flipped by the relay, NAT, TLS interception (1.2 and 1.3),
+# --expect-cert, unpaired connections, usage errors.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+FX=$HERE/../fixtures/compare
+T=$(mktemp -d /tmp/compare-t.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+check() { local d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 0; }
+[ -n "${BADMAC:-}" ] || { echo "1..0 # SKIP \$BADMAC not set"; exit 0; }
+# Until the CLI dispatches `compare`, link a two-line driver against the library.
+CMP=("$BADMAC" compare)
+if ! "$BADMAC" compare --help >/dev/null 2>&1; then
+    LIB=${BUILD:-$(dirname "$BADMAC")}/libbadmac.a
+    [ -f "$LIB" ] || { echo "1..0 # SKIP no 'compare' in \$BADMAC and no $LIB"; exit 0; }
+    printf 'int bm_compare_main(int, char **);\nint main(int c, char **v) { return bm_compare_main(c, v); }\n' \
+        >"$T/drv.c"
+    cc -o "$T/compare" "$T/drv.c" "$LIB" -lpcap -lcrypto -ljansson -lm 2>"$T/cc.err" ||
+        { echo "1..0 # SKIP cannot link a compare driver"; exit 0; }
+    CMP=("$T/compare")
+fi
+
+# run NAME A B [options]: JSON to $T/NAME.json, exit status to $T/NAME.rc
+run() {
+    local name=$1; shift
+    "${CMP[@]}" --json "$@" >"$T/$name.json" 2>"$T/$name.err"
+    echo $? >"$T/$name.rc"
+}
+rc() { cat "$T/$1.rc"; }
+# JSON checks are queued (py NAME 'DESC' 'EXPR') and evaluated by one Python
+# run at the end (Python starts slowly): EXPR sees P (pair objects), U
+# (unpaired), C (certificate checks), S (summary), F (the relay's flip log).
+: >"$T/checks"
+py() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$T/checks"; }
+py_run() {
+    python3 - "$T" "$FX/flip.relay.jsonl" "$n" <<'PY'
+import json, sys
+T, F, n = sys.argv[1], json.loads(open(sys.argv[2]).readline()), int(sys.argv[3])
+for line in open(T + "/checks"):
+    name, desc, expr = line.rstrip("\n").split("\t")
+    try:
+        objs = [json.loads(l) for l in open("%s/%s.json" % (T, name))]
+        P = [o for o in objs if o["type"] == "pair"]
+        U = [o for o in objs if o["type"] == "unpaired"]
+        C = [o for o in objs if o["type"] == "certificate_check"]
+        S = objs[-1] if objs and objs[-1]["type"] == "compare_summary" else None
+        good = bool(eval(expr))
+    except Exception as e:
+        good = False
+        print("# %s: %r" % (desc, e))
+    n += 1
+    print("%sok %d - %s" % ("" if good else "not ", n, desc))
+print("1..%d" % n)
+PY
+}
+
+run clean "$FX/clean-a.pcapng" "$FX/clean-b.pcapng"
+check "clean: exit 0" test "$(rc clean)" = 0
+py clean "clean: one pair, identical" 'len(P) == 1 and P[0]["verdict"] == "identical"'
+py clean "clean: paired by the ClientHello random" 'P[0]["paired_by"] == "client_random"'
+py clean "clean: every byte compared both ways" 'all(d["compared"] == d["bytes_a"] == d["bytes_b"] > 0 for d in P[0]["directions"].values())'
+py clean "clean: a is the client's vantage point" 'P[0]["vantage"] == ["a", "b"] and not P[0]["vantage_guessed"]'
+py clean "clean: no diff, nothing missing, no interception" 'P[0]["diff"] == [] and P[0]["missing"] == [] and P[0]["interception"] is None'
+py clean "clean: summary last" 'S and S["pairs"] == 1 and S["verdicts"]["identical"] == 1'
+
+run flip "$FX/flip-a.pcapng" "$FX/flip-b.pcapng"
+check "flip: exit 1" test "$(rc flip)" = 1
+py flip "flip: in-path corruption" 'P[0]["verdict"] == "in_path_corruption" and P[0]["diff_count"] == 1'
+py flip "flip: the byte the relay flipped (stream offset from its log)" 'P[0]["diff"][0]["offset_a"] == P[0]["diff"][0]["offset_b"] == F["stream_offset"] and P[0]["diff"][0]["length"] == 1'
+py flip "flip: that bit, single_bit" 'P[0]["diff"][0]["pattern"] == "single_bit" and P[0]["diff"][0]["bits"] == [{"offset": F["stream_offset"], "bit": F["bit"]}]'
+py flip "flip: server direction, received at a" 'P[0]["diff"][0]["direction"] == "server" and P[0]["diff"][0]["receiver"] == "a"'
+py flip "flip: original at the server leg, changed at the client leg" 'P[0]["diff"][0]["bytes_b"] == F["original"] and P[0]["diff"][0]["bytes_a"] == F["new"]'
+py flip "flip: receiver-side checksum valid (the relay recomputes it)" 'P[0]["diff"][0]["checksum_valid_at_receiver"] is True'
+py flip "flip: frames on both sides" 'len(P[0]["diff"][0]["frames_a"]) == 1 and len(P[0]["diff"][0]["frames_b"]) == 1'
+"${CMP[@]}" "$FX/flip-a.pcapng" "$FX/flip-b.pcapng" >"$T/flip.txt" 2>&1
+check "flip: text report names the corruption" grep -q "VERDICT: in-path corruption" "$T/flip.txt"
+
+run nat "$FX/nat-a.pcapng" "$FX/clean-b.pcapng"
+py nat "nat: still paired by the random, identical" 'len(P) == 1 and P[0]["paired_by"] == "client_random" and P[0]["verdict"] == "identical"'
+py nat "nat: addresses differ between the sides" 'P[0]["a"]["connection"]["client"] == {"ip": "192.0.2.10", "port": 40000} and P[0]["b"]["connection"]["client"]["ip"] == "127.0.0.1"'
+
+run swapped "$FX/clean-b.pcapng" "$FX/clean-a.pcapng"
+py swapped "swapped order: b is the client's vantage point" 'P[0]["vantage"] == ["b", "a"] and P[0]["verdict"] == "identical"'
+
+run i12 "$FX/intercept12-a.pcap" "$FX/intercept12-b.pcap"
+check "intercept12: exit 1" test "$(rc i12)" = 1
+py i12 "intercept12: interception, paired by time/SNI/port" 'P[0]["verdict"] == "interception" and P[0]["paired_by"] == "time_sni_port"'
+py i12 "intercept12: named the proxy CA" '"Example Corp TLS Inspection CA" in P[0]["interception"]["intercepted_by"]'
+py i12 "intercept12: both issuers" '"Inspection CA" in P[0]["interception"]["issuer_a"] and P[0]["interception"]["issuer_b"] == "CN=badmac test CA"'
+py i12 "intercept12: randoms differ" 'P[0]["interception"]["client_random_differs"] is True'
+
+run i13 "$FX/intercept13-a.pcap" "$FX/intercept13-b.pcap"
+py i13 "intercept13: interception, certificates encrypted" 'P[0]["verdict"] == "interception" and P[0]["interception"]["certificates_encrypted"] and P[0]["interception"]["intercepted_by"] is None'
+
+SHA=$(cat "$FX/server.sha256")
+run ec_a --expect-cert "$SHA" "$FX/intercept12-a.pcap"
+check "expect-cert: the proxy's certificate flagged (exit 1)" test "$(rc ec_a)" = 1
+py ec_a "expect-cert: match false, issuer named" 'len(C) == 1 and C[0]["match"] is False and "Inspection CA" in C[0]["certificate"]["issuer"]'
+run ec_b --expect-cert "$SHA" "$FX/intercept12-b.pcap"
+check "expect-cert: the server's own certificate passes (exit 0)" test "$(rc ec_b)" = 0
+py ec_b "expect-cert: match true" 'C[0]["match"] is True'
+run ec_13 --expect-cert "$SHA" "$FX/intercept13-a.pcap"
+py ec_13 "expect-cert: TLS 1.3 cannot tell" 'C[0]["match"] is None and "TLS 1.3" in C[0]["note"]'
+
+run unp "$FX/clean-a.pcapng" "$FX/flip-b.pcapng"
+py unp "unrelated captures: no pair, both unpaired" 'P == [] and len(U) == 2 and S["unpaired_a"] == 1'
+
+"${CMP[@]}" >/dev/null 2>&1
+check "no capture: usage error 2" test $? = 2
+"${CMP[@]}" "$FX/clean-a.pcapng" >/dev/null 2>&1
+check "one capture without --expect-cert: usage error 2" test $? = 2
+"${CMP[@]}" "$FX/clean-a.pcapng" "$T/nonexistent.pcap" >/dev/null 2>"$T/missing.err"
+check "unreadable capture: exit 2" test $? = 2
+check "unreadable capture: one message naming it" grep -q "nonexistent.pcap" "$T/missing.err"
+"${CMP[@]}" --expect-cert abc "$FX/clean-a.pcapng" >/dev/null 2>&1
+check "bad fingerprint: usage error 2" test $? = 2
+py_run
