@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libbadmac.a
 BIN      := $(BUILD)/badmac
 
-.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz
+.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix
 all: $(BIN) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -91,6 +91,13 @@ demo: deps
 
 fixtures:
 	sh tests/fixtures/regen.sh
+
+# Real peers (mbedTLS, wolfSSL programs), and the interop/fault matrix
+# through badmac relay, which regenerates docs/interop.md.
+peers:
+	sh tests/peers/build.sh
+matrix: $(BIN) peers
+	sh tests/matrix/run.sh
 
 bench: $(BIN)
 	sh bench/run.sh

@@ -1,0 +1,528 @@
+"""matrix.py - run TLS peer pairs through `badmac relay`, inject faults, and
+check that badmac finds each one.  Driven by run.sh (see its header).
+
+A row is pair x version x suite (x EtM for CBC suites); a column is a fault
+class.  The 'none' cell of a row runs first with a no-op probe
+(--delay ...:0, which logs every large server application record) to learn
+the record indices; the fault cells then target the 2nd large server record
+by index.  Every cell keeps its files under OUT/cells/<row>/<fault>/."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import peers
+from peers import NA
+
+FAULTS = ("none", "flip", "burst", "drop", "dup", "swap", "truncate", "oversized")
+PAIRS = (  # (client lib, server lib, who writes the key log)
+    ("openssl", "openssl", "client"),
+    ("gnutls", "gnutls", "client"),
+    ("mbedtls", "mbedtls", "client"),
+    ("wolfssl", "openssl", "server"),   # wolfSSL here cannot export TLS 1.3 secrets
+    ("openssl", "mbedtls", "client"),
+    ("gnutls", "wolfssl", "client"),
+)
+ORDER = ("RC4-SHA", "3DES-CBC-SHA", "AES-CBC-SHA", "AES-CBC-SHA256", "AES-CBC-SHA384",
+         "AES-GCM", "AES-256-GCM", "AES-CCM", "AES-CCM_8", "CHACHA20-POLY1305")
+SIZE = 40000          # response body: 2 full 16 KB records + 1 smaller
+LARGE = 4096          # a server record at least this long is "large" (application data)
+BADMAC = os.environ.get("BADMAC") or os.path.join(peers.TOP, "build", "badmac")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def listening(port):
+    want = ":%04X" % port
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(f) as fh:
+                for line in fh.readlines()[1:]:
+                    x = line.split()
+                    if x[1].endswith(want) and x[3] == "0A":
+                        return True
+        except OSError:
+            pass
+    return False
+
+
+def wait_for(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()
+
+
+def stop(p, grace=2.0):
+    """Wait GRACE seconds for P to exit, then SIGTERM, then SIGKILL its group."""
+    if p is None:
+        return None
+    try:
+        return p.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            return p.wait(2)
+        except subprocess.TimeoutExpired:
+            continue
+    return p.returncode
+
+
+def fault_args(fault, k):
+    sel = "s2c,index=%d" % k
+    return {
+        "flip": ["--flip", sel + ":100:3"],
+        "burst": ["--burst", sel + ":200:16"],
+        "drop": ["--drop", sel],
+        "dup": ["--dup", sel],
+        "swap": ["--swap", sel],
+        "truncate": ["--truncate", sel + ":16"],
+    }[fault]
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def run_cell(cell, d):
+    """Runs one cell in directory d; returns a dict of what happened."""
+    try:
+        return _run_cell(cell, d)
+    except (OSError, ValueError, subprocess.SubprocessError) as x:
+        return {"error": "harness: %s" % x, "relay_log": []}
+
+
+def _run_cell(cell, d):
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    keys = os.path.join(d, "keys.log")
+    cell["server_port"] = free_port()
+    cell["relay_port"] = free_port()
+    srv_keys = keys if cell["keys_from"] == "server" else None
+    cli_keys = keys if cell["keys_from"] == "client" else None
+    sargv, senv, scwd = peers.server(cell["server"], cell, srv_keys)
+    cargv, cenv, cin = peers.client(cell["client"], cell, cli_keys)
+    procs = []
+    res = {"server_argv": sargv, "client_argv": cargv}
+    try:
+        sp = subprocess.Popen(sargv, env=senv, cwd=scwd, stdin=subprocess.DEVNULL,
+                              stdout=open(os.path.join(d, "server.out"), "w"),
+                              stderr=open(os.path.join(d, "server.err"), "w"),
+                              start_new_session=True)
+        procs.append(sp)
+        if not wait_for(lambda: listening(cell["server_port"]) or sp.poll() is not None, 5) \
+                or sp.poll() is not None:
+            res["error"] = "server did not start"
+            return res
+        rargv = [BADMAC, "relay", "--listen", "127.0.0.1:%d" % cell["relay_port"],
+                 "--to", "127.0.0.1:%d" % cell["server_port"], "--once",
+                 "--log", os.path.join(d, "relay.jsonl"),
+                 "--pcap", os.path.join(d, "capture.pcapng"),
+                 "--idle-timeout", "10",
+                 "--delay", cell.get("probe", "s2c,type=23,minlen=%d:0" % LARGE)]
+        rargv += cell.get("fault_args", [])
+        res["relay_argv"] = rargv
+        rp = subprocess.Popen(rargv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(d, "relay.err"), "w"),
+                              start_new_session=True)
+        procs.append(rp)
+        if not wait_for(lambda: listening(cell["relay_port"]) or rp.poll() is not None, 5):
+            res["error"] = "relay did not start"
+            return res
+        cp = subprocess.Popen(cargv, env=cenv, stdin=subprocess.PIPE,
+                              stdout=open(os.path.join(d, "client.out"), "w"),
+                              stderr=open(os.path.join(d, "client.err"), "w"),
+                              start_new_session=True)
+        procs.append(cp)
+        if cin is not None:
+            try:
+                cp.stdin.write(cin)
+                cp.stdin.flush()
+            except BrokenPipeError:
+                pass
+        # stdin stays open (s_client and gnutls-cli would quit on EOF) until
+        # the client ends by itself: the server closed or an alert.
+        try:
+            crc = cp.wait(15)
+        except subprocess.TimeoutExpired:
+            crc = stop(cp, 0)
+            res["client_timeout"] = True
+        try:
+            cp.stdin.close()
+        except OSError:
+            pass
+        res["client_rc"] = crc
+        res["relay_rc"] = stop(rp, 3)
+        res["server_rc"] = stop(sp, 1.5 if cell["server"] != "gnutls" else 0.3)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                stop(p, 0)
+    res["client_result"] = peers.result_line(cell["client"], res["client_rc"],
+                                             read(os.path.join(d, "client.out")),
+                                             read(os.path.join(d, "client.err")))
+    res["server_result"] = peers.result_line(cell["server"], res["server_rc"],
+                                             read(os.path.join(d, "server.out")),
+                                             read(os.path.join(d, "server.err")))
+    res["relay_log"] = [json.loads(l) for l in read(os.path.join(d, "relay.jsonl")).splitlines()
+                        if l.strip()]
+    cap = os.path.join(d, "capture.pcapng")
+    if os.path.exists(cap):
+        with open(os.path.join(d, "badmac.json"), "w") as out:
+            subprocess.run([BADMAC, "--json", "--keylog", keys, cap], stdout=out,
+                           stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=60)
+        legs = [json.loads(l) for l in read(os.path.join(d, "badmac.json")).splitlines() if l]
+        for c in legs:
+            if c.get("type") != "connection":
+                continue
+            if c["server"]["port"] == cell["relay_port"]:
+                res["client_leg"] = c      # what the client received (s2c faults)
+            elif c["server"]["port"] == cell["server_port"]:
+                res["server_leg"] = c
+    return res
+
+
+def large_records(res):
+    return [e["record_index"] for e in res.get("relay_log", [])
+            if e.get("fault") == "delay" and e.get("direction") == "s2c"
+            and e.get("length", 0) >= LARGE]
+
+
+def clean_ok(c):
+    """A connection that verifies completely: why not, or None."""
+    if c is None:
+        return "no connection in the capture"
+    if c.get("keys") is None:
+        return "no keys matched"
+    r = c["records"]
+    for side in ("client", "server"):
+        if r[side]["failed"] or r[side]["undecryptable"]:
+            return "%s records: %d failed, %d undecryptable" % (
+                side, r[side]["failed"], r[side]["undecryptable"])
+        if r[side]["verified"] == 0:
+            return "no %s record verified" % side
+    if c["finished"] != {"client": "ok", "server": "ok"}:
+        return "Finished: client %s, server %s" % (c["finished"]["client"], c["finished"]["server"])
+    if c["failed"]:
+        return "connection failed"
+    if c["first_bad_record"]:
+        return "a bad record"
+    return None
+
+
+def judge(fault, res, k):
+    """(verdict, detail) of a fault cell: FOUND #k, MISSED, or ERROR."""
+    if "error" in res:
+        return "ERROR", res["error"]
+    c = res.get("client_leg")
+    if c is None:
+        return "ERROR", "no client leg in the capture"
+    applied = [e for e in res["relay_log"] if e.get("fault") == fault
+               and not str(e.get("note", "")).startswith("skipped")]
+    if not applied:
+        notes = [e.get("note") for e in res["relay_log"] if e.get("fault") == fault]
+        return "ERROR", "relay did not apply the fault %s" % (notes or "")
+    fb = c.get("first_bad_record")
+    want = {"flip": (k,), "burst": (k,), "truncate": (k,), "drop": (k, k + 1),
+            "dup": (k, k + 1), "swap": (k, k + 1)}[fault]
+    if fb and fb["direction"] == "server" and fb["index"] in want:
+        return "FOUND #%d" % fb["index"], "%s at server record %d, badmac: %s #%d (%s)" % (
+            fault, k, fb["direction"], fb["index"], fb["reason"])
+    got = "none" if not fb else "%s #%d (%s)" % (fb["direction"], fb["index"], fb["reason"])
+    return "MISSED", "%s at server record %d, badmac first_bad_record: %s" % (fault, k, got)
+
+
+def first_oversized(log, mfl):
+    """Index of the first server record over MFL: plaintext before the
+    server's ChangeCipherSpec, MFL + 2048 (the most any suite may add) after."""
+    ccs = False
+    for e in sorted((e for e in log if e.get("fault") == "delay" and e.get("direction") == "s2c"),
+                    key=lambda e: e["record_index"]):
+        if e["type"] == 20:
+            ccs = True
+            continue
+        if e["length"] > (mfl + 2048 if ccs else mfl):
+            return e
+    return None
+
+
+def judge_oversized(res, mfl):
+    if "error" in res:
+        return "ERROR", res["error"]
+    c = res.get("client_leg")
+    if c is None:
+        return "ERROR", "no client leg in the capture"
+    first = first_oversized(res["relay_log"], mfl)
+    ov = c["records"]["server"]["oversized_records"]
+    neg = c["extensions"]["max_fragment_length"]
+    if first is None:
+        return "ERROR", "the server sent no record over the limit"
+    what = "handshake record (mbedTLS does not fragment handshake messages to the " \
+        "negotiated length)" if first["type"] == 22 else "record (mfl-ignore fault)"
+    if ov and ov[0]["index"] == first["record_index"]:
+        return "FOUND #%d" % first["record_index"], "max_fragment_length %s negotiated; the " \
+            "first server record over it is #%d, a %d-byte %s; badmac: oversized %s; " \
+            "client: %s" % (neg, first["record_index"], first["length"], what,
+                            ["#%d" % o["index"] for o in ov], res.get("client_result"))
+    return "MISSED", "server record %d (%d bytes) over the limit (mfl %s), badmac oversized: %s" % (
+        first["record_index"], first["length"], neg, ov)
+
+
+def rows(slice_only):
+    out = []
+    if slice_only:
+        for cl, sv, kf in PAIRS[:4]:
+            for v in ("1.2", "1.3"):
+                if v in peers.VERSIONS[cl] and v in peers.VERSIONS[sv]:
+                    out.append((cl, sv, kf, v, "AES-GCM", None))
+        return out
+    for cl, sv, kf in PAIRS:
+        for v in ("1.0", "1.1", "1.2", "1.3"):
+            for s in ORDER:
+                if v not in peers.SUITES[s]["versions"]:
+                    continue
+                etms = (True, False) if peers.SUITES[s]["kind"] == "cbc" else (None,)
+                for e in etms:
+                    out.append((cl, sv, kf, v, s, e))
+    return out
+
+
+def row_id(r):
+    cl, sv, _, v, s, e = r
+    etm = "" if e is None else ("+etm" if e else "-etm")
+    return "%s-%s_tls%s_%s%s" % (cl, sv, v, s, etm)
+
+
+def run(out, slice_only, log):
+    faults = ("none", "flip", "drop") if slice_only else FAULTS
+    www = os.path.join(out, "www")
+    os.makedirs(www, exist_ok=True)
+    page = "p40.html"
+    with open(os.path.join(www, page), "w") as f:
+        for i in range(SIZE // 64):
+            f.write("line %06d: the quick brown fox jumps over the lazy dog 0123456\n" % i)
+    results = []
+    for r in rows(slice_only):
+        cl, sv, kf, v, s, e = r
+        rid = row_id(r)
+        base = dict(client=cl, server=sv, keys_from=kf, version=v, suite=s, etm=e,
+                    www=www, page=page, size=SIZE, row=rid)
+        row = {"row": rid, "client": cl, "server": sv, "version": v, "suite": s, "etm": e,
+               "cells": {}}
+        results.append(row)
+        na = None
+        try:
+            peers.check(cl, s, v)
+            peers.check(sv, s, v)
+        except NA as x:
+            na = str(x)
+        if na:
+            for f in faults:
+                row["cells"][f] = {"verdict": "n/a", "detail": na}
+            log("%s: n/a: %s" % (rid, na))
+            continue
+        t0 = time.time()
+        res = run_cell(dict(base), os.path.join(out, "cells", rid, "none"))
+        why = res.get("error") or clean_ok(res.get("client_leg")) or clean_ok(res.get("server_leg"))
+        ks = large_records(res)
+        cl_leg = res.get("client_leg") or {}
+        row["negotiated"] = {"version": cl_leg.get("version"), "suite": cl_leg.get("cipher_suite"),
+                             "etm": (cl_leg.get("extensions") or {}).get("encrypt_then_mac")}
+        row["cells"]["none"] = {"verdict": "ok" if not why else "FAIL", "detail": why or
+                                "all records verified, Finished ok both ways",
+                                "client_result": res.get("client_result"),
+                                "server_result": res.get("server_result"),
+                                "seconds": round(time.time() - t0, 2)}
+        log("%s none: %s %s" % (rid, row["cells"]["none"]["verdict"], why or ""))
+        for f in faults[1:]:
+            d = os.path.join(out, "cells", rid, f)
+            t0 = time.time()
+            if f == "oversized":
+                if sv != "mbedtls" or cl == "gnutls":
+                    row["cells"][f] = {"verdict": "n/a", "detail":
+                                       "needs a client offering max_fragment_length and the "
+                                       "mbedtls_peer server (--fault mfl-ignore)"}
+                    continue
+                mfl = 512
+                cell = dict(base, mfl=mfl, server_fault="mfl-ignore", probe="s2c:0")
+                res = run_cell(cell, d)
+                v_, det = judge_oversized(res, mfl)
+            else:
+                if why:
+                    row["cells"][f] = {"verdict": "n/a", "detail": "clean run failed: " + why}
+                    continue
+                if not ks:
+                    row["cells"][f] = {"verdict": "n/a", "detail": "no large server record"}
+                    continue
+                k = ks[1] if len(ks) > 1 else ks[0]
+                res = run_cell(dict(base, fault_args=fault_args(f, k)), d)
+                v_, det = judge(f, res, k)
+            row["cells"][f] = {"verdict": v_, "detail": det,
+                               "client_result": res.get("client_result"),
+                               "server_result": res.get("server_result"),
+                               "seconds": round(time.time() - t0, 2)}
+            log("%s %s: %s (%s) client: %s" % (rid, f, v_, det, res.get("client_result")))
+    return results, faults
+
+
+def cell_text(c):
+    v = c["verdict"]
+    if v == "n/a":
+        return "n/a: " + c["detail"]
+    if v in ("ok",) or v.startswith("FOUND"):
+        return v
+    return "%s: %s" % (v, c["detail"])
+
+
+def markdown(results, faults, seconds, slice_only):
+    lines = ["# Interop matrix: real TLS peers through `badmac relay`", "",
+             "Generated by `tests/matrix/run.sh%s` (do not edit); %s, %.0f s." % (
+                 " --slice" if slice_only else "", time.strftime("%Y-%m-%d"), seconds), "",
+             "Each row is a client/server pair, a TLS version and a suite; each column a fault the",
+             "relay injected into the 2nd large (>= %d bytes) application record the server sent" % LARGE,
+             "(`oversized`: the client offers max_fragment_length 512 and the mbedtls_peer server",
+             "ignores it for application data; the cell names the first server record over the limit).",
+             "The client leg of the capture (what the receiver got) is decrypted with the key log:",
+             "`ok` = the clean run verified completely (every record, both Finished, not failed);",
+             "`FOUND #i` = badmac's `first_bad_record` (`oversized`: first `oversized_records`) is",
+             "that server record (drop/dup/swap: it or the next); `MISSED` / `FAIL` / `ERROR` = not;",
+             "`n/a` = the combination cannot be run.  Cells keep their capture, key log, relay log",
+             "and peer output under `tests/matrix/out/cells/ROW/FAULT/` (full details:",
+             "`tests/matrix/out/full.json`).", ""]
+    counts = {}
+    for r in results:
+        for c in r["cells"].values():
+            k = c["verdict"].split(" ")[0]
+            counts[k] = counts.get(k, 0) + 1
+    lines.append("Totals: " + ", ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
+    lines.append("")
+    lines.append("| pair (client / server) | TLS | suite | negotiated | " + " | ".join(faults) + " |")
+    lines.append("|---|---|---|---|" + "---|" * len(faults))
+    for r in results:
+        n = r.get("negotiated") or {}
+        neg = ""
+        if n.get("suite"):
+            neg = "%s%s" % (n["suite"], " EtM" if n.get("etm") else "")
+        suite = r["suite"] + ("" if r["etm"] is None else (" +EtM" if r["etm"] else " -EtM"))
+        cells = [cell_text(r["cells"][f]).replace("|", "/") for f in faults]
+        if len(set(cells)) == 1 and cells[0].startswith("n/a"):
+            cells = [cells[0]] + ["-"] * (len(cells) - 1)   # whole row impossible
+        lines.append("| %s / %s | %s | %s | %s | %s |" % (
+            r["client"], r["server"], r["version"], suite, neg, " | ".join(cells)))
+    lines.append("")
+    return "\n".join(lines), counts
+
+
+def saved(d, cell_ports):
+    """Rebuilds the result of a finished cell from its files (for --rejudge)."""
+    res = {"relay_log": [json.loads(l) for l in read(os.path.join(d, "relay.jsonl")).splitlines()
+                         if l.strip()]}
+    opens = [e for e in res["relay_log"] if e.get("event") == "open"]
+    if not opens:
+        return {"error": "no relay log", "relay_log": []}
+    rport = int(opens[0]["listen"].rsplit(":", 1)[1])
+    for l in read(os.path.join(d, "badmac.json")).splitlines():
+        c = json.loads(l)
+        if c.get("type") == "connection" and c["server"]["port"] == rport:
+            res["client_leg"] = c
+    return res
+
+
+def rejudge(out, name):
+    """Re-evaluates the cells of a finished run from their files."""
+    with open(os.path.join(out, name + ".json")) as f:
+        run_ = json.load(f)
+    for r in run_["rows"]:
+        ks = None
+        nd = os.path.join(out, "cells", r["row"], "none")
+        if os.path.isdir(nd):
+            ks = large_records(saved(nd, None))
+        for f_, c in r["cells"].items():
+            d = os.path.join(out, "cells", r["row"], f_)
+            if f_ == "none" or c["verdict"] == "n/a" or not os.path.isdir(d):
+                continue
+            res = saved(d, None)
+            res["client_result"] = c.get("client_result")
+            if f_ == "oversized":
+                v_, det = judge_oversized(res, 512)
+            elif ks:
+                v_, det = judge(f_, res, ks[1] if len(ks) > 1 else ks[0])
+            else:
+                continue
+            c["verdict"], c["detail"] = v_, det
+    return run_
+
+
+def main(argv):
+    slice_only = "--slice" in argv
+    if "--rejudge" in argv:
+        out = os.environ.get("MATRIX_OUT") or os.path.join(peers.TOP, "tests", "matrix", "out")
+        name = "slice" if slice_only else "full"
+        if slice_only:
+            out = os.path.join(out, "slice")
+        r = rejudge(out, name)
+        md, counts = markdown(r["rows"], r["faults"], r["seconds"], slice_only)
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump(r, f, indent=1)
+        with open(os.path.join(out, name + ".md"), "w") as f:
+            f.write(md)
+        if not slice_only:
+            with open(os.path.join(peers.TOP, "docs", "interop.md"), "w") as f:
+                f.write(md)
+        print("# rejudged: %s" % counts, file=sys.stderr)
+        return 0
+    out = os.environ.get("MATRIX_OUT") or os.path.join(peers.TOP, "tests", "matrix", "out")
+    doc = None if slice_only else os.path.join(peers.TOP, "docs", "interop.md")
+    os.makedirs(out, exist_ok=True)
+    name = "slice" if slice_only else "full"
+    if slice_only:      # the slice keeps its cells apart from the full run's
+        out = os.path.join(out, "slice")
+        os.makedirs(out, exist_ok=True)
+    shutil.rmtree(os.path.join(out, "cells"), ignore_errors=True)
+    t0 = time.time()
+    results, faults = run(out, slice_only, lambda m: print(m, file=sys.stderr, flush=True))
+    secs = time.time() - t0
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump({"seconds": round(secs, 1), "faults": faults, "rows": results}, f, indent=1)
+    md, counts = markdown(results, faults, secs, slice_only)
+    with open(os.path.join(out, name + ".md"), "w") as f:
+        f.write(md)
+    if doc:
+        with open(doc, "w") as f:
+            f.write(md)
+    # One line per cell, for the TAP wrapper: STATUS ROW FAULT VERDICT DETAIL
+    for r in results:
+        for f in faults:
+            c = r["cells"][f]
+            v = c["verdict"]
+            st = "SKIP" if v == "n/a" else ("PASS" if v == "ok" or v.startswith("FOUND") else "FAIL")
+            print("%s %s %s %s -- %s" % (st, r["row"], f, v.replace(" ", ""), c["detail"]))
+    print("# %s: %.1f s, %s" % (name, secs, counts), file=sys.stderr)
+    return 0 if not counts.get("MISSED") and not counts.get("FAIL") and not counts.get("ERROR") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,226 @@
+"""peers.py - how each TLS implementation is started for a matrix cell.
+
+Libraries: openssl (s_server/s_client 3.0), gnutls (gnutls-serv/gnutls-cli
+3.7), mbedtls (tests/peers/out/mbedtls_peer, 2.28), wolfssl
+(tests/peers/out/wolfssl_peer, 5.5).  Each builder returns (argv, env) or
+raises NA(reason) when the library cannot do what the cell asks."""
+
+import os
+import re
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PKI = os.path.join(TOP, "tests", "fixtures", "pki")
+PEERS = os.path.join(TOP, "tests", "peers", "out")
+
+
+class NA(Exception):
+    """The combination cannot be run: the message says why."""
+
+
+# Generic suites.  kind: cbc (EtM axis applies), stream, aead.
+# Per library: openssl = cipher string (<= 1.2) / ciphersuite (1.3);
+# gnutls = (cipher, mac, kx); mbedtls / wolfssl = suite names.  None = the
+# library (as Debian builds it) lacks the suite.
+SUITES = {
+    "RC4-SHA": dict(kind="stream", versions=("1.0", "1.1", "1.2"),
+                    openssl=None, gnutls=("ARCFOUR-128", "SHA1", "RSA:+ECDHE-RSA"),
+                    mbedtls="TLS-RSA-WITH-RC4-128-SHA", wolfssl="ECDHE-RSA-RC4-SHA"),
+    "3DES-CBC-SHA": dict(kind="cbc", versions=("1.0", "1.1", "1.2"),
+                         openssl=None, gnutls=("3DES-CBC", "SHA1", "ECDHE-RSA"),
+                         mbedtls="TLS-ECDHE-RSA-WITH-3DES-EDE-CBC-SHA",
+                         wolfssl="ECDHE-RSA-DES-CBC3-SHA"),
+    "AES-CBC-SHA": dict(kind="cbc", versions=("1.0", "1.1", "1.2"),
+                        openssl="ECDHE-RSA-AES128-SHA", gnutls=("AES-128-CBC", "SHA1", "ECDHE-RSA"),
+                        mbedtls="TLS-ECDHE-RSA-WITH-AES-128-CBC-SHA",
+                        wolfssl="ECDHE-RSA-AES128-SHA"),
+    "AES-CBC-SHA256": dict(kind="cbc", versions=("1.2",),
+                           openssl="ECDHE-RSA-AES128-SHA256",
+                           gnutls=("AES-128-CBC", "SHA256", "ECDHE-RSA"),
+                           mbedtls="TLS-ECDHE-RSA-WITH-AES-128-CBC-SHA256",
+                           wolfssl="ECDHE-RSA-AES128-SHA256"),
+    "AES-CBC-SHA384": dict(kind="cbc", versions=("1.2",),
+                           openssl="ECDHE-RSA-AES256-SHA384",
+                           gnutls=("AES-256-CBC", "SHA384", "ECDHE-RSA"),
+                           mbedtls="TLS-ECDHE-RSA-WITH-AES-256-CBC-SHA384",
+                           wolfssl="ECDHE-RSA-AES256-SHA384"),
+    "AES-GCM": dict(kind="aead", versions=("1.2", "1.3"),
+                    openssl={"1.2": "ECDHE-RSA-AES128-GCM-SHA256", "1.3": "TLS_AES_128_GCM_SHA256"},
+                    gnutls=("AES-128-GCM", "AEAD", "ECDHE-RSA"),
+                    mbedtls="TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256",
+                    wolfssl={"1.2": "ECDHE-RSA-AES128-GCM-SHA256", "1.3": "TLS13-AES128-GCM-SHA256"}),
+    "AES-256-GCM": dict(kind="aead", versions=("1.3",),
+                        openssl={"1.3": "TLS_AES_256_GCM_SHA384"},
+                        gnutls=("AES-256-GCM", "AEAD", "ECDHE-RSA"),
+                        mbedtls=None, wolfssl={"1.3": "TLS13-AES256-GCM-SHA384"}),
+    "AES-CCM": dict(kind="aead", versions=("1.2", "1.3"),
+                    openssl={"1.2": "AES128-CCM", "1.3": "TLS_AES_128_CCM_SHA256"},
+                    gnutls=("AES-128-CCM", "AEAD", "RSA"),
+                    mbedtls="TLS-RSA-WITH-AES-128-CCM",
+                    wolfssl={"1.2": None, "1.3": "TLS13-AES128-CCM-SHA256"}),
+    "AES-CCM_8": dict(kind="aead", versions=("1.2", "1.3"),
+                      openssl={"1.2": "AES128-CCM8", "1.3": "TLS_AES_128_CCM_8_SHA256"},
+                      gnutls=("AES-128-CCM-8", "AEAD", "RSA"),
+                      mbedtls="TLS-RSA-WITH-AES-128-CCM-8",
+                      wolfssl={"1.2": None, "1.3": "TLS13-AES128-CCM-8-SHA256"}),
+    "CHACHA20-POLY1305": dict(kind="aead", versions=("1.2", "1.3"),
+                              openssl={"1.2": "ECDHE-RSA-CHACHA20-POLY1305",
+                                       "1.3": "TLS_CHACHA20_POLY1305_SHA256"},
+                              gnutls=("CHACHA20-POLY1305", "AEAD", "ECDHE-RSA"),
+                              mbedtls="TLS-ECDHE-RSA-WITH-CHACHA20-POLY1305-SHA256",
+                              wolfssl={"1.2": "ECDHE-RSA-CHACHA20-POLY1305",
+                                       "1.3": "TLS13-CHACHA20-POLY1305-SHA256"}),
+}
+
+VERSIONS = {  # what each library here speaks
+    "openssl": ("1.0", "1.1", "1.2", "1.3"),
+    "gnutls": ("1.0", "1.1", "1.2", "1.3"),
+    "mbedtls": ("1.0", "1.1", "1.2"),       # 2.28: no TLS 1.3
+    "wolfssl": ("1.1", "1.2", "1.3"),       # Debian build: no TLS 1.0
+}
+
+
+def suite_name(lib, suite, version):
+    s = SUITES[suite][lib]
+    if isinstance(s, dict):
+        s = s.get(version)
+    if s is None:
+        raise NA("%s (Debian build) has no %s%s" % (
+            lib, suite, " in TLS " + version if isinstance(SUITES[suite][lib], dict) else ""))
+    return s
+
+
+def check(lib, suite, version):
+    if version not in VERSIONS[lib]:
+        raise NA("%s here has no TLS %s" % (lib, version))
+    if version not in SUITES[suite]["versions"]:
+        raise NA("%s does not exist in TLS %s" % (suite, version))
+    suite_name(lib, suite, version)
+
+
+def _ossl_version(v):
+    return {"1.0": "-tls1", "1.1": "-tls1_1", "1.2": "-tls1_2", "1.3": "-tls1_3"}[v]
+
+
+def _ossl_suite(suite, v):
+    s = suite_name("openssl", suite, v)
+    if v == "1.3":
+        return ["-ciphersuites", s]
+    return ["-cipher", s + ":@SECLEVEL=0"]
+
+
+def _gnutls_prio(suite, v, etm):
+    cipher, mac, kx = SUITES[suite]["gnutls"]
+    p = "NONE:+VERS-TLS%s:+%s:+%s:+%s:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:%%COMPAT" % (v, cipher, mac, kx)
+    if etm is False:
+        p += ":%NO_ETM"
+    return p
+
+
+def server(lib, cell, keylog):
+    """argv, env, cwd for the server of a cell.  keylog: file or None."""
+    v, suite, port = cell["version"], cell["suite"], cell["server_port"]
+    env = dict(os.environ)
+    chain = os.path.join(PKI, "server-chain.crt")
+    key = os.path.join(PKI, "server.key")
+    if lib == "openssl":
+        a = ["openssl", "s_server", "-accept", str(port), "-naccept", "1", "-WWW",
+             "-cert", os.path.join(PKI, "server.crt"), "-key", key,
+             "-cert_chain", os.path.join(PKI, "ca.crt"),
+             _ossl_version(v)] + _ossl_suite(suite, v)
+        if keylog:
+            a += ["-keylogfile", keylog]
+        return a, env, cell["www"]
+    if lib == "gnutls":
+        a = ["gnutls-serv", "-a", "-p", str(port), "--priority", _gnutls_prio(suite, v, None),
+             "--x509certfile", chain, "--x509keyfile", key,
+             "--http", "--httpdata", os.path.join(cell["www"], cell["page"])]
+        if keylog:
+            env["SSLKEYLOGFILE"] = keylog
+        return a, env, None
+    if lib in ("mbedtls", "wolfssl"):
+        a = [os.path.join(PEERS, lib + "_peer"), "server", "--port", str(port),
+             "--version", v, "--suite", suite_name(lib, suite, v),
+             "--cert", chain, "--key", key, "--send", str(cell["size"])]
+        if cell.get("server_fault"):
+            a += ["--fault", cell["server_fault"]]
+        if keylog:
+            a += ["--keylog", keylog]
+        return a, env, None
+    raise NA("unknown library " + lib)
+
+
+def client(lib, cell, keylog):
+    """argv, env, stdin bytes (or None) for the client of a cell."""
+    v, suite, port = cell["version"], cell["suite"], cell["relay_port"]
+    etm, mfl = cell.get("etm"), cell.get("mfl")
+    env = dict(os.environ)
+    ca = os.path.join(PKI, "ca.crt")
+    req = ("GET /%s HTTP/1.0\r\n\r\n" % cell["page"]).encode()
+    if lib == "openssl":
+        a = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
+             "-CAfile", ca, "-servername", "server.badmac.test",
+             _ossl_version(v)] + _ossl_suite(suite, v)
+        if etm is False:
+            a.append("-no_etm")
+        if mfl:
+            a += ["-maxfraglen", str(mfl)]
+        if keylog:
+            a += ["-keylogfile", keylog]
+        return a, env, req
+    if lib == "gnutls":
+        if mfl:
+            raise NA("gnutls-cli cannot offer max_fragment_length (only record_size_limit)")
+        a = ["gnutls-cli", "--x509cafile", ca, "-p", str(port),
+             "--sni-hostname", "server.badmac.test", "--verify-hostname", "server.badmac.test",
+             "--priority", _gnutls_prio(suite, v, etm), "127.0.0.1"]
+        if keylog:
+            env["SSLKEYLOGFILE"] = keylog
+        return a, env, req
+    if lib in ("mbedtls", "wolfssl"):
+        a = [os.path.join(PEERS, lib + "_peer"), "client", "--port", str(port),
+             "--version", v, "--suite", suite_name(lib, suite, v), "--ca", ca,
+             "--path", "/" + cell["page"]]
+        if etm is not None:
+            a += ["--etm", "on" if etm else "off"]
+        if mfl:
+            a += ["--mfl", str(mfl)]
+        if keylog:
+            a += ["--keylog", keylog]
+        return a, env, None
+    raise NA("unknown library " + lib)
+
+
+_RESULT = re.compile(r"^result: (.*)$", re.M)
+_OSSL_RX = re.compile(r"(?:tlsv1|sslv3|tlsv13) alert ([a-z ]+?)(?::|$|\n)", re.I)
+_GNUTLS_RX = re.compile(r"Received alert \[\d+\]: ([^\n]+)")
+
+
+def _words(s):
+    return s.strip().lower().replace(" ", "_")
+
+
+def result_line(lib, rc, out, err):
+    """The peer's outcome as one 'result: ...' text, whatever the tool."""
+    m = _RESULT.search(out)
+    if m:
+        return m.group(1).strip()
+    text = out + "\n" + err
+    if lib == "openssl":
+        m = _OSSL_RX.search(text)
+        if m:
+            return "alert %s received" % _words(m.group(1))
+        if "bad record mac" in text or "decryption failed" in text:
+            return "alert bad_record_mac sent"
+        if "record overflow" in text or "record_overflow" in text or "too long" in text:
+            return "alert record_overflow sent"
+    if lib == "gnutls":
+        m = _GNUTLS_RX.search(text)
+        if m:
+            return "alert %s received" % _words(m.group(1)).replace("bad_record_mac", "bad_record_mac")
+        if "Decryption has failed" in text or "MAC verification failed" in text:
+            return "error decryption failed (bad_record_mac)"
+        if "Fatal error" in text:
+            return "error " + text[text.index("Fatal error"):].split("\n")[0]
+    if rc == 0:
+        return "ok"
+    return "error exit %s" % rc

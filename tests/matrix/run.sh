@@ -1,0 +1,38 @@
+#!/bin/sh
+# run.sh [--slice] - the interop matrix: real TLS peers (OpenSSL s_server/
+# s_client, GnuTLS gnutls-serv/gnutls-cli, tests/peers mbedtls_peer and
+# wolfssl_peer) talk through `badmac relay` on 127.0.0.1, the relay injects
+# one fault per cell (none, flip, burst, drop, dup, swap, truncate,
+# oversized) and badmac, given the key log, must name the broken record.
+#
+#   sh tests/matrix/run.sh           full matrix -> docs/interop.md (~10 min)
+#   sh tests/matrix/run.sh --slice   4 pairs x TLS 1.2/1.3 x none/flip/drop (CI)
+#
+# stdout: one line per cell "PASS|FAIL|SKIP ROW FAULT VERDICT -- DETAIL";
+# stderr: progress.  Files: tests/matrix/out/full.{md,json} and
+# tests/matrix/out/cells/ROW/FAULT/ (capture.pcapng, keys.log, relay.jsonl,
+# client.*, server.*, badmac.json); the slice: tests/matrix/out/slice/.
+# `python3 tests/matrix/matrix.py --rejudge` re-evaluates the saved cells
+# (e.g. after a badmac change) without running the peers again.  MATRIX_OUT overrides the output
+# directory, BADMAC the binary.  Exit 0 when no cell failed.  Reads no stdin.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+: "${BADMAC:=$TOP/build/badmac}"
+export BADMAC
+OUT=${MATRIX_OUT:-$TOP/tests/matrix/out}
+if [ ! -x "$BADMAC" ] && [ -x "$OUT/bin/badmac" ]; then
+    echo "run.sh: $BADMAC missing, using the copy of the last run" >&2
+    BADMAC=$OUT/bin/badmac.last
+    cp "$OUT/bin/badmac" "$BADMAC"
+fi
+[ -x "$BADMAC" ] || { echo "run.sh: $BADMAC missing (make)" >&2; exit 2; }
+for t in python3 openssl gnutls-serv gnutls-cli; do
+    command -v "$t" >/dev/null || { echo "run.sh: $t missing" >&2; exit 2; }
+done
+sh "$TOP/tests/peers/build.sh" >&2
+# A private copy: other builds may relink build/badmac while the matrix runs.
+mkdir -p "$OUT/bin"
+cp "$BADMAC" "$OUT/bin/badmac.tmp" && mv "$OUT/bin/badmac.tmp" "$OUT/bin/badmac"
+BADMAC=$OUT/bin/badmac
+exec python3 "$HERE/matrix.py" "$@" </dev/null
