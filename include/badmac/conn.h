@@ -115,6 +115,8 @@ typedef struct bm_tcp_info {
     uint64_t offloaded_checksums;   /* left for the NIC to fill in: sent by the capturing host */
     bool ttl_changed[2];            /* per TLS role of the sender */
     uint8_t ttl[2];
+    uint64_t bad_checksums_by[2];   /* by role of the sender (additive; sums to bad_checksums) */
+    uint64_t offloaded_by[2];       /* by role of the sender: that side is the capturing host */
     uint32_t n_conflicts;           /* conflicting retransmissions kept as evidence */
     struct bm_conflict_ref {
         uint8_t direction;          /* role of the sender */
@@ -160,6 +162,63 @@ typedef struct bm_crypto_info {
     bm_bad_record first_bad[2];     /* first failing record per direction */
 } bm_crypto_info;
 
+/* The diagnosis (issue [4/8], docs/diagnoses.md): one verdict per
+ * connection, with the evidence that establishes it. */
+typedef enum bm_cause {
+    BM_CAUSE_NONE = 0,              /* not diagnosed (never in a report) */
+    BM_CAUSE_HEALTHY,
+    BM_CAUSE_IN_PATH_CORRUPTION,
+    BM_CAUSE_SEQUENCE_DESYNC,
+    BM_CAUSE_WRONG_KEYS,
+    BM_CAUSE_MAC_CONSTRUCTION_MISMATCH,
+    BM_CAUSE_KEY_MISMATCH,
+    BM_CAUSE_STALE_RESUMPTION,
+    BM_CAUSE_RECORD_TOO_LARGE,
+    BM_CAUSE_RECEIVER_FAULT,
+    BM_CAUSE_SENDER_FAULT,
+    BM_CAUSE_FOREIGN_RECORD,
+    BM_CAUSE_MISLEADING_ALERT,
+    BM_CAUSE_UNDETERMINED
+} bm_cause;
+
+typedef enum bm_confidence { BM_CONF_NONE = 0, BM_CONF_PROVEN, BM_CONF_LIKELY, BM_CONF_POSSIBLE } bm_confidence;
+
+#define BM_VERDICT_LINE 240
+#define BM_VERDICT_MAX_EVIDENCE 8
+#define BM_VERDICT_MAX_EXONERATES 4
+#define BM_VERDICT_MAX_STEPS 5
+
+/* A verified repair: XOR xor[0..len) into the bytes at record_offset (of
+ * the record body, or of the header when in_header) to get the sent
+ * record back. */
+typedef struct bm_repair_ref {
+    uint8_t direction;              /* role of the sender */
+    uint64_t index;                 /* record index in that direction */
+    bool in_header;
+    uint64_t record_offset;
+    uint64_t stream_offset;         /* of the first repaired byte in that direction's TCP stream */
+    uint64_t frame;                 /* frame that completed the record */
+    int bit;                        /* single-bit repair: 0..7 (0 = least significant), else -1 */
+    unsigned bits;                  /* bits flipped */
+    uint8_t len;
+    uint8_t xor_mask[16];
+} bm_repair_ref;
+
+typedef struct bm_verdict {
+    bm_cause cause;
+    bm_confidence confidence;
+    bool keyless;                   /* reached without key material */
+    char summary[BM_VERDICT_LINE];
+    uint8_t n_evidence, n_exonerates, n_next_steps;
+    char evidence[BM_VERDICT_MAX_EVIDENCE][BM_VERDICT_LINE];
+    char exonerates[BM_VERDICT_MAX_EXONERATES][BM_VERDICT_LINE];
+    char next_steps[BM_VERDICT_MAX_STEPS][BM_VERDICT_LINE];
+    bool has_repair;
+    bm_repair_ref repair;
+    bool has_record;                /* the record the verdict is about */
+    bm_record_ref record;
+} bm_verdict;
+
 typedef enum bm_conn_end { BM_CONN_OPEN = 0, BM_CONN_FIN, BM_CONN_RST } bm_conn_end;
 
 typedef struct bm_conn {
@@ -184,6 +243,7 @@ typedef struct bm_conn {
     bm_crypto_info crypto;          /* filled when key material was given */
     uint8_t n_problems;
     char problems[BM_MAX_PROBLEMS][BM_PROBLEM_LEN];
+    bm_verdict verdict;             /* the diagnosis; cause BM_CAUSE_NONE only before it ran */
 } bm_conn;
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "../../include/badmac/badmac.h"
 #include "../keys/keylog.h"
+#include "../compare/compare.h"
 #include "../relay/relay.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
@@ -28,12 +29,14 @@ typedef struct cli {
     char failed_lines[CLI_MAX_FAILED_LISTED][320];
     const char *keylogs[CLI_MAX_KEYS], *rsa_keys[CLI_MAX_KEYS], *psks[CLI_MAX_KEYS];
     unsigned n_keylogs, n_rsa_keys, n_psks;
+    bm_patterns patterns; /* failure patterns across connections (bounded tables) */
 } cli;
 
 static void usage(FILE *f)
 {
     fputs("usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX] CAPTURE...\n"
           "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
+          "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
           "       badmac --help | --version\n"
           "\n"
           "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
@@ -92,6 +95,7 @@ static void remember_failed(cli *c, const bm_conn *k)
 static void on_conn(void *ud, const bm_conn *k)
 {
     cli *c = ud;
+    bm_patterns_add(&c->patterns, k);
     if (k->failed)
         remember_failed(c, k);
     if (c->json)
@@ -136,6 +140,8 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     if (argc > 1 && !strcmp(argv[1], "relay"))
         return bm_relay_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "compare"))
+        return bm_compare_main(argc - 1, argv + 1);
     int first_file = argc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -213,6 +219,7 @@ int main(int argc, char **argv)
     bm_analysis_free(an);
 
     if (c.json) {
+        bm_json_patterns(stdout, &c.patterns);
         bm_json_summary(stdout, &t);
     } else {
         bm_text_summary_line(stdout, &t);
@@ -221,6 +228,7 @@ int main(int argc, char **argv)
             printf("  %s\n", c.failed_lines[i]);
         if (c.n_failed_listed > CLI_MAX_FAILED_LISTED)
             printf("  ... and %" PRIu64 " more failed connections\n", c.n_failed_listed - CLI_MAX_FAILED_LISTED);
+        bm_text_patterns(stdout, &c.patterns);
         if (t.input_errors)
             printf("%u input problem%s reported on stderr\n", t.input_errors, t.input_errors == 1 ? "" : "s");
         if (blocks) {

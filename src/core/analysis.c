@@ -12,6 +12,7 @@
 #include "../crypto/crypto.h"
 #include "../crypto/rsa.h"
 #include "../decrypt/decrypt.h"
+#include "../diagnose/diagnose.h"
 #include "../keys/keyfile.h"
 #include "../keys/keylog.h"
 #include "../keys/psk.h"
@@ -34,6 +35,7 @@ struct bm_analysis {
     bm_crypto_ctx *cc;
     bm_decrypt *dec;
     bool hooked;
+    bm_conn *scratch;      /* a copy to diagnose connections the decryption stage did not see */
 };
 
 static void analysis_on_conn(void *ud, const bm_conn *c)
@@ -42,6 +44,13 @@ static void analysis_on_conn(void *ud, const bm_conn *c)
     a->totals.connections++;
     if (c->failed)
         a->totals.failed++;
+    /* Without the decryption stage (no keys at all) the verdict rests on
+     * what the TLS and TCP stages saw. */
+    if (c->verdict.cause == BM_CAUSE_NONE && (a->scratch || (a->scratch = malloc(sizeof *a->scratch)))) {
+        memcpy(a->scratch, c, sizeof *c);
+        bm_diagnose_conn(NULL, a->scratch);
+        c = a->scratch;
+    }
     if (a->opts.on_conn)
         a->opts.on_conn(a->opts.ud, c);
 }
@@ -167,5 +176,6 @@ void bm_analysis_free(bm_analysis *a)
     bm_keystore_free(a->ks);
     bm_crypto_free(a->cc);
     free(a->current);
+    free(a->scratch);
     free(a);
 }

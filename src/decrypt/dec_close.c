@@ -239,6 +239,7 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         for (unsigned i = 0; i < k->n_problems; i++)
             add_problem(c, k->problems[i]);
         bm_dec_store_session(k, c->id, &c->hs);
+        bm_dec_diagnose(k, c, cs);
     }
     bm_dec_conn_free(k);
 }

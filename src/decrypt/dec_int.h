@@ -74,6 +74,23 @@ typedef struct dec_dir {
     bool want_update;        /* TLS 1.3: a KeyUpdate ended the current record */
     bool want_switch;        /* TLS 1.3: the Finished ended the handshake epoch */
     bool early_noted;
+    /* diagnosis evidence (issue [4/8]): the first failing record */
+    bm_rec *shadow;          /* stateful modes: reader state before the record being opened */
+    uint8_t *bad_body;       /* copy of its body (at most BM_REC_BUFSIZE bytes), NULL if longer */
+    size_t bad_len;
+    uint8_t bad_hdr[5];
+    uint64_t bad_seq;        /* the sequence number it was expected to carry */
+    bm_rec *bad_rec;         /* reader state just before it */
+    int bad_epoch;
+    uint8_t bad_secret[BM_MAX_HASH_LEN]; /* TLS 1.3: that epoch's traffic secret */
+    bool bad_has_secret;
+    uint64_t verified_after; /* records that verified after it */
+    uint64_t realigned;      /* failures that opened with another sequence number (adopted) */
+    bool later_found;        /* ... the first such failure after the first failure */
+    int64_t later_delta;
+    uint64_t later_index;
+    bm_dir_keys wkeys;       /* TLS <= 1.2: the sender's write keys (MAC construction test) */
+    bool has_wkeys;
 } dec_dir;
 
 typedef struct dec_conn {
@@ -139,6 +156,17 @@ void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs)
 
 /* dec_record.c */
 void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
+
+/* dec_evidence.c */
+bool bm_dec_stateful(const dec_conn *k);
+/* Before an open: keep the reader state for stateful modes. */
+void bm_dec_keep_state(dec_conn *k, int side);
+/* A failure: keep the first one; try nearby sequence numbers and adopt the
+ * one that opens (then the record counts as failed, later ones verify). */
+void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev);
+/* At close: build the evidence (by role) and run the diagnosis. */
+void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs);
+void bm_dec_evidence_free(dec_dir *d);
 
 /* dec_close.c */
 void bm_dec_close(void *hook_conn, bm_conn *c);

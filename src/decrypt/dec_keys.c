@@ -221,8 +221,13 @@ static void setup12(dec_conn *k, const bm_handshake *hs)
         k->flags &= ~BM_REC_ETM;
     bm_result r = bm_key_block_derive(k->d->cc, k->version, k->suite, k->ms, k->client_random,
                                       hs->server_random, &kb);
-    for (int side = 0; bm_is_ok(r) && side < 2; side++)
-        r = bm_dec_make_rec(k, &kb.dir[side == k->client_side ? BM_CLIENT : BM_SERVER], &k->dir[side].rec);
+    for (int side = 0; bm_is_ok(r) && side < 2; side++) {
+        const bm_dir_keys *dk = &kb.dir[side == k->client_side ? BM_CLIENT : BM_SERVER];
+        r = bm_dec_make_rec(k, dk, &k->dir[side].rec);
+        /* Kept for the diagnosis (another MAC construction); cleansed at free. */
+        k->dir[side].wkeys = *dk;
+        k->dir[side].has_wkeys = bm_is_ok(r);
+    }
     OPENSSL_cleanse(&kb, sizeof kb);
     if (!bm_is_ok(r)) {
         bm_dec_problem(k, "record keys cannot be set up: %s", bm_strerror(r.code));

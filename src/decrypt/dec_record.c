@@ -96,6 +96,8 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
 {
     dec_dir *d = &k->dir[side];
     d->verified++;
+    if (d->has_bad)
+        d->verified_after++;
     ring_add(d, ev->index, res->inner_type);
     const uint8_t *p = k->d->buf;
     size_t n = res->plain_len;
@@ -179,6 +181,7 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
                        bm_dec_side_name(k, side));
     }
     d->prot_seen = true;
+    bm_dec_note_failure(k, side, ev);
     if (!d->has_bad) {
         d->has_bad = true;
         d->bad_order = k->order;
@@ -209,6 +212,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
             d->undecryptable++;
         return;
     }
+    bm_dec_keep_state(k, side);
     bm_rec *pristine = NULL;
     if (gap && !bm_is_ok(bm_rec_clone(d->rec, &pristine)))
         pristine = NULL;

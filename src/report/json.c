@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
 #include "report.h"
 
@@ -163,6 +164,49 @@ static void crypto_json(json_t *o, const bm_crypto_info *ci, const bm_bad_record
         json_object_set_new(o, "first_bad_record", json_null());
 }
 
+static json_t *lines_json(const char (*l)[BM_VERDICT_LINE], unsigned n, unsigned max)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < n && i < max; i++)
+        json_array_append_new(a, jstr_or_null(l[i]));
+    return a;
+}
+
+/* The diagnosis (issue [4/8], docs/diagnoses.md); null only if it did not run. */
+static json_t *verdict_json(const bm_verdict *v)
+{
+    if (v->cause == BM_CAUSE_NONE)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "cause", jstr_or_null(bm_cause_name(v->cause)));
+    json_object_set_new(o, "confidence", jstr_or_null(bm_confidence_name(v->confidence)));
+    json_object_set_new(o, "keyless", json_boolean(v->keyless));
+    json_object_set_new(o, "summary", jstr_or_null(v->summary));
+    json_object_set_new(o, "evidence", lines_json(v->evidence, v->n_evidence, BM_VERDICT_MAX_EVIDENCE));
+    json_object_set_new(o, "exonerates", lines_json(v->exonerates, v->n_exonerates, BM_VERDICT_MAX_EXONERATES));
+    json_object_set_new(o, "next_steps", lines_json(v->next_steps, v->n_next_steps, BM_VERDICT_MAX_STEPS));
+    if (v->has_record)
+        json_object_set_new(o, "record",
+                            json_pack("{s:s, s:o, s:o, s:o, s:i}", "direction", bm_role_name(v->record.direction),
+                                      "index", u64(v->record.index), "frame", u64(v->record.frame),
+                                      "stream_offset", u64(v->record.stream_off), "length", (int)v->record.length));
+    else
+        json_object_set_new(o, "record", json_null());
+    if (v->has_repair) {
+        const bm_repair_ref *r = &v->repair;
+        json_object_set_new(o, "repair",
+                            json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:i, s:o}", "direction",
+                                      bm_role_name(r->direction), "index", u64(r->index), "where",
+                                      r->in_header ? "header" : "body", "record_offset", u64(r->record_offset),
+                                      "stream_offset", u64(r->stream_offset), "frame", u64(r->frame), "bit",
+                                      r->bit >= 0 ? json_integer(r->bit) : json_null(), "bits", (int)r->bits,
+                                      "xor", hex_json(r->xor_mask, r->len <= 16 ? r->len : 16)));
+    } else {
+        json_object_set_new(o, "repair", json_null());
+    }
+    return o;
+}
+
 void bm_json_conn(FILE *out, const bm_conn *c)
 {
     const bm_handshake *h = &c->hs;
@@ -232,6 +276,7 @@ void bm_json_conn(FILE *out, const bm_conn *c)
     for (unsigned i = 0; i < c->n_problems && i < BM_MAX_PROBLEMS; i++)
         json_array_append_new(probs, jstr_or_null(c->problems[i]));
     json_object_set_new(o, "problems", probs);
+    json_object_set_new(o, "diagnosis", verdict_json(&c->verdict));
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);
@@ -242,6 +287,28 @@ void bm_json_summary(FILE *out, const bm_totals *t)
     json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:i}", "type", "summary", "connections", u64(t->connections),
                           "failed", u64(t->failed), "frames", u64(t->frames), "input_errors",
                           (int)t->input_errors);
+    json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(o);
+}
+
+void bm_json_patterns(FILE *out, const bm_patterns *p)
+{
+    json_t *groups = json_object();
+    for (unsigned g = 0; g < BM_PAT_GROUPS; g++) {
+        const bm_pat_group *pg = &p->g[g];
+        json_t *a = json_array();
+        for (unsigned i = 0; i < pg->n && i < BM_PAT_KEYS; i++)
+            json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "key", jstr_or_null(pg->rows[i].key),
+                                               "connections", u64(pg->rows[i].total), "failed",
+                                               u64(pg->rows[i].failed)));
+        if (pg->other_total)
+            json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "key", "other", "connections",
+                                               u64(pg->other_total), "failed", u64(pg->other_failed)));
+        json_object_set_new(groups, bm_pattern_group_name(g), a);
+    }
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "type", "patterns", "connections", u64(p->total), "failed",
+                          u64(p->failed), "groups", groups);
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);

@@ -13,14 +13,19 @@
 #include <stdio.h>
 
 #include "../../include/badmac/badmac.h"
+#include "../diagnose/summary.h"
 
 void bm_json_conn(FILE *out, const bm_conn *c);
 void bm_json_summary(FILE *out, const bm_totals *t);
+/* {"type": "patterns"}: failure rates by group (printed before the summary). */
+void bm_json_patterns(FILE *out, const bm_patterns *p);
 
 /* Text: format one connection block into 'out'. */
 void bm_text_conn(FILE *out, const bm_conn *c);
 /* The one-line human summary: "3 connections, 1 failed: #2 (...)". */
 void bm_text_summary_line(FILE *out, const bm_totals *t);
+/* "failures by record size: <=1K 0/40, <=16K 12/20" and the other groups. */
+void bm_text_patterns(FILE *out, const bm_patterns *p);
 
 /* Helpers shared by both reports. */
 void bm_format_ip(const bm_endpoint *e, char *buf, size_t cap);

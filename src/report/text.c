@@ -4,8 +4,10 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
 #include "report.h"
 
@@ -149,6 +151,35 @@ static void put_crypto(FILE *out, const bm_conn *c)
                 nz(bm_reason_name(b->reason, 1), "failed"));
 }
 
+static void put_verdict(FILE *out, const bm_verdict *v)
+{
+    if (v->cause == BM_CAUSE_NONE)
+        return;
+    fprintf(out, "  DIAGNOSIS: %s", nz(bm_cause_name(v->cause), "?"));
+    if (v->confidence != BM_CONF_NONE)
+        fprintf(out, " (%s)", nz(bm_confidence_name(v->confidence), "?"));
+    if (v->keyless)
+        fputs(" [keyless]", out);
+    fputs(": ", out);
+    put_safe(out, v->summary);
+    fputc('\n', out);
+    for (unsigned i = 0; i < v->n_evidence && i < BM_VERDICT_MAX_EVIDENCE; i++) {
+        fputs("    evidence: ", out);
+        put_safe(out, v->evidence[i]);
+        fputc('\n', out);
+    }
+    for (unsigned i = 0; i < v->n_exonerates && i < BM_VERDICT_MAX_EXONERATES; i++) {
+        fputs("    exonerates: ", out);
+        put_safe(out, v->exonerates[i]);
+        fputc('\n', out);
+    }
+    for (unsigned i = 0; i < v->n_next_steps && i < BM_VERDICT_MAX_STEPS; i++) {
+        fputs("    next: ", out);
+        put_safe(out, v->next_steps[i]);
+        fputc('\n', out);
+    }
+}
+
 void bm_text_conn(FILE *out, const bm_conn *c)
 {
     const bm_handshake *h = &c->hs;
@@ -217,6 +248,7 @@ void bm_text_conn(FILE *out, const bm_conn *c)
         put_safe(out, c->problems[i]);
         fputc('\n', out);
     }
+    put_verdict(out, &c->verdict);
     fputc('\n', out);
 }
 
@@ -224,4 +256,52 @@ void bm_text_summary_line(FILE *out, const bm_totals *t)
 {
     fprintf(out, "%" PRIu64 " connection%s, %" PRIu64 " failed", t->connections, t->connections == 1 ? "" : "s",
             t->failed);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const bm_pat_row *x = a, *y = b;
+    if (x->failed != y->failed)
+        return x->failed < y->failed ? 1 : -1;
+    return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+void bm_text_patterns(FILE *out, const bm_patterns *p)
+{
+    static const char *const label[BM_PAT_GROUPS] = {"client", "server", "path (client TTL)", "suite", "version",
+                                                     "resumption", "record size", "cause"};
+    /* Patterns need something to compare: two connections, one failed. */
+    if (p->total < 2 || !p->failed)
+        return;
+    for (unsigned g = 0; g < BM_PAT_GROUPS; g++) {
+        const bm_pat_group *pg = &p->g[g];
+        bm_pat_row rows[BM_PAT_KEYS];
+        unsigned n = pg->n < BM_PAT_KEYS ? pg->n : BM_PAT_KEYS;
+        memcpy(rows, pg->rows, n * sizeof rows[0]);
+        /* Record sizes read best in size order; the rest worst first. */
+        if (g == BM_PAT_SIZE) {
+            static const char *const order[] = {"<=1K", "<=4K", "<=16K", ">16K"};
+            unsigned k = 0;
+            for (unsigned b = 0; b < 4; b++)
+                for (unsigned i = 0; i < n; i++)
+                    if (!strcmp(pg->rows[i].key, order[b]))
+                        rows[k++] = pg->rows[i];
+            n = k;
+        } else {
+            qsort(rows, n, sizeof rows[0], row_cmp);
+        }
+        uint64_t of = pg->other_failed, ot = pg->other_total;
+        fprintf(out, "failures by %s:", label[g]);
+        for (unsigned i = 0; i < n; i++) {
+            if (i >= 8) {
+                of += rows[i].failed;
+                ot += rows[i].total;
+                continue;
+            }
+            fprintf(out, "%s %s %" PRIu64 "/%" PRIu64, i ? "," : "", rows[i].key, rows[i].failed, rows[i].total);
+        }
+        if (ot)
+            fprintf(out, ", other %" PRIu64 "/%" PRIu64, of, ot);
+        fputc('\n', out);
+    }
 }

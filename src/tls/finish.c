@@ -177,6 +177,8 @@ static void fill_tcp(bm_tls_conn *c, const bm_tcp_summary *s)
         ti->snaplen_cut += d->snaplen_cut;
         ti->bad_checksums += d->bad_checksums;
         ti->offloaded_checksums += d->offloaded_checksums;
+        ti->bad_checksums_by[r] += d->bad_checksums;
+        ti->offloaded_by[r] += d->offloaded_checksums;
         ti->ttl[r] = d->ttl_first;
         ti->ttl_changed[r] = d->ttl_changed;
         uint32_t n = d->n_conflicts < BM_MAX_CONFLICTS ? d->n_conflicts : BM_MAX_CONFLICTS;

@@ -1,0 +1,177 @@
+/*
+ * dec_evidence.c - what the decryption stage keeps for the diagnosis
+ * (issue [4/8]): per direction a copy of the first failing record, the
+ * reader state just before it, and whether the records after it still
+ * verify. At close it hands all that, by role, to bm_diagnose_conn.
+ *
+ * Memory: at most one record body (<= BM_REC_BUFSIZE) and two bm_rec per
+ * direction, whatever the number of failures.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../diagnose/diagnose.h"
+#include "../diagnose/hyp.h"
+#include "dec_int.h"
+
+/* Sequence numbers tried around a failure before the next records are
+ * judged: a dropped or duplicated record moves the count by one or two. */
+#define DEC_REALIGN_WINDOW 3
+/* Failures per direction for which the window is tried (bounded work when
+ * every record fails, e.g. wrong keys). */
+#define DEC_REALIGN_TRIES 4
+
+/* RC4 and the TLS 1.0 chained CBC IV carry state from record to record:
+ * the state before a record is gone once it has been opened. */
+bool bm_dec_stateful(const dec_conn *k)
+{
+    if (!k->suite)
+        return false;
+    return k->suite->mode == BM_MODE_STREAM || (k->suite->mode == BM_MODE_CBC && k->version <= 0x0301);
+}
+
+void bm_dec_keep_state(dec_conn *k, int side)
+{
+    dec_dir *d = &k->dir[side];
+    if (!d->rec || d->has_bad || !bm_dec_stateful(k))
+        return;
+    if (!d->shadow) {
+        if (!bm_is_ok(bm_rec_clone(d->rec, &d->shadow)))
+            d->shadow = NULL;
+        return;
+    }
+    if (!bm_is_ok(bm_rec_copy_state(d->shadow, d->rec))) {
+        bm_rec_free(d->shadow);
+        d->shadow = NULL;
+    }
+}
+
+static void keep_first(dec_conn *k, dec_dir *d, const bm_tls_record_ev *ev)
+{
+    const bm_rec *before = bm_dec_stateful(k) ? d->shadow : d->rec;
+    memcpy(d->bad_hdr, ev->hdr, 5);
+    d->bad_seq = d->seq;
+    d->bad_epoch = d->epoch;
+    if (d->has_secret) {
+        memcpy(d->bad_secret, d->secret, sizeof d->secret);
+        d->bad_has_secret = true;
+    }
+    if (ev->payload && ev->len <= BM_REC_BUFSIZE && (d->bad_body = malloc(ev->len ? ev->len : 1)) != NULL) {
+        memcpy(d->bad_body, ev->payload, ev->len);
+        d->bad_len = ev->len;
+    }
+    if (before && !bm_is_ok(bm_rec_clone(before, &d->bad_rec)))
+        d->bad_rec = NULL;
+}
+
+void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev)
+{
+    dec_dir *d = &k->dir[side];
+    bool first = !d->has_bad;
+    if (first)
+        keep_first(k, d, ev);
+    if (!ev->payload || d->failed > DEC_REALIGN_TRIES || bm_dec_stateful(k))
+        return;
+    bm_hyp_seq h;
+    uint16_t ver = (uint16_t)((ev->hdr[1] << 8) | ev->hdr[2]);
+    if (!bm_is_ok(bm_hyp_seq_window(d->rec, d->seq, DEC_REALIGN_WINDOW, ev->hdr[0], ver, ev->payload, ev->len, &h)) ||
+        h.kind == BM_SEQ_NOT_FOUND)
+        return;
+    /* Follow the sender's numbering from here, as a receiver that had
+     * resynchronised would: what follows shows whether the rest is sound. */
+    d->seq = h.seq;
+    d->realigned++;
+    if (!first && !d->later_found) {
+        d->later_found = true;
+        d->later_delta = h.delta;
+        d->later_index = ev->index;
+    }
+}
+
+void bm_dec_evidence_free(dec_dir *d)
+{
+    bm_rec_free(d->shadow);
+    bm_rec_free(d->bad_rec);
+    d->shadow = d->bad_rec = NULL;
+    if (d->bad_body)
+        OPENSSL_cleanse(d->bad_body, d->bad_len);
+    free(d->bad_body);
+    d->bad_body = NULL;
+    OPENSSL_cleanse(&d->wkeys, sizeof d->wkeys);
+    OPENSSL_cleanse(d->bad_secret, sizeof d->bad_secret);
+}
+
+/* Owned by bm_dec_diagnose for one call. */
+typedef struct dec_extra {
+    bm_rec *prev[2], *next[2];
+    bm_rec_params params[2];
+} dec_extra;
+
+static void extra_keys13(dec_conn *k, int side, int role, dec_extra *x)
+{
+    dec_dir *d = &k->dir[side];
+    /* The handshake keys, when the failure happened under application keys. */
+    if (d->bad_epoch == BM_EP_AP && k->have_hs_secret[role]) {
+        if (!bm_is_ok(bm_dec_rec13(k, role == 0 ? k->c_hs : k->s_hs, &x->prev[side])))
+            x->prev[side] = NULL;
+    }
+    /* The epoch after a KeyUpdate nobody saw. */
+    if (d->bad_has_secret && k->suite) {
+        uint8_t ns[BM_MAX_HASH_LEN];
+        if (bm_is_ok(bm_tls13_update_secret(k->d->cc, (bm_hash)k->suite->prf, d->bad_secret, ns)) &&
+            d->bad_epoch == BM_EP_AP) {
+            if (!bm_is_ok(bm_dec_rec13(k, ns, &x->next[side])))
+                x->next[side] = NULL;
+        }
+        OPENSSL_cleanse(ns, sizeof ns);
+    }
+    if (!x->next[side] && d->bad_epoch == BM_EP_HS && d->next && !bm_is_ok(bm_rec_clone(d->next, &x->next[side])))
+        x->next[side] = NULL;
+}
+
+void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
+{
+    bm_diag_evidence ev;
+    dec_extra x;
+    memset(&ev, 0, sizeof ev);
+    memset(&x, 0, sizeof x);
+    ev.cc = k->d->cc;
+    ev.keyed = k->have_keys;
+    for (int side = 0; side < 2 && k->have_keys; side++) {
+        dec_dir *d = &k->dir[side];
+        int role = side == cs ? BM_CLIENT : BM_SERVER;
+        bm_diag_dir *e = &ev.dir[role];
+        e->failed = d->failed;
+        e->verified = d->verified;
+        e->verified_after = d->verified_after;
+        e->realigned = d->realigned;
+        e->later_delta_found = d->later_found;
+        e->later_delta = d->later_delta;
+        e->later_index = d->later_index;
+        if (!d->has_bad)
+            continue;
+        e->has_bad = true;
+        memcpy(e->hdr, d->bad_hdr, 5);
+        e->body = d->bad_body;
+        e->len = d->bad_len;
+        e->seq = d->bad_seq;
+        e->rec = d->bad_rec;
+        e->other_dir = k->dir[!side].rec;
+        e->other_seq = k->dir[!side].seq;
+        if (k->version == 0x0304) {
+            extra_keys13(k, side, role, &x);
+            e->prev_epoch = x.prev[side];
+            e->next_epoch = x.next[side];
+        } else if (d->has_wkeys && k->suite) {
+            x.params[side] = (bm_rec_params){k->suite, k->version, k->flags, &d->wkeys};
+            e->params = &x.params[side];
+        }
+    }
+    bm_diagnose_conn(&ev, c);
+    for (int side = 0; side < 2; side++) {
+        bm_rec_free(x.prev[side]);
+        bm_rec_free(x.next[side]);
+    }
+}
