@@ -50,8 +50,9 @@ static bool is_title(const char *s, size_t n, const char *title)
     return !((before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z'));
 }
 
-static void finish(jl_ctx *c)
+static void finish(void *ud)
 {
+    jl_ctx *c = ud;
     jl_kind k = c->kind;
     c->kind = JL_NONE;
     if (k == JL_NONE)
@@ -113,35 +114,17 @@ static bm_result load(bm_keystore *ks, const char *name, bm_diag *d, const uint8
     const char *src = bm_keystore_intern(ks, name);
     BM_ENSURE(src, BM_ERR_NOMEM);
     jl_ctx *c = calloc(1, sizeof *c);
-    bm_line_reader *r = malloc(sizeof *r);
-    if (!c || !r) {
-        free(c);
-        free(r);
+    if (!c)
         return bm_res(BM_ERR_NOMEM);
-    }
     c->ks = ks;
     c->d = d;
     c->src = src;
     c->res = BM_SUCCESS;
-    bm_lines_init(r, on_line, c);
-    bm_diag_saved saved;
-    bm_diag_push_file(d, src, &saved);
-    bm_result res = BM_SUCCESS;
-    if (from_file) {
-        res = bm_lines_file(r, name, "Java debug log", d);
-    } else {
-        bm_lines_feed(r, data, len);
-        bm_lines_finish(r);
-    }
-    if (bm_is_ok(res)) {
-        finish(c);
+    bm_result res = bm_lines_run(name, src, "Java debug log", from_file, data, len, on_line, finish, c, d);
+    if (bm_is_ok(res))
         res = c->res;
-    }
-    bm_diag_pop_file(d, &saved);
     OPENSSL_cleanse(c, sizeof *c);
-    OPENSSL_cleanse(r, sizeof *r);
     free(c);
-    free(r);
     return res;
 }
 

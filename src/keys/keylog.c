@@ -170,25 +170,8 @@ static bm_result load(bm_keystore *ks, const char *name, bm_diag *d, const uint8
     const char *src = bm_keystore_intern(ks, name);
     BM_ENSURE(src, BM_ERR_NOMEM);
     kl_ctx c = {ks, d, src, BM_SUCCESS};
-    bm_line_reader *r = malloc(sizeof *r);
-    BM_ENSURE(r, BM_ERR_NOMEM);
-    bm_lines_init(r, on_line, &c);
-    bm_result res = BM_SUCCESS;
-    if (from_file) {
-        res = bm_lines_file(r, name, "key log", d);
-        if (bm_is_ok(res))
-            res = c.res;
-    } else {
-        bm_diag_saved saved;
-        bm_diag_push_file(d, src, &saved);
-        bm_lines_feed(r, data, len);
-        bm_lines_finish(r);
-        bm_diag_pop_file(d, &saved);
-        res = c.res;
-    }
-    OPENSSL_cleanse(r, sizeof *r);
-    free(r);
-    return res;
+    bm_result res = bm_lines_run(name, src, "key log", from_file, data, len, on_line, NULL, &c, d);
+    return bm_is_ok(res) ? c.res : res;
 }
 
 bm_result bm_keylog_load_file(bm_keystore *ks, const char *path, bm_diag *d)

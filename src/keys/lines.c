@@ -183,3 +183,27 @@ int bm_hexdump_line(const char *s, size_t n, size_t off, size_t want, uint8_t *o
     }
     return 0;
 }
+
+bm_result bm_lines_run(const char *name, const char *src, const char *what, bool from_file,
+                       const uint8_t *data, size_t len, bm_line_fn fn, void (*done)(void *ud), void *ud,
+                       bm_diag *d)
+{
+    bm_line_reader *r = malloc(sizeof *r);
+    BM_ENSURE(r, BM_ERR_NOMEM);
+    bm_lines_init(r, fn, ud);
+    bm_diag_saved saved;
+    bm_diag_push_file(d, src, &saved);
+    bm_result res = BM_SUCCESS;
+    if (from_file) {
+        res = bm_lines_file(r, name, what, d);
+    } else {
+        bm_lines_feed(r, data, len);
+        bm_lines_finish(r);
+    }
+    if (bm_is_ok(res) && done)
+        done(ud);
+    bm_diag_pop_file(d, &saved);
+    OPENSSL_cleanse(r, sizeof *r);
+    free(r);
+    return res;
+}

@@ -45,6 +45,17 @@ void bm_lines_finish(bm_line_reader *r);
  * file name is temporarily PATH, and returns BM_ERR_IO. */
 BM_RESULT bm_lines_file(bm_line_reader *r, const char *path, const char *what, bm_diag *d);
 
+/* Reads one whole input through a line reader of its own: the file 'name'
+ * when from_file, else data[0..len) labelled 'name'. While it runs, d
+ * names the input 'src'. The reader held secret lines: it is cleansed and
+ * freed before returning. 'done' (may be NULL) runs after the last line,
+ * while d still names the input, so end-of-input complaints name it too.
+ * Returns BM_ERR_IO / BM_ERR_NOMEM, else success (what the callbacks found
+ * is the caller's to report). */
+BM_RESULT bm_lines_run(const char *name, const char *src, const char *what, bool from_file,
+                       const uint8_t *data, size_t len, bm_line_fn fn, void (*done)(void *ud), void *ud,
+                       bm_diag *d);
+
 /* Diagnostics about an input other than the one d is reading now: switch d
  * to 'name' (with its own per-file cap), then back. */
 typedef struct bm_diag_saved {

@@ -276,6 +276,14 @@ static bool on_line(void *ud, uint64_t lineno, const char *line, size_t len, boo
     return bm_is_ok(c->res);
 }
 
+/* End of input: a dump cut short and a secret still waiting for its random. */
+static void at_end(void *ud)
+{
+    ml_ctx *c = ud;
+    finish_dump(c);
+    flush_pending(c);
+}
+
 static bm_result load(bm_mbedtls_log *log, bm_keystore *ks, const char *name, bm_diag *d,
                       const uint8_t *data, size_t len, bool from_file)
 {
@@ -286,37 +294,18 @@ static bm_result load(bm_mbedtls_log *log, bm_keystore *ks, const char *name, bm
         BM_ENSURE(src, BM_ERR_NOMEM);
     }
     ml_ctx *c = calloc(1, sizeof *c);
-    bm_line_reader *r = malloc(sizeof *r);
-    if (!c || !r) {
-        free(c);
-        free(r);
+    if (!c)
         return bm_res(BM_ERR_NOMEM);
-    }
     c->log = log;
     c->ks = ks;
     c->d = d;
     c->src = src;
     c->res = BM_SUCCESS;
-    bm_lines_init(r, on_line, c);
-    bm_diag_saved saved;
-    bm_diag_push_file(d, src, &saved);
-    bm_result res = BM_SUCCESS;
-    if (from_file) {
-        res = bm_lines_file(r, name, "mbedTLS log", d);
-    } else {
-        bm_lines_feed(r, data, len);
-        bm_lines_finish(r);
-    }
-    if (bm_is_ok(res)) {
-        finish_dump(c);
-        flush_pending(c);
+    bm_result res = bm_lines_run(name, src, "mbedTLS log", from_file, data, len, on_line, at_end, c, d);
+    if (bm_is_ok(res))
         res = c->res;
-    }
-    bm_diag_pop_file(d, &saved);
     OPENSSL_cleanse(c, sizeof *c);
-    OPENSSL_cleanse(r, sizeof *r);
     free(c);
-    free(r);
     return res;
 }
 
