@@ -180,6 +180,8 @@ void bm_cmp_finish(bm_cmp *c, bm_cmp_totals *t);
 /* Both passes over two files (run.c). Returns 0, or -1 when a file cannot
  * be read at all (a message went to 'diag'). */
 int bm_cmp_run_files(bm_cmp *c, const char *a, const char *b, bm_diag *diag);
+/* The same, keeping the capture names set by bm_cmp_set_capture. */
+int bm_cmp_run_paths(bm_cmp *c, const char *a, const char *b, bm_diag *diag);
 /* Pass 1 only, over one file. */
 int bm_cmp_scan_file(bm_cmp *c, int cap, const char *path, bm_diag *diag);
 

@@ -11,19 +11,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "compare_out.h"
+#include "ends.h"
+#include "split.h"
 
 typedef struct cmp_cli {
     int json;
     uint64_t npairs;
     uint64_t bad;     /* pairs with a verdict worth exit status 1, certificate mismatches */
+    const bm_cmp_ends *ends; /* single-capture verdicts (--keylog, --diagnose), or NULL */
 } cmp_cli;
+
+/* The split interfaces of one pcapng (--split-interfaces). */
+typedef struct cmp_split {
+    char path[2][4096 + 32];  /* temporary files */
+    char name[2][4096 + 32];  /* as reported */
+    bool made[2];
+} cmp_split;
 
 static void usage(FILE *f)
 {
-    fputs("usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256] A B\n"
+    fputs("usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256]\n"
+          "                      [--keylog FILE]... [--diagnose] A B\n"
+          "       badmac compare [options] --split-interfaces FILE.pcapng\n"
           "       badmac compare --expect-cert SHA256 [--json] CAPTURE\n"
           "\n"
           "A and B are captures of the same traffic taken at two points of the path (e.g. next to\n"
@@ -39,6 +52,12 @@ static void usage(FILE *f)
           "                     beyond it the streams are declared diverged\n"
           "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
           "                     showing another one is flagged (TLS <= 1.2; TLS 1.3 hides it)\n"
+          "  --keylog FILE      also diagnose each capture alone with these keys (as badmac --keylog)\n"
+          "                     and combine: where the fault is (between the points, at the receiver,\n"
+          "                     at an endpoint, before the sender's point); repeatable\n"
+          "  --diagnose         the same without keys\n"
+          "  --split-interfaces FILE  compare interface 0 (a) with interface 1 (b) of one pcapng,\n"
+          "                     e.g. the two legs `badmac relay --pcap` writes\n"
           "\n"
           "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
           "2 usage or input error.\n",
@@ -57,10 +76,13 @@ static void on_pair(void *ud, const bm_cmp_result *r)
     k->npairs++;
     if (r->verdict != BM_V_IDENTICAL && r->verdict != BM_V_RESEGMENTED)
         k->bad++;
+    bm_cmp_conclusion cc;
+    if (k->ends)
+        bm_cmp_conclude(k->ends, r, &cc);
     if (k->json)
-        bm_cmp_json_pair(stdout, r);
+        bm_cmp_json_pair(stdout, r, k->ends ? &cc : NULL);
     else
-        bm_cmp_text_pair(stdout, r, k->npairs);
+        bm_cmp_text_pair(stdout, r, k->npairs, k->ends ? &cc : NULL);
 }
 
 static void on_unpaired(void *ud, int cap, const bm_cmp_fp *f, const char *capture)
@@ -138,6 +160,54 @@ static void check_certs(cmp_cli *k, const bm_cmp *c, int cap, const char *captur
     }
 }
 
+static void split_cleanup(cmp_split *sp)
+{
+    for (int i = 0; i < 2; i++)
+        if (sp->made[i])
+            unlink(sp->path[i]);
+}
+
+/* Interfaces 0 and 1 of 'file' into two temporary captures. */
+static int split_file(cmp_split *sp, const char *file)
+{
+    FILE *in = fopen(file, "rb");
+    if (!in) {
+        fprintf(stderr, "badmac compare: %s: cannot open\n", file);
+        return -1;
+    }
+    const char *dir = getenv("TMPDIR");
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        snprintf(sp->path[i], sizeof sp->path[i], "%s/badmac-split-XXXXXX", dir && *dir ? dir : "/tmp");
+        snprintf(sp->name[i], sizeof sp->name[i], "%s (interface %d)", file, i);
+        int fd = mkstemp(sp->path[i]);
+        FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!out) {
+            if (fd >= 0)
+                close(fd);
+            fprintf(stderr, "badmac compare: cannot create a temporary file in %s\n", dir && *dir ? dir : "/tmp");
+            rc = -1;
+            break;
+        }
+        sp->made[i] = true;
+        char err[160];
+        rewind(in);
+        if (bm_cmp_split_pcapng(in, (unsigned)i, out, err, sizeof err)) {
+            fprintf(stderr, "badmac compare: %s: %s\n", file, err);
+            rc = -1;
+        }
+        if (fclose(out) && rc == 0) {
+            fprintf(stderr, "badmac compare: cannot write %s\n", sp->path[i]);
+            rc = -1;
+        }
+    }
+    fclose(in);
+    return rc;
+}
+
+static int compare_run(cmp_cli *k, bm_cmp_opts *o, int nfiles, const char *const files[2],
+                       const char *const names[2], int expect, const uint8_t want[32], const char *want_hex);
+
 int bm_compare_main(int argc, char **argv)
 {
     cmp_cli k = {0};
@@ -147,7 +217,10 @@ int bm_compare_main(int argc, char **argv)
     int nfiles = 0;
     uint8_t want[32];
     char want_hex[65] = "";
-    int expect = 0;
+    int expect = 0, diagnose = 0;
+    const char *keylogs[BM_CMP_ENDS_KEYS];
+    unsigned nkeys = 0;
+    const char *split = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -173,6 +246,16 @@ int bm_compare_main(int argc, char **argv)
                 return 2;
             }
             expect = 1;
+        } else if (!strcmp(a, "--keylog") && i + 1 < argc) {
+            if (nkeys == BM_CMP_ENDS_KEYS) {
+                fprintf(stderr, "badmac compare: at most %d --keylog files\n", BM_CMP_ENDS_KEYS);
+                return 2;
+            }
+            keylogs[nkeys++] = argv[++i];
+        } else if (!strcmp(a, "--diagnose")) {
+            diagnose = 1;
+        } else if (!strcmp(a, "--split-interfaces") && i + 1 < argc) {
+            split = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "badmac compare: unknown option %s\n", a);
             usage(stderr);
@@ -184,32 +267,73 @@ int bm_compare_main(int argc, char **argv)
             return 2;
         }
     }
-    if (nfiles == 0 || (nfiles == 1 && !expect)) {
+    if (split ? nfiles != 0 : (nfiles == 0 || (nfiles == 1 && !expect))) {
+        if (split)
+            fprintf(stderr, "badmac compare: --split-interfaces takes the place of A and B\n");
         usage(stderr);
         return 2;
     }
-    o.on_pair = on_pair;
-    o.on_unpaired = nfiles == 2 ? on_unpaired : NULL;
-    o.ud = &k;
-    bm_cmp *c = bm_cmp_new(&o);
+    cmp_split sp;
+    memset(&sp, 0, sizeof sp);
+    const char *names[2] = {files[0], files[1]};
+    if (split) {
+        if (split_file(&sp, split)) {
+            split_cleanup(&sp);
+            return 2;
+        }
+        nfiles = 2;
+        files[0] = sp.path[0], files[1] = sp.path[1];
+        names[0] = sp.name[0], names[1] = sp.name[1];
+    }
+    bm_cmp_ends *ends = NULL;
+    int rc = 0;
+    if (nkeys || diagnose) {
+        ends = bm_cmp_ends_new(keylogs, nkeys);
+        if (!ends) {
+            fprintf(stderr, "badmac compare: out of memory\n");
+            rc = 2;
+        }
+        for (int i = 0; i < nfiles && rc == 0; i++)
+            (void)bm_cmp_ends_scan(ends, i, files[i]); /* unreadable: the comparison's pass 1 says so */
+        if (rc == 0 && bm_cmp_ends_key_errors(ends))
+            rc = 2;
+        if (rc == 0 && nfiles == 1)
+            fprintf(stderr, "badmac compare: --keylog/--diagnose need two captures; ignored\n");
+        k.ends = ends;
+    }
+    if (rc == 0)
+        rc = compare_run(&k, &o, nfiles, files, names, expect, want, want_hex);
+    bm_cmp_ends_free(ends);
+    split_cleanup(&sp);
+    return rc;
+}
+
+static int compare_run(cmp_cli *k, bm_cmp_opts *o, int nfiles, const char *const files[2],
+                       const char *const names[2], int expect, const uint8_t want[32], const char *want_hex)
+{
+    o->on_pair = on_pair;
+    o->on_unpaired = nfiles == 2 ? on_unpaired : NULL;
+    o->ud = k;
+    bm_cmp *c = bm_cmp_new(o);
     if (!c) {
         fprintf(stderr, "badmac compare: out of memory\n");
         return 2;
     }
     bm_diag diag = {.emit = on_diag};
     int rc;
+    bm_cmp_set_capture(c, BM_CAP_A, names[0]);
     if (nfiles == 2) {
-        rc = bm_cmp_run_files(c, files[0], files[1], &diag);
+        bm_cmp_set_capture(c, BM_CAP_B, names[1]);
+        rc = bm_cmp_run_paths(c, files[0], files[1], &diag);
     } else {
-        bm_cmp_set_capture(c, BM_CAP_A, files[0]);
         rc = bm_cmp_scan_file(c, BM_CAP_A, files[0], &diag);
     }
     bm_cmp_totals t;
     if (rc == 0) {
         for (int cap = 0; expect && cap < nfiles; cap++)
-            check_certs(&k, c, cap, files[cap], want, want_hex);
+            check_certs(k, c, cap, names[cap], want, want_hex);
         bm_cmp_finish(c, &t);
-        if (k.json)
+        if (k->json)
             bm_cmp_json_summary(stdout, &t, nfiles == 2);
         else
             bm_cmp_text_summary(stdout, &t, nfiles == 2);
@@ -217,5 +341,5 @@ int bm_compare_main(int argc, char **argv)
     bm_cmp_free(c);
     if (rc != 0 || diag.errors)
         return 2;
-    return k.bad ? 1 : 0;
+    return k->bad ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "compare.h"
+#include "ends.h"
 
 /* A certificate check (--expect-cert) of one connection. */
 typedef struct bm_cmp_certcheck {
@@ -18,12 +19,13 @@ typedef struct bm_cmp_certcheck {
     const char *note;         /* why -1, or NULL */
 } bm_cmp_certcheck;
 
-void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r);
+/* c: the conclusion with the single-capture verdicts, or NULL (not asked). */
+void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r, const bm_cmp_conclusion *c);
 void bm_cmp_json_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *capture);
 void bm_cmp_json_cert(FILE *f, const bm_cmp_certcheck *k);
 void bm_cmp_json_summary(FILE *f, const bm_cmp_totals *t, int two);
 
-void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n);
+void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_conclusion *c);
 void bm_cmp_text_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *capture);
 void bm_cmp_text_cert(FILE *f, const bm_cmp_certcheck *k);
 void bm_cmp_text_summary(FILE *f, const bm_cmp_totals *t, int two);

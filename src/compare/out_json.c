@@ -161,7 +161,35 @@ static void emit(FILE *f, json_t *o)
     json_decref(o);
 }
 
-void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r)
+static json_t *end_json(const bm_cmp_end *x)
+{
+    if (!x)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "cause", json_string(bm_cmp_cause_name(x->cause)));
+    json_object_set_new(o, "confidence", json_string(bm_cmp_confidence_name(x->confidence)));
+    json_object_set_new(o, "keyed", json_boolean(x->keyed));
+    json_object_set_new(o, "failed", json_boolean(x->failed));
+    json_object_set_new(o, "fatal_alert_from", x->fatal_from == BM_CLIENT   ? json_string("client")
+                                               : x->fatal_from == BM_SERVER ? json_string("server")
+                                                                            : json_null());
+    json_object_set_new(o, "summary", str_or_null(x->summary));
+    return o;
+}
+
+static json_t *conclusion_json(const bm_cmp_conclusion *c)
+{
+    if (!c)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "a", end_json(c->end[0]));
+    json_object_set_new(o, "b", end_json(c->end[1]));
+    json_object_set_new(o, "placement", json_string(c->placement));
+    json_object_set_new(o, "conclusion", str_or_null(c->text));
+    return o;
+}
+
+void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r, const bm_cmp_conclusion *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string("pair"));
@@ -195,6 +223,7 @@ void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r)
     char why[1024];
     bm_cmp_explain(r, why, sizeof why);
     json_object_set_new(o, "explanation", str_or_null(why));
+    json_object_set_new(o, "endpoints", conclusion_json(c));
     emit(f, o);
 }
 

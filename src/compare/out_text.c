@@ -84,7 +84,7 @@ static void dir_line(FILE *f, const bm_cmp_dirinfo *d, int dir)
     fputc('\n', f);
 }
 
-void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n)
+void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_conclusion *c)
 {
     fprintf(f, "pair %" PRIu64 ":\n  a ", n);
     conn_line(f, r->fp[0]);
@@ -119,7 +119,23 @@ void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n)
     char why[1024], pw[1024 * 4];
     bm_cmp_explain(r, why, sizeof why);
     printable(why, pw, sizeof pw);
-    fprintf(f, "  VERDICT: %s\n\n", pw);
+    fprintf(f, "  VERDICT: %s\n", pw);
+    for (int i = 0; c && i < 2; i++) {
+        const bm_cmp_end *x = c->end[i];
+        if (!x) {
+            fprintf(f, "  DIAGNOSIS at %s: not diagnosed (no ClientHello there)\n", i ? "b" : "a");
+            continue;
+        }
+        printable(x->summary, pw, sizeof pw);
+        fprintf(f, "  DIAGNOSIS at %s (%s side): %s (%s)%s%s\n", i ? "b" : "a",
+                i == r->client_side ? "client" : "server", bm_cmp_cause_name(x->cause),
+                bm_cmp_confidence_name(x->confidence), pw[0] ? " - " : "", pw);
+    }
+    if (c) {
+        printable(c->text, pw, sizeof pw);
+        fprintf(f, "  CONCLUSION (%s): %s\n", c->placement, pw);
+    }
+    fputc('\n', f);
 }
 
 void bm_cmp_text_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *capture)

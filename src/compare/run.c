@@ -127,6 +127,11 @@ int bm_cmp_run_files(bm_cmp *c, const char *a, const char *b, bm_diag *diag)
 {
     bm_cmp_set_capture(c, BM_CAP_A, a);
     bm_cmp_set_capture(c, BM_CAP_B, b);
+    return bm_cmp_run_paths(c, a, b, diag);
+}
+
+int bm_cmp_run_paths(bm_cmp *c, const char *a, const char *b, bm_diag *diag)
+{
     int ra = bm_cmp_scan_file(c, BM_CAP_A, a, diag);
     int rb = bm_cmp_scan_file(c, BM_CAP_B, b, diag);
     if (ra || rb)

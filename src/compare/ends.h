@@ -1,0 +1,59 @@
+/*
+ * ends.h - the single-capture diagnosis at each vantage point, combined
+ * with the comparison between them (`badmac compare --keylog K` or
+ * `--diagnose`).
+ *
+ * Each capture goes once through the ordinary analysis (bm_analysis, with
+ * the key material if given): the verdict of every connection with a
+ * ClientHello is kept, by its client random (at most BM_CMP_ENDS_MAX per
+ * capture). For each pair the two verdicts and the compare verdict then
+ * give one conclusion: where the fault is (between the points, at the
+ * receiver, at an endpoint, before the sender-side point, nowhere).
+ */
+#ifndef BM_COMPARE_ENDS_H
+#define BM_COMPARE_ENDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../../include/badmac/conn.h"
+#include "compare.h"
+
+#define BM_CMP_ENDS_MAX 4096   /* verdicts kept per capture */
+#define BM_CMP_ENDS_KEYS 8     /* --keylog files */
+
+/* What the analysis of one capture said about one connection. */
+typedef struct bm_cmp_end {
+    uint8_t random[32];
+    bm_cause cause;
+    bm_confidence confidence;
+    bool keyed;                /* key material was found for it */
+    bool failed;
+    int fatal_from;            /* role that sent the first fatal alert, -1 none */
+    char summary[BM_VERDICT_LINE];
+} bm_cmp_end;
+
+typedef struct bm_cmp_ends bm_cmp_ends;
+
+/* The conclusion for one pair. */
+typedef struct bm_cmp_conclusion {
+    const bm_cmp_end *end[2];  /* per capture (A, B), NULL: not found */
+    const char *placement;     /* "none", "between_points", "receiver", "endpoint",
+                                  "before_sender_point", "unknown" */
+    char text[1024];
+} bm_cmp_conclusion;
+
+/* keylogs: n paths (n <= BM_CMP_ENDS_KEYS, 0 = keyless). NULL on no memory. */
+bm_cmp_ends *bm_cmp_ends_new(const char *const *keylogs, unsigned n);
+void bm_cmp_ends_free(bm_cmp_ends *e);
+/* Analyses capture 'cap' (path). Returns 0, or -1 when it cannot be read. */
+int bm_cmp_ends_scan(bm_cmp_ends *e, int cap, const char *path);
+/* Key files that could not be read (reported on stderr by the analysis). */
+unsigned bm_cmp_ends_key_errors(const bm_cmp_ends *e);
+/* Combines the pair's comparison with the verdicts at its two points. */
+void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclusion *out);
+
+const char *bm_cmp_cause_name(bm_cause c);
+const char *bm_cmp_confidence_name(bm_confidence c);
+
+#endif
