@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conn.h"
 
@@ -45,6 +46,14 @@ typedef struct bm_analysis_opts {
     unsigned n_rsa_keys;
     const char *const *psks;
     unsigned n_psks;
+    /* Exports (optional; docs/json.md "Exports"). export_plaintext_dir MUST
+     * exist (copied): decrypted application data, DIR/<id>-client.bin and
+     * DIR/<id>-server.bin, DIR/<id>.json for what is missing. export_keylog
+     * (borrowed, MUST outlive the analysis): NSS key log lines of the keys
+     * each connection was decrypted with, deduplicated. Write errors are
+     * on_diag lines, counted in bm_totals.export_errors. */
+    const char *export_plaintext_dir;
+    FILE *export_keylog;
 } bm_analysis_opts;
 
 typedef struct bm_totals {
@@ -55,6 +64,7 @@ typedef struct bm_totals {
     unsigned input_errors;/* one-line complaints emitted (or suppressed) */
     unsigned unreadable;  /* captures that could not be read at all */
     unsigned key_errors;  /* key files that could not be read, malformed --psk arguments */
+    unsigned export_errors; /* files of the exports that could not be written */
 } bm_totals;
 
 typedef struct bm_analysis bm_analysis;

@@ -6,14 +6,18 @@
  * over 1, as with grep and diff: the analysis may be incomplete.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../include/badmac/badmac.h"
 #include "../keys/keylog.h"
 #include "../compare/compare.h"
+#include "../export/export.h"
 #include "../relay/relay.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
@@ -30,11 +34,13 @@ typedef struct cli {
     const char *keylogs[CLI_MAX_KEYS], *rsa_keys[CLI_MAX_KEYS], *psks[CLI_MAX_KEYS];
     unsigned n_keylogs, n_rsa_keys, n_psks;
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
+    const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
 } cli;
 
 static void usage(FILE *f)
 {
-    fputs("usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX] CAPTURE...\n"
+    fputs("usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX]\n"
+          "              [--export-plaintext DIR] [--export-keylog FILE] [--write OUT.pcapng] CAPTURE...\n"
           "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
           "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
           "       badmac --help | --version\n"
@@ -55,6 +61,15 @@ static void usage(FILE *f)
           "With key material every protected record is decrypted and its MAC/tag checked, both\n"
           "Finished messages are verified, encrypted alerts are read, and the first record that\n"
           "fails its integrity check is named (FIRST BAD RECORD). Secrets are never printed.\n"
+          "\n"
+          "  --export-plaintext DIR  decrypted application data: DIR/ID-client.bin, DIR/ID-server.bin\n"
+          "                  (what each side sent, as Wireshark's Follow TLS stream); records that are\n"
+          "                  missing or fail their check are left out and listed in DIR/ID.json\n"
+          "  --export-keylog FILE    NSS key log of the keys every connection was decrypted with\n"
+          "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
+          "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
+          "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
+          "  These files hold secrets or plaintext: they are created mode 0600.\n"
           "\n"
           "Messages about bad input go to stderr, one line each, naming the file and frame.\n"
           "Exit status: 0 no failure found, 1 a failure found, 2 usage or input error (2 wins).\n",
@@ -123,6 +138,80 @@ static int add_key_arg(cli *c, const char *opt, const char *val)
     return 1;
 }
 
+static void set_export(cli *c, const char *opt, const char *val)
+{
+    if (!strcmp(opt, "--export-plaintext"))
+        c->plain_dir = val;
+    else if (!strcmp(opt, "--export-keylog"))
+        c->keylog_out = val;
+    else
+        c->write_out = val;
+}
+
+static FILE *create_private(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
+
+static bool same_file(const char *x, const char *y)
+{
+    struct stat a, b;
+    return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Checks and opens what the export options need before any analysis:
+ * a problem is one stderr line and exit status 2. */
+static int prepare_exports(cli *c, char **files, int n_files, FILE **keylog)
+{
+    *keylog = NULL;
+    if (c->write_out && n_files != 1) {
+        fprintf(stderr, "badmac: --write takes exactly one capture (%d given): run once per capture\n", n_files);
+        return -1;
+    }
+    if (c->write_out && same_file(c->write_out, files[0])) {
+        fprintf(stderr, "badmac: --write %s: that is the input capture\n", c->write_out);
+        return -1;
+    }
+    if (c->plain_dir && bm_export_mkdir_p(c->plain_dir) != 0) {
+        fprintf(stderr, "badmac: --export-plaintext %s: %s\n", c->plain_dir, strerror(errno));
+        return -1;
+    }
+    if (c->keylog_out) {
+        if (!(*keylog = create_private(c->keylog_out))) {
+            fprintf(stderr, "badmac: --export-keylog %s: %s\n", c->keylog_out, strerror(errno));
+            return -1;
+        }
+    } else if (c->write_out && !(*keylog = tmpfile())) {
+        fprintf(stderr, "badmac: cannot create a temporary file: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the analysis: close the key log, write the capture copy. 0 or -1
+ * (one stderr line). */
+static int finish_exports(const cli *c, const char *capture, FILE *keylog)
+{
+    int rc = 0;
+    if (c->write_out) {
+        char err[BM_EXPORT_PATH_MAX + 256] = "";
+        uint64_t n = 0;
+        if (!bm_is_ok(bm_export_write_capture(capture, c->write_out, keylog, &n, err, sizeof err))) {
+            fprintf(stderr, "badmac: --write: %s\n", err);
+            rc = -1;
+        }
+    }
+    if (keylog && fclose(keylog) != 0 && c->keylog_out) {
+        fprintf(stderr, "badmac: --export-keylog %s: %s\n", c->keylog_out, strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
 static int copy_stream(FILE *from, FILE *to)
 {
     char buf[65536];
@@ -170,6 +259,22 @@ int main(int argc, char **argv)
             snprintf(opt, sizeof opt, "%.*s", (int)n, a);
             if (!add_key_arg(&c, opt, a + n + 1))
                 return 2;
+        } else if (!strcmp(a, "--export-plaintext") || !strcmp(a, "--export-keylog") || !strcmp(a, "--write")) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "badmac: %s needs an argument\n", a);
+                return 2;
+            }
+            set_export(&c, a, argv[++i]);
+        } else if (!strncmp(a, "--export-plaintext=", 19) || !strncmp(a, "--export-keylog=", 16) ||
+                   !strncmp(a, "--write=", 8)) {
+            char opt[24];
+            size_t n = (size_t)(strchr(a, '=') - a);
+            snprintf(opt, sizeof opt, "%.*s", (int)n, a);
+            if (!a[n + 1]) {
+                fprintf(stderr, "badmac: %s needs an argument\n", opt);
+                return 2;
+            }
+            set_export(&c, opt, a + n + 1);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -189,6 +294,9 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    FILE *keylog_out = NULL;
+    if (prepare_exports(&c, argv + first_file, argc - first_file, &keylog_out) != 0)
+        return 2;
     FILE *blocks = NULL;
     if (c.json) {
         c.out = stdout;
@@ -206,7 +314,8 @@ int main(int argc, char **argv)
     bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &c,
                           .keylogs = c.keylogs, .n_keylogs = c.n_keylogs,
                           .rsa_keys = c.rsa_keys, .n_rsa_keys = c.n_rsa_keys,
-                          .psks = c.psks, .n_psks = c.n_psks};
+                          .psks = c.psks, .n_psks = c.n_psks,
+                          .export_plaintext_dir = c.plain_dir, .export_keylog = keylog_out};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");
@@ -217,6 +326,7 @@ int main(int argc, char **argv)
     bm_totals t;
     bm_analysis_finish(an, &t);
     bm_analysis_free(an);
+    int export_rc = finish_exports(&c, argv[first_file], keylog_out);
 
     if (c.json) {
         bm_json_patterns(stdout, &c.patterns);
@@ -242,7 +352,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "badmac: cannot write the report: %s\n", strerror(errno));
         return 2;
     }
-    if (t.unreadable || t.input_errors || t.key_errors)
+    if (t.unreadable || t.input_errors || t.key_errors || t.export_errors || export_rc)
         return 2;
     return t.failed ? 1 : 0;
 }

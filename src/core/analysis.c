@@ -13,6 +13,7 @@
 #include "../crypto/rsa.h"
 #include "../decrypt/decrypt.h"
 #include "../diagnose/diagnose.h"
+#include "../export/export.h"
 #include "../keys/keyfile.h"
 #include "../keys/keylog.h"
 #include "../keys/psk.h"
@@ -36,6 +37,7 @@ struct bm_analysis {
     bm_decrypt *dec;
     bool hooked;
     bm_conn *scratch;      /* a copy to diagnose connections the decryption stage did not see */
+    bm_export *exp;        /* --export-plaintext / --export-keylog, NULL: none */
 };
 
 static void analysis_on_conn(void *ud, const bm_conn *c)
@@ -93,6 +95,7 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     /* The arrays are borrowed for this call only. */
     a->opts.keylogs = a->opts.rsa_keys = a->opts.psks = NULL;
     a->opts.n_keylogs = a->opts.n_rsa_keys = a->opts.n_psks = 0;
+    a->opts.export_plaintext_dir = NULL;
     a->diag.emit = o->on_diag;
     a->diag.ud = o->ud;
     a->key_diag = a->diag;
@@ -101,7 +104,9 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     bm_capture_opts_default(&a->cap_opts);
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
     a->ks = bm_keystore_new();
-    if (!a->tls || !a->tcp || !a->ks) {
+    if (o->export_plaintext_dir || o->export_keylog)
+        a->exp = bm_export_new(o->export_plaintext_dir, o->export_keylog, o->on_diag, o->ud);
+    if (!a->tls || !a->tcp || !a->ks || ((o->export_plaintext_dir || o->export_keylog) && !a->exp)) {
         bm_analysis_free(a);
         return NULL;
     }
@@ -124,6 +129,8 @@ static void maybe_hook(bm_analysis *a)
     a->dec = bm_decrypt_new(a->cc, a->ks, a->rsa, &a->diag);
     if (!a->dec)
         return;
+    if (a->exp)
+        bm_decrypt_set_observer(a->dec, bm_export_observer(a->exp));
     bm_tls_set_hook(a->tls, bm_decrypt_hook(a->dec));
     a->hooked = true;
 }
@@ -159,6 +166,7 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
 void bm_analysis_finish(bm_analysis *a, bm_totals *out)
 {
     a->totals.input_errors = a->diag.errors;
+    a->totals.export_errors = bm_export_errors(a->exp);
     if (out)
         *out = a->totals;
 }
@@ -172,6 +180,7 @@ void bm_analysis_free(bm_analysis *a)
     if (a->tls)
         bm_tls_free(a->tls);
     bm_decrypt_free(a->dec);
+    bm_export_free(a->exp);
     bm_rsa_keys_free(a->rsa);
     bm_keystore_free(a->ks);
     bm_crypto_free(a->cc);

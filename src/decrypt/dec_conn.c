@@ -105,7 +105,24 @@ static void *dec_open(void *ud, const bm_tuple *t)
     k->d = ud;
     k->tuple = *t;
     k->client_side = -1;
+    if (k->d->has_obs && k->d->obs.conn_open)
+        k->obs_conn = k->d->obs.conn_open(k->d->obs.ud);
     return k;
+}
+
+void bm_dec_obs_secret(dec_conn *k, const char *label, const uint8_t *secret, size_t len)
+{
+    if (k->d->has_obs && k->d->obs.secret && k->have_random)
+        k->d->obs.secret(k->d->obs.ud, label, k->client_random, secret, len);
+}
+
+void bm_dec_obs_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_dec_gap_kind kind, uint64_t records,
+                    uint64_t bytes)
+{
+    /* Only application data is exported; under TLS 1.3 every protected
+     * record says 23 outside, and a failed one's inner type is unknown. */
+    if (k->d->has_obs && k->d->obs.app_gap && k->obs_conn && ev->hdr[0] == 23)
+        k->d->obs.app_gap(k->obs_conn, side, ev->index, kind, records, bytes);
 }
 
 void bm_dec_conn_free(dec_conn *k)
@@ -148,6 +165,13 @@ bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys
 }
 
 const bm_tls_hook *bm_decrypt_hook(bm_decrypt *d) { return &d->hook; }
+
+void bm_decrypt_set_observer(bm_decrypt *d, const bm_dec_observer *o)
+{
+    d->has_obs = o != NULL;
+    if (o)
+        d->obs = *o;
+}
 
 void bm_decrypt_free(bm_decrypt *d)
 {

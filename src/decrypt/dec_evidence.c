@@ -107,6 +107,7 @@ void bm_dec_evidence_free(dec_dir *d)
 typedef struct dec_extra {
     bm_rec *prev[2], *next[2];
     bm_rec_params params[2];
+    bm_diag_stale stale[2];
 } dec_extra;
 
 static void extra_keys13(dec_conn *k, int side, int role, dec_extra *x)
@@ -167,6 +168,9 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
         } else if (d->has_wkeys && k->suite) {
             x.params[side] = (bm_rec_params){k->suite, k->version, k->flags, &d->wkeys};
             e->params = &x.params[side];
+            bm_dec_stale(k, &c->hs, side, role, &x.stale[side]);
+            if (x.stale[side].applies)
+                e->stale = &x.stale[side];
         }
     }
     bm_diagnose_conn(&ev, c);

@@ -28,6 +28,8 @@ struct bm_decrypt {
     const bm_rsa_keys *rsa;
     bm_diag *diag;
     bm_tls_hook hook;
+    bm_dec_observer obs;
+    bool has_obs;
     uint8_t buf[BM_DEC_BUF]; /* plaintext of the record being opened */
 };
 
@@ -91,6 +93,7 @@ typedef struct dec_dir {
     uint64_t later_index;
     bm_dir_keys wkeys;       /* TLS <= 1.2: the sender's write keys (MAC construction test) */
     bool has_wkeys;
+    uint64_t gap_bytes;      /* stream bytes missing before the next record (export) */
 } dec_dir;
 
 typedef struct dec_conn {
@@ -136,6 +139,7 @@ typedef struct dec_conn {
     dec_alert alerts[BM_DEC_MAX_ALERTS];
     unsigned n_problems;
     char problems[BM_DEC_MAX_PROBLEMS][BM_PROBLEM_LEN];
+    void *obs_conn;          /* the observer's per-connection state */
 } dec_conn;
 
 /* dec_conn.c */
@@ -143,6 +147,11 @@ void bm_dec_problem(dec_conn *k, const char *fmt, ...) __attribute__((format(pri
 const char *bm_dec_side_name(const dec_conn *k, int side); /* "client" / "server" */
 bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n);
 void bm_dec_hs_feed(dec_conn *k, int side, const uint8_t *p, size_t n, bool prot);
+
+/* Tell the observer (if any) about a secret / missing application data. */
+void bm_dec_obs_secret(dec_conn *k, const char *label, const uint8_t *secret, size_t len);
+void bm_dec_obs_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_dec_gap_kind kind, uint64_t records,
+                    uint64_t bytes);
 
 /* dec_msg.c: one complete handshake message (header included) */
 void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool prot);
@@ -166,6 +175,9 @@ void bm_dec_keep_state(dec_conn *k, int side);
 void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev);
 /* At close: build the evidence (by role) and run the diagnosis. */
 void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs);
+/* dec_stale.c: other master secrets tried on a resumed side's failing Finished */
+struct bm_diag_stale;
+void bm_dec_stale(dec_conn *k, const struct bm_handshake *hs, int side, int role, struct bm_diag_stale *out);
 void bm_dec_evidence_free(dec_dir *d);
 
 /* dec_close.c */

@@ -67,6 +67,15 @@ static void setup13(dec_conn *k)
         return;
     size_t hl = bm_hash_len((bm_hash)k->suite->prf);
     k->have_keys = true;
+    const struct {
+        bm_key_label l;
+        const uint8_t *s;
+    } used[] = {{BM_KEY_CLIENT_EARLY_TRAFFIC_SECRET, early}, {BM_KEY_CLIENT_HANDSHAKE_TRAFFIC_SECRET, chs},
+                {BM_KEY_SERVER_HANDSHAKE_TRAFFIC_SECRET, shs}, {BM_KEY_CLIENT_TRAFFIC_SECRET_0, cap},
+                {BM_KEY_SERVER_TRAFFIC_SECRET_0, sap}};
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if (used[i].s)
+            bm_dec_obs_secret(k, bm_key_label_name(used[i].l), used[i].s, hl);
     set_source(k, entry_kind(first), first, NULL);
     if (chs)
         memcpy(k->c_hs, chs, hl);
@@ -234,6 +243,9 @@ static void setup12(dec_conn *k, const bm_handshake *hs)
         return;
     }
     k->have_keys = true;
+    /* Whatever it came from (key log, RSA, PSK, resumed session), Wireshark
+     * needs only the master secret under the client random. */
+    bm_dec_obs_secret(k, "CLIENT_RANDOM", k->ms, sizeof k->ms);
 }
 
 void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)

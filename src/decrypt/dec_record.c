@@ -105,6 +105,8 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
         bm_dec_problem(k, "the %s's first protected record #%" PRIu64 " is not a Finished message",
                        bm_dec_side_name(k, side), ev->index);
     d->prot_seen = true;
+    if (res->inner_type == 23 && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
+        k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
     if (res->inner_type == 22)
         bm_dec_hs_feed(k, side, p, n, true);
     else if (res->inner_type == 21)
@@ -130,6 +132,7 @@ static bool recover_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_re
             bm_dec_problem(k, "%u record%s lost in the capture gap before %s record #%" PRIu64
                               " (sequence number recovered by trial)",
                            i, i == 1 ? "" : "s", bm_dec_side_name(k, side), ev->index);
+            bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_LOST, i, d->gap_bytes);
             return true;
         }
     }
@@ -200,6 +203,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     bm_open_result res;
     if (!ev->payload) {
         d->undecryptable++;
+        bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
         if (d->rec)
             d->seq++;
         d->prot_seen = true;
@@ -208,8 +212,10 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     if (!d->rec) {
         if (k->version == 0x0304 && try_next_epoch(k, side, ev, &res))
             on_plain(k, side, ev, &res);
-        else
+        else {
             d->undecryptable++;
+            bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
+        }
         return;
     }
     bm_dec_keep_state(k, side);
@@ -235,6 +241,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         }
     }
     on_failure(k, side, ev, &first);
+    bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_FAILED, 1, ev->len);
     d->seq++;
 }
 
@@ -249,10 +256,13 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
     if (k->client_side < 0 && ev->client_side >= 0)
         k->client_side = ev->client_side;
     bool gap = d->off_known && ev->stream_off != d->next_off;
+    uint64_t missing = gap && ev->stream_off > d->next_off ? ev->stream_off - d->next_off : 0;
     d->next_off = ev->stream_off + 5 + ev->len;
     d->off_known = true;
-    if (gap)
+    if (gap) {
         d->gap_before = true;
+        d->gap_bytes = missing;
+    }
     uint8_t type = ev->hdr[0];
     if (!ev->protected_) {
         if (type == 22 && ev->payload)

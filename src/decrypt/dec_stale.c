@@ -1,0 +1,105 @@
+/*
+ * dec_stale.c - stale resumption evidence for the diagnosis (issue [4/8]):
+ * a resumed TLS <= 1.2 connection whose first protected record of one
+ * side (its Finished) fails under the master secret in use is re-opened
+ * under every other master secret the key store holds: the session id's
+ * stored one (the earlier full handshake), the alternatives logged for
+ * this client random, then those of other connections. The first that
+ * opens it names the master secret that side really resumed with.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "../diagnose/diagnose.h"
+#include "../diagnose/hyp.h"
+#include "../keys/keystore.h"
+#include "dec_int.h"
+
+/* Master secrets tried at most (bounded work with a huge key log). */
+#define DEC_STALE_MAX 512
+
+static void describe(const bm_key_entry *e, bool same_random, char *out, size_t cap)
+{
+    char where[96];
+    if (e->line)
+        snprintf(where, sizeof where, "%s line %" PRIu64, e->source ? e->source : "?", e->line);
+    else
+        snprintf(where, sizeof where, "%s", e->source ? e->source : "?");
+    if (e->label == BM_KEY_SESSION_ID)
+        snprintf(out, cap, "the master secret session id %02x%02x%02x%02x... was established with (%s)",
+                 e->id_len > 0 ? e->id[0] : 0, e->id_len > 1 ? e->id[1] : 0, e->id_len > 2 ? e->id[2] : 0,
+                 e->id_len > 3 ? e->id[3] : 0, where);
+    else if (same_random)
+        snprintf(out, cap, "another master secret logged for this client random (%s)", where);
+    else
+        snprintf(out, cap, "the master secret of another session (client random %02x%02x%02x%02x..., %s)",
+                 e->id[0], e->id[1], e->id[2], e->id[3], where);
+}
+
+/* Does master secret ms open the kept record of direction side (role)? */
+static bool opens(dec_conn *k, const bm_handshake *hs, int side, int role, const uint8_t *ms)
+{
+    dec_dir *d = &k->dir[side];
+    bm_key_block kb;
+    memset(&kb, 0, sizeof kb);
+    bm_rec *rec = NULL;
+    bool ok = false;
+    if (bm_is_ok(bm_key_block_derive(k->d->cc, k->version, k->suite, ms, k->client_random, hs->server_random, &kb)) &&
+        bm_is_ok(bm_dec_make_rec(k, &kb.dir[role], &rec))) {
+        bm_hyp_key_cand cand = {rec, d->bad_seq, "alt"};
+        bm_hyp_keys h;
+        uint16_t ver = (uint16_t)((d->bad_hdr[1] << 8) | d->bad_hdr[2]);
+        ok = bm_is_ok(bm_hyp_other_keys(&cand, 1, 0, d->bad_hdr[0], ver, d->bad_body, d->bad_len, &h)) && h.found;
+    }
+    bm_rec_free(rec);
+    OPENSSL_cleanse(&kb, sizeof kb);
+    return ok;
+}
+
+static bool try_entry(dec_conn *k, const bm_handshake *hs, int side, int role, const bm_key_entry *e,
+                      bool same_random, bm_diag_stale *out)
+{
+    if (!e || e->secret_len != BM_MASTER_SECRET_LEN || out->tried >= DEC_STALE_MAX ||
+        !CRYPTO_memcmp(e->secret, k->ms, BM_MASTER_SECRET_LEN))
+        return false;
+    out->tried++;
+    if (!opens(k, hs, side, role, e->secret))
+        return false;
+    out->found = true;
+    describe(e, same_random, out->found_label, sizeof out->found_label);
+    return true;
+}
+
+void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out)
+{
+    memset(out, 0, sizeof *out);
+    dec_dir *d = &k->dir[side];
+    if (!hs->resumed || !k->have_keys || k->version >= 0x0304 || !k->suite || !d->has_bad || !d->bad_body ||
+        d->bad_seq != 0)
+        return;
+    out->applies = true;
+    const bm_keystore *ks = k->d->ks;
+    const bm_key_entry *s = hs->session_id_len ? bm_keystore_find(ks, BM_KEY_SESSION_ID, hs->session_id,
+                                                                 hs->session_id_len)
+                                               : NULL;
+    if (s && s->secret_len == BM_MASTER_SECRET_LEN) {
+        out->session_known = true;
+        out->session_same = !CRYPTO_memcmp(s->secret, k->ms, BM_MASTER_SECRET_LEN);
+        snprintf(out->session_src, sizeof out->session_src, "%s", s->source ? s->source : "?");
+    }
+    for (const bm_key_entry *e = s; e; e = e->alt)
+        if (try_entry(k, hs, side, role, e, false, out))
+            return;
+    for (const bm_key_entry *e = bm_keystore_find(ks, BM_KEY_CLIENT_RANDOM, k->client_random, 32); e; e = e->alt)
+        if (try_entry(k, hs, side, role, e, true, out))
+            return;
+    for (const bm_key_entry *e = bm_keystore_first(ks); e && out->tried < DEC_STALE_MAX; e = bm_keystore_next(e)) {
+        if (e->label != BM_KEY_CLIENT_RANDOM || (e->id_len == 32 && !memcmp(e->id, k->client_random, 32)))
+            continue;
+        if (try_entry(k, hs, side, role, e, false, out))
+            return;
+    }
+}

@@ -1,0 +1,103 @@
+/*
+ * export.c - the export stage: a decryption observer that writes the key
+ * log (here) and the plaintext files (plain_out.c), and reports its own
+ * write errors as one line each.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "export_int.h"
+
+void bm_export_error(bm_export *e, const char *fmt, ...)
+{
+    char line[BM_EXPORT_PATH_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    e->errors++;
+    if (e->emit)
+        e->emit(e->ud, line);
+}
+
+static void on_secret(void *ud, const char *label, const uint8_t cr[32], const uint8_t *secret, size_t len)
+{
+    bm_export *e = ud;
+    if (!e->kl || e->kl_failed)
+        return;
+    if (bm_keylog_out_add(e->kl, label, cr, secret, len) < 0) {
+        e->kl_failed = true;
+        bm_export_error(e, "cannot write the key log: %s", strerror(errno));
+    }
+}
+
+bm_export *bm_export_new(const char *plain_dir, FILE *keylog, void (*emit)(void *ud, const char *line), void *ud)
+{
+    bm_export *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->emit = emit;
+    e->ud = ud;
+    if (plain_dir && strlen(plain_dir) + 64 > BM_EXPORT_PATH_MAX) {
+        free(e);
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    if ((plain_dir && !(e->dir = strdup(plain_dir))) || (keylog && !(e->kl = bm_keylog_out_new(keylog)))) {
+        bm_export_free(e);
+        return NULL;
+    }
+    e->obs.ud = e;
+    e->obs.secret = on_secret;
+    if (e->dir) {
+        e->obs.conn_open = bm_plain_conn_open;
+        e->obs.app_data = bm_plain_app_data;
+        e->obs.app_gap = bm_plain_app_gap;
+        e->obs.conn_close = bm_plain_conn_close;
+    }
+    return e;
+}
+
+const bm_dec_observer *bm_export_observer(bm_export *e) { return &e->obs; }
+
+unsigned bm_export_errors(const bm_export *e) { return e ? e->errors : 0; }
+
+void bm_export_free(bm_export *e)
+{
+    if (!e)
+        return;
+    bm_keylog_out_free(e->kl);
+    free(e->dir);
+    free(e);
+}
+
+int bm_export_mkdir_p(const char *dir)
+{
+    char p[BM_EXPORT_PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return -1;
+    }
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char save = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+        p[i] = save;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * export.h - what badmac writes besides its report (issue [2/8]), only when
+ * the user asks for it:
+ *
+ *   - the decrypted application data of every connection, one file per
+ *     direction (DIR/<id>-client.bin, DIR/<id>-server.bin: the bytes that
+ *     side sent, as Wireshark's "Follow TLS stream" shows them), plus a
+ *     sidecar DIR/<id>.json listing what is missing (failed, undecryptable
+ *     or lost records) when something is;
+ *   - an NSS key log of the keys each connection was decrypted with
+ *     (CLIENT_RANDOM master secrets, however they were obtained; the TLS 1.3
+ *     traffic secrets used), deduplicated;
+ *   - a pcapng copy of a capture with that key log in a Decryption Secrets
+ *     Block, so Wireshark decrypts it with no key file.
+ *
+ * These files hold secrets or plaintext: they are created 0600 and nothing
+ * of them reaches stdout or stderr.
+ *
+ * Memory: per live connection at most two open FILEs and a bounded gap list
+ * (BM_EXPORT_MAX_GAPS); the key log dedupe table is capped at
+ * BM_EXPORT_DEDUPE_MAX fingerprints (past it, repeats may be written again,
+ * which key log readers accept).
+ */
+#ifndef BM_EXPORT_EXPORT_H
+#define BM_EXPORT_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../decrypt/decrypt.h"
+#include "../util/err.h"
+
+#define BM_EXPORT_MAX_GAPS 32
+#define BM_EXPORT_DEDUPE_MAX (1u << 20)
+#define BM_EXPORT_PATH_MAX 4096
+
+/* ---- the NSS key log writer (keylog_out.c) ---- */
+typedef struct bm_keylog_out bm_keylog_out;
+
+/* f is borrowed and MUST outlive the writer. NULL on allocation failure. */
+bm_keylog_out *bm_keylog_out_new(FILE *f);
+/* Writes "LABEL <client random hex> <secret hex>\n" unless the same line
+ * was written before. 1 written, 0 duplicate, -1 write error. */
+int bm_keylog_out_add(bm_keylog_out *o, const char *label, const uint8_t client_random[32], const uint8_t *secret,
+                      size_t len);
+uint64_t bm_keylog_out_lines(const bm_keylog_out *o);
+void bm_keylog_out_free(bm_keylog_out *o);
+
+/* ---- the stage: plaintext files + key log, as a decryption observer (export.c, plain_out.c) ---- */
+typedef struct bm_export bm_export;
+
+/* plain_dir (MUST exist; NULL: no plaintext) is copied; keylog (NULL: none)
+ * is borrowed. emit gets one line per write error (no newline). */
+bm_export *bm_export_new(const char *plain_dir, FILE *keylog, void (*emit)(void *ud, const char *line), void *ud);
+const bm_dec_observer *bm_export_observer(bm_export *e);
+/* Write errors so far (each emitted once). */
+unsigned bm_export_errors(const bm_export *e);
+void bm_export_free(bm_export *e);
+
+/* mkdir -p (mode 0700 for what it creates). 0, or -1 with errno set. */
+int bm_export_mkdir_p(const char *dir);
+
+/* ---- pcapng writing (pcapng_out.c) ---- */
+/* Blocks in little-endian order; each returns BM_ERR_IO on a write error. */
+BM_RESULT bm_pcapng_w_shb(FILE *f, const char *userappl);
+/* if_tsresol = 9: EPB timestamps are nanoseconds. */
+BM_RESULT bm_pcapng_w_idb(FILE *f, uint16_t linktype, uint32_t snaplen);
+/* A Decryption Secrets Block holding all of 'data' from its start
+ * (BM_ERR_LIMIT past 64 MiB). */
+BM_RESULT bm_pcapng_w_dsb(FILE *f, uint32_t secrets_type, FILE *data);
+BM_RESULT bm_pcapng_w_epb(FILE *f, uint32_t ifid, uint64_t ts_ns, const uint8_t *p, uint32_t caplen,
+                          uint32_t origlen);
+
+#define BM_PCAPNG_SECRETS_TLS 0x544c534bu
+
+/* Copy capture 'in' (pcap or pcapng, read with libpcap) to 'out' as pcapng:
+ * SHB, IDB (the input's link type and snaplen), a DSB with the key log text
+ * of 'keys' (skipped when it is empty or NULL), one EPB per packet with
+ * nanosecond timestamps. On failure 'err' holds one line; the packets read
+ * before a read error are kept. */
+BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, uint64_t *packets, char *err,
+                                  size_t cap);
+
+#endif
