@@ -119,12 +119,43 @@ void bm_dg_two_point(bm_verdict *v, int receiver)
 }
 
 /* A fatal alert that is not about a record's integrity. */
+/* record_overflow read from the receiver, and the peer sent a record over
+ * the negotiated limit before it: the alert itself names the cause. */
+static bool overflow_proven(bm_conn *c, const bm_alert *a)
+{
+    const bm_dir_records *dr = &c->rec[!a->from & 1];
+    for (uint32_t i = 0; i < dr->n_flagged_list && i < BM_MAX_FLAGGED; i++) {
+        const bm_record_ref *f = &dr->flagged_list[i];
+        if (f->frame > a->frame || !f->limit)
+            continue;
+        bm_verdict *v = &c->verdict;
+        bm_vd_set(v, BM_CAUSE_RECORD_TOO_LARGE, BM_CONF_PROVEN,
+                  "%s record #%" PRIu64 " is %u bytes, over the negotiated limit %u, and the %s said so: fatal "
+                  "record_overflow",
+                  bm_dg_role(f->direction), f->index, f->length, f->limit, bm_dg_role(a->from));
+        bm_vd_ev(v, "%s record #%" PRIu64 " (frame %" PRIu64 "): %u bytes, limit %u (max_fragment_length / "
+                    "record_size_limit)",
+                 bm_dg_role(f->direction), f->index, f->frame, f->length, f->limit);
+        bm_vd_ev(v, "fatal alert record_overflow (22) from the %s at frame %" PRIu64 "%s", bm_dg_role(a->from),
+                 a->frame, a->encrypted ? " (decrypted)" : " (in the clear)");
+        bm_vd_ex(v, "the network and the keys: the record was refused for its size, not its integrity");
+        bm_vd_record(v, f);
+        bm_vd_next(v, "make the %s honour the negotiated limit (fragment every record, handshake messages "
+                      "included, to it), or raise the %s's receive buffer",
+                   bm_dg_role(f->direction), bm_dg_role(a->from));
+        return true;
+    }
+    return false;
+}
+
 bool bm_dg_misleading(bm_conn *c)
 {
     const bm_alert *a = bm_dg_fatal(c);
     if (!a || bm_dg_mac_alert(a))
         return false;
     bm_verdict *v = &c->verdict;
+    if (a->desc == 22 && overflow_proven(c, a))
+        return true;
     const char *name = bm_tls_alert_name(a->desc);
     bm_vd_set(v, BM_CAUSE_MISLEADING_ALERT, BM_CONF_PROVEN,
               "the %s ended the connection with fatal %s, not bad_record_mac: not a MAC failure",
@@ -279,4 +310,12 @@ void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev)
         bm_vd_ev(v, "%" PRIu64 " retransmissions carried bytes different from the first copy, without a TLS "
                     "failure",
                  c->tcp.conflicting_retransmissions);
+    for (int r = 0; r < 2; r++) {
+        const bm_dir_records *dr = &c->rec[r];
+        if (dr->n_flagged_list && dr->flagged_list[0].limit)
+            bm_vd_ev(v, "%" PRIu64 " %s record%s over the negotiated limit %u (first #%" PRIu64 ", %u bytes), "
+                        "yet the %s accepted them: a stricter receiver would refuse them (record_too_large)",
+                     dr->flagged, bm_dg_role(r), dr->flagged == 1 ? "" : "s", dr->flagged_list[0].limit,
+                     dr->flagged_list[0].index, dr->flagged_list[0].length, bm_dg_role(!r));
+    }
 }

@@ -135,8 +135,10 @@ static bool try_mac(dg_rec *r)
               "%s verifies only as %s, but %s was negotiated: the %s protected it with the wrong construction",
               r->name, h.label ? h.label : "another construction", neg, bm_dg_role(r->dir));
     common_evidence(r);
-    bm_vd_ev(v, "%" PRIu64 " %s records verified as negotiated (%s), %" PRIu64 " failed; this one opens as %s",
-             e->verified, bm_dg_role(r->dir), neg, e->failed, h.label ? h.label : "?");
+    bm_vd_ev(v, "%" PRIu64 " %s records before #%" PRIu64 " verified as negotiated (%s); record #%" PRIu64
+                " and %" PRIu64 " failing record%s in all: this one opens as %s",
+             e->verified, bm_dg_role(r->dir), r->b->index, neg, r->b->index, e->failed, e->failed == 1 ? "" : "s",
+             h.label ? h.label : "?");
     if (e->verified)
         bm_vd_ev(v, "the construction changes from record to record: the session's flag flips at run time "
                     "(memory corruption of the TLS context, cf. mbedTLS on ESP8266)");
@@ -244,13 +246,34 @@ static bool try_finished(dg_rec *r)
                    c->hs.client_random[0], c->hs.client_random[1]);
         return true;
     }
-    bm_vd_set(v, resumed ? BM_CAUSE_STALE_RESUMPTION : BM_CAUSE_KEY_MISMATCH,
-              other_ok ? BM_CONF_LIKELY : BM_CONF_POSSIBLE,
-              resumed ? "resumed session: the %s's Finished does not verify under the master secret %s the key "
-                        "material: the two sides resumed with different master secrets"
-                      : "the %s's Finished does not verify under the keys %s the key material: the two sides derived "
-                        "different keys (or transcripts)",
-              bm_dg_role(r->dir), other_ok ? "that opens the peer's records, from" : "from");
+    const bm_diag_stale *st = r->e->stale;
+    if (resumed && st && st->found)
+        bm_vd_set(v, BM_CAUSE_STALE_RESUMPTION, BM_CONF_PROVEN,
+                  "resumed session: the %s's Finished fails under the master secret %s the key material, and "
+                  "verifies under %s: the %s resumed with a different (stale) master secret",
+                  bm_dg_role(r->dir), other_ok ? "that opens the peer's records, from" : "from", st->found_label,
+                  bm_dg_role(r->dir));
+    else
+        bm_vd_set(v, resumed ? BM_CAUSE_STALE_RESUMPTION : BM_CAUSE_KEY_MISMATCH,
+                  other_ok || (resumed && st && st->session_same) ? BM_CONF_LIKELY : BM_CONF_POSSIBLE,
+                  resumed ? "resumed session: the %s's Finished does not verify under the master secret %s the key "
+                            "material: the two sides resumed with different master secrets"
+                          : "the %s's Finished does not verify under the keys %s the key material: the two sides "
+                            "derived different keys (or transcripts)",
+                  bm_dg_role(r->dir), other_ok ? "that opens the peer's records, from" : "from");
+    if (resumed && st) {
+        if (st->session_known)
+            bm_vd_ev(v, "the master secret in use %s the one the full handshake of this session id established "
+                        "(%s)",
+                     st->session_same ? "is" : "is NOT", st->session_src);
+        if (st->found)
+            bm_vd_ev(v, "the %s's Finished opens and its MAC verifies under %s", bm_dg_role(r->dir),
+                     st->found_label);
+        else
+            bm_vd_ev(v, "none of the %u other master secrets in the key material (sessions, alternatives) opens "
+                        "it: the %s's master secret is not in the keys given",
+                     st->tried, bm_dg_role(r->dir));
+    }
     common_evidence(r);
     if (other_ok)
         bm_vd_ev(v, "the %s's Finished verifies with the same master secret", bm_dg_role(!r->dir));

@@ -22,6 +22,18 @@
 #include "../../include/badmac/conn.h"
 #include "../crypto/rec.h"
 
+/* A resumed TLS <= 1.2 connection whose Finished failed: the other master
+ * secrets of the key store tried on it (src/decrypt/dec_stale.c). */
+typedef struct bm_diag_stale {
+    bool applies;               /* resumed, and this side's Finished failed */
+    unsigned tried;             /* other master secrets tried */
+    bool found;                 /* one of them opens the Finished */
+    char found_label[192];      /* which one */
+    bool session_known;         /* the session id's master was stored (earlier full handshake) */
+    bool session_same;          /* ... and it is the one in use here */
+    char session_src[64];
+} bm_diag_stale;
+
 /* What the decryption stage kept about one direction (by role of the
  * sender). Pointers are borrowed for the call. */
 typedef struct bm_diag_dir {
@@ -44,6 +56,7 @@ typedef struct bm_diag_dir {
     bool later_delta_found;     /* a later failing record opened with another seq */
     int64_t later_delta;
     uint64_t later_index;
+    const bm_diag_stale *stale; /* NULL: not a resumed Finished failure */
 } bm_diag_dir;
 
 typedef struct bm_diag_evidence {

@@ -233,8 +233,52 @@ def clean_ok(c):
     return None
 
 
+# What badmac's verdict must say for each fault (docs/diagnoses.md):
+#   flip       in_path_corruption, proven, repair at the relay log's byte/bit
+#   burst      in_path_corruption or sender_fault, possible or likely, no repair
+#              (200 random bytes are beyond the repair search; one vantage point)
+#   truncate   the same as burst: the relay removed the last 16 body bytes and
+#              fixed the length field, so the record is well formed, its tag/MAC
+#              is gone; nothing can repair it, and from one capture point a
+#              sender that wrote a short record cannot be told from a path that
+#              cut it
+#   drop, dup, swap   sequence_desync
+#   oversized  record_too_large
+#   none       healthy
+UNREPAIRABLE = (("in_path_corruption", "sender_fault"), ("possible", "likely"))
+WANT_CAUSE = {"flip": (("in_path_corruption",), ("proven",)), "burst": UNREPAIRABLE,
+              "truncate": UNREPAIRABLE, "drop": (("sequence_desync",), ("proven",)),
+              "dup": (("sequence_desync",), ("proven",)), "swap": (("sequence_desync",), ("proven",)),
+              "oversized": (("record_too_large",), ("proven", "likely")),
+              "none": (("healthy",), ("proven",))}
+
+
+def verdict_of(c):
+    return (c or {}).get("diagnosis") or {}
+
+
+def cause_problem(fault, c, applied):
+    """None when badmac's verdict is the right one for FAULT, else why not."""
+    d = verdict_of(c)
+    causes, confs = WANT_CAUSE[fault]
+    got = "%s/%s" % (d.get("cause"), d.get("confidence"))
+    if d.get("cause") not in causes or d.get("confidence") not in confs:
+        return got
+    rep = d.get("repair")
+    if fault == "flip":
+        e = applied[0]
+        if not rep or rep.get("record_offset") != e.get("record_offset") or rep.get("bit") != e.get("bit"):
+            return "%s, repair %s (relay: byte %s bit %s)" % (
+                got, rep and "byte %s bit %s" % (rep.get("record_offset"), rep.get("bit")),
+                e.get("record_offset"), e.get("bit"))
+    elif rep:
+        return "%s with a repair at byte %s: no repair can be right" % (got, rep.get("record_offset"))
+    return None
+
+
 def judge(fault, res, k):
-    """(verdict, detail) of a fault cell: FOUND #k, MISSED, or ERROR."""
+    """(verdict, detail) of a fault cell: FOUND #k CAUSE, WRONG CAUSE (got X),
+    MISSED, or ERROR."""
     if "error" in res:
         return "ERROR", res["error"]
     c = res.get("client_leg")
@@ -248,11 +292,30 @@ def judge(fault, res, k):
     fb = c.get("first_bad_record")
     want = {"flip": (k,), "burst": (k,), "truncate": (k,), "drop": (k, k + 1),
             "dup": (k, k + 1), "swap": (k, k + 1)}[fault]
+    d = verdict_of(c)
     if fb and fb["direction"] == "server" and fb["index"] in want:
-        return "FOUND #%d" % fb["index"], "%s at server record %d, badmac: %s #%d (%s)" % (
-            fault, k, fb["direction"], fb["index"], fb["reason"])
+        where = "%s at server record %d, badmac: %s #%d (%s); verdict %s/%s: %s" % (
+            fault, k, fb["direction"], fb["index"], fb["reason"], d.get("cause"),
+            d.get("confidence"), d.get("summary"))
+        bad = cause_problem(fault, c, applied)
+        if bad:
+            return "WRONG CAUSE (got %s)" % bad, where
+        return "FOUND #%d %s" % (fb["index"], d.get("cause")), where
     got = "none" if not fb else "%s #%d (%s)" % (fb["direction"], fb["index"], fb["reason"])
-    return "MISSED", "%s at server record %d, badmac first_bad_record: %s" % (fault, k, got)
+    return "MISSED", "%s at server record %d, badmac first_bad_record: %s; verdict %s/%s" % (
+        fault, k, got, d.get("cause"), d.get("confidence"))
+
+
+def judge_none(res):
+    """The clean run: every record verifies and the verdict is healthy."""
+    why = res.get("error") or clean_ok(res.get("client_leg")) or clean_ok(res.get("server_leg"))
+    if why:
+        return "FAIL", why
+    for leg in ("client_leg", "server_leg"):
+        bad = cause_problem("none", res.get(leg), [])
+        if bad:
+            return "WRONG CAUSE (got %s)" % bad, "%s: %s" % (leg, verdict_of(res.get(leg)).get("summary"))
+    return "ok", "all records verified, Finished ok both ways, healthy"
 
 
 def first_oversized(log, mfl):
@@ -283,7 +346,16 @@ def judge_oversized(res, mfl):
     what = "handshake record (mbedTLS does not fragment handshake messages to the " \
         "negotiated length)" if first["type"] == 22 else "record (mfl-ignore fault)"
     if ov and ov[0]["index"] == first["record_index"]:
-        return "FOUND #%d" % first["record_index"], "max_fragment_length %s negotiated; the " \
+        d = verdict_of(c)
+        bad = cause_problem("oversized", c, [])
+        if bad and not c["failed"] and d.get("cause") == "healthy" and any(
+                "over the negotiated limit" in e for e in d.get("evidence", [])):
+            bad = None  # the receiver accepted it: healthy, with the over-limit records noted
+        if bad:
+            return "WRONG CAUSE (got %s)" % bad, "first server record over the limit #%d; verdict: %s" % (
+                first["record_index"], verdict_of(c).get("summary"))
+        return "FOUND #%d %s" % (first["record_index"], verdict_of(c).get("cause")), \
+            "max_fragment_length %s negotiated; the " \
             "first server record over it is #%d, a %d-byte %s; badmac: oversized %s; " \
             "client: %s" % (neg, first["record_index"], first["length"], what,
                             ["#%d" % o["index"] for o in ov], res.get("client_result"))
@@ -351,12 +423,12 @@ def run(out, slice_only, log):
         cl_leg = res.get("client_leg") or {}
         row["negotiated"] = {"version": cl_leg.get("version"), "suite": cl_leg.get("cipher_suite"),
                              "etm": (cl_leg.get("extensions") or {}).get("encrypt_then_mac")}
-        row["cells"]["none"] = {"verdict": "ok" if not why else "FAIL", "detail": why or
-                                "all records verified, Finished ok both ways",
+        nv, ndet = judge_none(res)
+        row["cells"]["none"] = {"verdict": nv, "detail": ndet,
                                 "client_result": res.get("client_result"),
                                 "server_result": res.get("server_result"),
                                 "seconds": round(time.time() - t0, 2)}
-        log("%s none: %s %s" % (rid, row["cells"]["none"]["verdict"], why or ""))
+        log("%s none: %s %s" % (rid, nv, ndet))
         for f in faults[1:]:
             d = os.path.join(out, "cells", rid, f)
             t0 = time.time()
@@ -406,9 +478,18 @@ def markdown(results, faults, seconds, slice_only):
              "(`oversized`: the client offers max_fragment_length 512 and the mbedtls_peer server",
              "ignores it for application data; the cell names the first server record over the limit).",
              "The client leg of the capture (what the receiver got) is decrypted with the key log:",
-             "`ok` = the clean run verified completely (every record, both Finished, not failed);",
-             "`FOUND #i` = badmac's `first_bad_record` (`oversized`: first `oversized_records`) is",
-             "that server record (drop/dup/swap: it or the next); `MISSED` / `FAIL` / `ERROR` = not;",
+             "`ok` = the clean run verified completely (every record, both Finished, not failed) and",
+             "the verdict is `healthy`; `FOUND #i CAUSE` = badmac's `first_bad_record` (`oversized`:",
+             "first `oversized_records`) is that server record (drop/dup/swap: it or the next) AND its",
+             "verdict is the right one: flip `in_path_corruption` proven with the repair at the relay's",
+             "byte and bit; burst and truncate `in_path_corruption` or `sender_fault`, possible or likely,",
+             "no repair (damage beyond the repair search, one vantage point: a truncated record has lost",
+             "its tag, and a sender writing a short record looks the same from one capture point);",
+             "drop/dup/swap `sequence_desync`; oversized `record_too_large` when the receiver refused",
+             "the record, `healthy` with the over-limit records in the evidence when it accepted it",
+             "(mbedTLS reads 16 KB records whatever max_fragment_length says) (docs/diagnoses.md);",
+             "`WRONG CAUSE (got X)` = the record was found but the verdict is not that;",
+             "`MISSED` / `FAIL` / `ERROR` = the record was not found / the clean run failed / harness;",
              "`n/a` = the combination cannot be run.  Cells keep their capture, key log, relay log",
              "and peer output under `tests/matrix/out/cells/ROW/FAULT/` (full details:",
              "`tests/matrix/out/full.json`).", ""]
@@ -416,6 +497,8 @@ def markdown(results, faults, seconds, slice_only):
     for r in results:
         for c in r["cells"].values():
             k = c["verdict"].split(" ")[0]
+            if k == "FOUND":
+                k = "FOUND " + c["verdict"].split(" ")[-1]
             counts[k] = counts.get(k, 0) + 1
     lines.append("Totals: " + ", ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
     lines.append("")
@@ -436,7 +519,17 @@ def markdown(results, faults, seconds, slice_only):
     return "\n".join(lines), counts
 
 
-def saved(d, cell_ports):
+def analyse(d):
+    """Runs badmac on a cell's capture again (after a badmac change)."""
+    cap = os.path.join(d, "capture.pcapng")
+    if not os.path.exists(cap):
+        return
+    with open(os.path.join(d, "badmac.json"), "w") as out:
+        subprocess.run([BADMAC, "--json", "--keylog", os.path.join(d, "keys.log"), cap], stdout=out,
+                       stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=120)
+
+
+def saved(d):
     """Rebuilds the result of a finished cell from its files (for --rejudge)."""
     res = {"relay_log": [json.loads(l) for l in read(os.path.join(d, "relay.jsonl")).splitlines()
                          if l.strip()]}
@@ -444,29 +537,44 @@ def saved(d, cell_ports):
     if not opens:
         return {"error": "no relay log", "relay_log": []}
     rport = int(opens[0]["listen"].rsplit(":", 1)[1])
+    sport = int(opens[0]["server"].rsplit(":", 1)[1]) if opens[0].get("server") else None
     for l in read(os.path.join(d, "badmac.json")).splitlines():
         c = json.loads(l)
-        if c.get("type") == "connection" and c["server"]["port"] == rport:
+        if c.get("type") != "connection":
+            continue
+        if c["server"]["port"] == rport:
             res["client_leg"] = c
+        elif sport is None or c["server"]["port"] == sport:
+            res["server_leg"] = c
     return res
 
 
-def rejudge(out, name):
-    """Re-evaluates the cells of a finished run from their files."""
+def rejudge(out, name, rerun=True):
+    """Re-evaluates the cells of a finished run from their files; with
+    RERUN, badmac analyses every saved capture again first (2 at a time)."""
+    import concurrent.futures
     with open(os.path.join(out, name + ".json")) as f:
         run_ = json.load(f)
+    if rerun:
+        dirs = [os.path.join(out, "cells", r["row"], f_) for r in run_["rows"]
+                for f_, c in r["cells"].items() if c["verdict"] != "n/a"]
+        dirs = [d for d in dirs if os.path.isdir(d)]
+        with concurrent.futures.ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as ex:
+            list(ex.map(analyse, dirs))
     for r in run_["rows"]:
         ks = None
         nd = os.path.join(out, "cells", r["row"], "none")
         if os.path.isdir(nd):
-            ks = large_records(saved(nd, None))
+            ks = large_records(saved(nd))
         for f_, c in r["cells"].items():
             d = os.path.join(out, "cells", r["row"], f_)
-            if f_ == "none" or c["verdict"] == "n/a" or not os.path.isdir(d):
+            if c["verdict"] == "n/a" or not os.path.isdir(d):
                 continue
-            res = saved(d, None)
+            res = saved(d)
             res["client_result"] = c.get("client_result")
-            if f_ == "oversized":
+            if f_ == "none":
+                v_, det = judge_none(res)
+            elif f_ == "oversized":
                 v_, det = judge_oversized(res, 512)
             elif ks:
                 v_, det = judge(f_, res, ks[1] if len(ks) > 1 else ks[0])
@@ -476,6 +584,20 @@ def rejudge(out, name):
     return run_
 
 
+def tap_lines(results, faults):
+    """One line per cell, for the TAP wrapper: STATUS ROW FAULT VERDICT -- DETAIL"""
+    for r in results:
+        for f in faults:
+            c = r["cells"][f]
+            v = c["verdict"]
+            st = "SKIP" if v == "n/a" else ("PASS" if v == "ok" or v.startswith("FOUND") else "FAIL")
+            print("%s %s %s %s -- %s" % (st, r["row"], f, v.replace(" ", "_"), c["detail"]))
+
+
+def bad_counts(counts):
+    return sum(counts.get(k, 0) for k in ("MISSED", "FAIL", "ERROR", "WRONG"))
+
+
 def main(argv):
     slice_only = "--slice" in argv
     if "--rejudge" in argv:
@@ -483,7 +605,7 @@ def main(argv):
         name = "slice" if slice_only else "full"
         if slice_only:
             out = os.path.join(out, "slice")
-        r = rejudge(out, name)
+        r = rejudge(out, name, "--no-rerun" not in argv)
         md, counts = markdown(r["rows"], r["faults"], r["seconds"], slice_only)
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump(r, f, indent=1)
@@ -493,7 +615,8 @@ def main(argv):
             with open(os.path.join(peers.TOP, "docs", "interop.md"), "w") as f:
                 f.write(md)
         print("# rejudged: %s" % counts, file=sys.stderr)
-        return 0
+        tap_lines(r["rows"], r["faults"])
+        return 0 if not bad_counts(counts) else 1
     out = os.environ.get("MATRIX_OUT") or os.path.join(peers.TOP, "tests", "matrix", "out")
     doc = None if slice_only else os.path.join(peers.TOP, "docs", "interop.md")
     os.makedirs(out, exist_ok=True)
@@ -513,15 +636,9 @@ def main(argv):
     if doc:
         with open(doc, "w") as f:
             f.write(md)
-    # One line per cell, for the TAP wrapper: STATUS ROW FAULT VERDICT DETAIL
-    for r in results:
-        for f in faults:
-            c = r["cells"][f]
-            v = c["verdict"]
-            st = "SKIP" if v == "n/a" else ("PASS" if v == "ok" or v.startswith("FOUND") else "FAIL")
-            print("%s %s %s %s -- %s" % (st, r["row"], f, v.replace(" ", ""), c["detail"]))
+    tap_lines(results, faults)
     print("# %s: %.1f s, %s" % (name, secs, counts), file=sys.stderr)
-    return 0 if not counts.get("MISSED") and not counts.get("FAIL") and not counts.get("ERROR") else 1
+    return 0 if not bad_counts(counts) else 1
 
 
 if __name__ == "__main__":
