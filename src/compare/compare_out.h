@@ -30,8 +30,15 @@ void bm_cmp_text_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *cap
 void bm_cmp_text_cert(FILE *f, const bm_cmp_certcheck *k);
 void bm_cmp_text_summary(FILE *f, const bm_cmp_totals *t, int two);
 
-/* One sentence on what the verdict means, for both reports. */
-void bm_cmp_explain(const bm_cmp_result *r, char *buf, size_t cap);
+/* One sentence on what the verdict means, for both reports (c: the
+ * conclusion, or NULL: names a TLS 1.3 interceptor from the decrypted
+ * certificate). */
+void bm_cmp_explain(const bm_cmp_result *r, const bm_cmp_conclusion *c, char *buf, size_t cap);
+/* The issuer (or subject) of the server's first certificate at capture
+ * 'cap': in the clear, else decrypted by that point's analysis (c, with
+ * keys); NULL: unknown. *decrypted (may be NULL) says which. */
+const char *bm_cmp_leg_issuer(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap, bool *decrypted);
+const char *bm_cmp_leg_subject(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap);
 void bm_cmp_hex(const uint8_t *p, size_t n, char *buf, size_t cap);
 const char *bm_cmp_dir_name(int dir); /* "client" / "server" (the sender) */
 

@@ -80,6 +80,11 @@ static void on_conn(void *ud, const bm_conn *c)
     x->failed = c->failed;
     x->fatal_from = c->fatal_from;
     snprintf(x->summary, sizeof x->summary, "%s", c->verdict.summary);
+    if (c->hs.n_certs) {
+        x->has_cert = true;
+        snprintf(x->cert_subject, sizeof x->cert_subject, "%s", c->hs.certs[0].subject);
+        snprintf(x->cert_issuer, sizeof x->cert_issuer, "%s", c->hs.certs[0].issuer);
+    }
 }
 
 static void on_diag(void *ud, const char *line)
@@ -132,6 +137,17 @@ static const char *verdict_of(const bm_cmp_end *x)
 static bool bad(const bm_cmp_end *x)
 {
     return x && (x->failed || (x->cause != BM_CAUSE_HEALTHY && x->cause != BM_CAUSE_NONE));
+}
+
+bool bm_cmp_end_bad(const bm_cmp_end *x) { return bad(x); }
+
+static const char *leg_verdict(const bm_cmp_end *x, char *buf, size_t cap)
+{
+    if (!x)
+        return "not diagnosed";
+    snprintf(buf, cap, "%s (%s%s)", bm_cmp_cause_name(x->cause), bm_cmp_confidence_name(x->confidence),
+             x->keyed ? "" : ", no keys");
+    return buf;
 }
 
 static int alerted(const bm_cmp_conclusion *o, const bm_cmp_result *r)
@@ -200,6 +216,7 @@ static void conclude_same(bm_cmp_conclusion *o, const bm_cmp_result *r, const ch
 void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclusion *o)
 {
     memset(o, 0, sizeof *o);
+    o->failed_leg = -1;
     for (int k = 0; k < 2; k++)
         o->end[k] = find(e, k, r->fp[k]);
     const char *cs = r->client_side == BM_CAP_A ? "a" : "b", *ss = r->client_side == BM_CAP_A ? "b" : "a";
@@ -225,13 +242,25 @@ void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclu
                  "records, so its receiver_fault or healthy verdict only says the damage came later",
                  bm_cmp_verdict_name(r->verdict), cs, vc, ss, vs);
         return;
-    case BM_V_INTERCEPTION:
+    case BM_V_INTERCEPTION: {
         o->placement = "between_points";
+        const bm_cmp_end *cl = o->end[r->client_side], *sv = o->end[!r->client_side];
+        bool bc = bad(cl), bs = bad(sv);
+        o->failed_leg = bc && bs ? 2 : bc ? BM_CLIENT : bs ? BM_SERVER : -1;
+        char b1[160], b2[160];
+        const char *where = bc && bs ? "both legs failed, each at its own point"
+                            : bc     ? "the failure is on the client->proxy leg"
+                            : bs     ? "the failure is on the proxy->server leg"
+                            : cl && sv ? "neither leg failed"
+                                       : "a leg was not diagnosed";
         snprintf(o->text, sizeof o->text,
-                 "a middlebox between the points terminates TLS: each point's verdict holds for its own leg "
-                 "only: client side (%s) %s, server side (%s) %s",
-                 cs, vc, ss, vs);
+                 "a middlebox between the points terminates TLS, each leg analysed on its own (with its own "
+                 "keys): client leg (%s): %s; server leg (%s): %s: %s",
+                 cs, leg_verdict(cl, b1, sizeof b1), ss, leg_verdict(sv, b2, sizeof b2), where);
+        (void)vc;
+        (void)vs;
         return;
+    }
     case BM_V_DIVERGED:
         break;
     }

@@ -31,6 +31,9 @@ typedef struct bm_cmp_end {
     bool failed;
     int fatal_from;            /* role that sent the first fatal alert, -1 none */
     char summary[BM_VERDICT_LINE];
+    bool has_cert;             /* the analysis saw the server's first certificate (in the clear,
+                                  or decrypted: TLS 1.3 with keys) */
+    char cert_subject[BM_NAME_LEN], cert_issuer[BM_NAME_LEN];
 } bm_cmp_end;
 
 typedef struct bm_cmp_ends bm_cmp_ends;
@@ -40,6 +43,10 @@ typedef struct bm_cmp_conclusion {
     const bm_cmp_end *end[2];  /* per capture (A, B), NULL: not found */
     const char *placement;     /* "none", "between_points", "receiver", "endpoint",
                                   "before_sender_point", "unknown" */
+    /* Interception: which leg failed by its own point's verdict: -1 none (or
+     * not known), BM_CLIENT the client->proxy leg, BM_SERVER the
+     * proxy->server leg, 2 both. */
+    int failed_leg;
     char text[1024];
 } bm_cmp_conclusion;
 
@@ -53,6 +60,8 @@ unsigned bm_cmp_ends_key_errors(const bm_cmp_ends *e);
 /* Combines the pair's comparison with the verdicts at its two points. */
 void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclusion *out);
 
+/* The leg at capture 'cap' failed, by its point's verdict. */
+bool bm_cmp_end_bad(const bm_cmp_end *x);
 const char *bm_cmp_cause_name(bm_cause c);
 const char *bm_cmp_confidence_name(bm_confidence c);
 

@@ -22,6 +22,31 @@ void bm_cmp_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
 
 static const char *cap_name(int cap) { return cap == BM_CAP_A ? "a" : "b"; }
 
+const char *bm_cmp_leg_issuer(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap, bool *decrypted)
+{
+    const char *iss = bm_cmp_issuer(r->fp[cap]);
+    if (decrypted)
+        *decrypted = false;
+    if (iss)
+        return iss;
+    const bm_cmp_end *x = c ? c->end[cap] : NULL;
+    if (x && x->has_cert && x->cert_issuer[0]) {
+        if (decrypted)
+            *decrypted = true;
+        return x->cert_issuer;
+    }
+    return NULL;
+}
+
+const char *bm_cmp_leg_subject(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap)
+{
+    const bm_cmp_fp *f = r->fp[cap];
+    if (f->n_certs && f->leaf.subject[0])
+        return f->leaf.subject;
+    const bm_cmp_end *x = c ? c->end[cap] : NULL;
+    return x && x->has_cert && x->cert_subject[0] ? x->cert_subject : NULL;
+}
+
 static void explain_diff(const bm_cmp_result *r, char *buf, size_t cap)
 {
     const bm_cmp_diff *d = &r->diffs[0];
@@ -41,7 +66,7 @@ static void explain_diff(const bm_cmp_result *r, char *buf, size_t cap)
              r->total_diffs, bm_cmp_dir_name(d->dir), d->offset, d->length, bm_cmp_pattern(d, rx), how);
 }
 
-void bm_cmp_explain(const bm_cmp_result *r, char *buf, size_t cap)
+void bm_cmp_explain(const bm_cmp_result *r, const bm_cmp_conclusion *c, char *buf, size_t cap)
 {
     switch (r->verdict) {
     case BM_V_IDENTICAL:
@@ -85,16 +110,19 @@ void bm_cmp_explain(const bm_cmp_result *r, char *buf, size_t cap)
         explain_diff(r, buf, cap);
         return;
     case BM_V_INTERCEPTION: {
-        const bm_cmp_fp *cf = r->fp[r->client_side], *sf = r->fp[!r->client_side];
-        const char *iss = bm_cmp_issuer(cf);
+        const bm_cmp_fp *cf = r->fp[r->client_side];
+        bool dec = false;
+        const char *iss = bm_cmp_leg_issuer(r, c, r->client_side, &dec);
+        const char *siss = bm_cmp_leg_issuer(r, c, !r->client_side, NULL);
         if (iss)
             snprintf(buf, cap,
                      "TLS interception: the client's handshake (seen at %s) and the server's (seen at %s) are "
                      "different handshakes; intercepted by \"%s\" (issuer of the certificate the client was "
-                     "shown%s%s%s)",
+                     "shown%s%s%s%s)",
                      cap_name(r->client_side), cap_name(!r->client_side), iss,
-                     bm_cmp_issuer(sf) ? "; the server's certificate is issued by \"" : "",
-                     bm_cmp_issuer(sf) ? bm_cmp_issuer(sf) : "", bm_cmp_issuer(sf) ? "\"" : "");
+                     dec ? ", decrypted with the client leg's keys" : "",
+                     siss ? "; the server's certificate is issued by \"" : "", siss ? siss : "",
+                     siss ? "\"" : "");
         else
             snprintf(buf, cap,
                      "TLS interception: the client's handshake (seen at %s) and the server's (seen at %s) are "

@@ -135,21 +135,50 @@ static json_t *dir_json(const bm_cmp_dirinfo *d)
     return o;
 }
 
-static json_t *interception_json(const bm_cmp_result *r)
+static json_t *leg_json(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap)
+{
+    const bm_cmp_end *x = c->end[cap];
+    json_t *o = json_object();
+    json_object_set_new(o, "side", json_string(cap == BM_CAP_A ? "a" : "b"));
+    json_object_set_new(o, "leg", json_string(cap == r->client_side ? "client" : "server"));
+    json_object_set_new(o, "verdict", x ? json_string(bm_cmp_cause_name(x->cause)) : json_null());
+    json_object_set_new(o, "confidence", x ? json_string(bm_cmp_confidence_name(x->confidence)) : json_null());
+    json_object_set_new(o, "keyed", x ? json_boolean(x->keyed) : json_null());
+    json_object_set_new(o, "failed", x ? json_boolean(bm_cmp_end_bad(x)) : json_null());
+    json_object_set_new(o, "summary", x ? str_or_null(x->summary) : json_null());
+    return o;
+}
+
+static json_t *interception_json(const bm_cmp_result *r, const bm_cmp_conclusion *c)
 {
     if (!r->intercepted)
         return json_null();
-    const bm_cmp_fp *a = r->fp[0], *b = r->fp[1], *cf = r->fp[r->client_side];
+    const bm_cmp_fp *a = r->fp[0], *b = r->fp[1];
     bool enc = (a->version == 0x0304 && !a->n_certs) || (b->version == 0x0304 && !b->n_certs);
+    bool dec[2], cdec = false;
     json_t *o = json_object();
-    json_object_set_new(o, "issuer_a", str_or_null(bm_cmp_issuer(a)));
-    json_object_set_new(o, "issuer_b", str_or_null(bm_cmp_issuer(b)));
-    json_object_set_new(o, "subject_a", a->n_certs ? str_or_null(a->leaf.subject) : json_null());
-    json_object_set_new(o, "subject_b", b->n_certs ? str_or_null(b->leaf.subject) : json_null());
-    json_object_set_new(o, "intercepted_by", str_or_null(bm_cmp_issuer(cf)));
+    json_object_set_new(o, "issuer_a", str_or_null(bm_cmp_leg_issuer(r, c, 0, &dec[0])));
+    json_object_set_new(o, "issuer_b", str_or_null(bm_cmp_leg_issuer(r, c, 1, &dec[1])));
+    json_object_set_new(o, "subject_a", str_or_null(bm_cmp_leg_subject(r, c, 0)));
+    json_object_set_new(o, "subject_b", str_or_null(bm_cmp_leg_subject(r, c, 1)));
+    json_object_set_new(o, "intercepted_by", str_or_null(bm_cmp_leg_issuer(r, c, r->client_side, &cdec)));
     json_object_set_new(o, "client_random_differs",
                         json_boolean(memcmp(a->client_random, b->client_random, 32) != 0));
     json_object_set_new(o, "certificates_encrypted", json_boolean(enc));
+    json_object_set_new(o, "certificates_decrypted", json_boolean(dec[0] || dec[1]));
+    if (c) {
+        json_t *legs = json_array();
+        json_array_append_new(legs, leg_json(r, c, r->client_side));
+        json_array_append_new(legs, leg_json(r, c, !r->client_side));
+        json_object_set_new(o, "legs", legs);
+        json_object_set_new(o, "failed_leg", c->failed_leg == 2           ? json_string("both")
+                                             : c->failed_leg == BM_CLIENT ? json_string("client")
+                                             : c->failed_leg == BM_SERVER ? json_string("server")
+                                                                          : json_null());
+    } else {
+        json_object_set_new(o, "legs", json_null());
+        json_object_set_new(o, "failed_leg", json_null());
+    }
     return o;
 }
 
@@ -218,10 +247,10 @@ void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r, const bm_cmp_conclusion *
     }
     json_object_set_new(o, "missing", miss);
     json_object_set_new(o, "missing_count", u64(r->total_missing));
-    json_object_set_new(o, "interception", interception_json(r));
+    json_object_set_new(o, "interception", interception_json(r, c));
     json_object_set_new(o, "verdict", json_string(bm_cmp_verdict_name(r->verdict)));
     char why[1024];
-    bm_cmp_explain(r, why, sizeof why);
+    bm_cmp_explain(r, c, why, sizeof why);
     json_object_set_new(o, "explanation", str_or_null(why));
     json_object_set_new(o, "endpoints", conclusion_json(c));
     emit(f, o);

@@ -111,13 +111,16 @@ void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_
     for (int i = 0; i < 2 && r->intercepted; i++) {
         const bm_cmp_fp *fp = r->fp[i];
         char iss[BM_NAME_LEN * 4];
-        printable(bm_cmp_issuer(fp) ? bm_cmp_issuer(fp) : "", iss, sizeof iss);
-        fprintf(f, "  %s: %s, certificate issuer: %s\n", i ? "b" : "a",
+        bool dec = false;
+        const char *is = bm_cmp_leg_issuer(r, c, i, &dec);
+        printable(is ? is : "", iss, sizeof iss);
+        fprintf(f, "  %s: %s, certificate issuer: %s%s\n", i ? "b" : "a",
                 bm_tls_version_name(fp->version) ? bm_tls_version_name(fp->version) : "version unknown",
-                iss[0] ? iss : fp->version == 0x0304 ? "(encrypted: TLS 1.3)" : "(none in the clear)");
+                iss[0] ? iss : fp->version == 0x0304 ? "(encrypted: TLS 1.3)" : "(none in the clear)",
+                dec ? " (decrypted with the keys)" : "");
     }
     char why[1024], pw[1024 * 4];
-    bm_cmp_explain(r, why, sizeof why);
+    bm_cmp_explain(r, c, why, sizeof why);
     printable(why, pw, sizeof pw);
     fprintf(f, "  VERDICT: %s\n", pw);
     for (int i = 0; c && i < 2; i++) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # badmac compare end to end over tests/fixtures/compare (two-vantage-point
 # captures made with real peers by tests/fixtures/compare/regen.sh): clean,
-# a bit flipped by the relay, NAT, TLS interception (1.2 and 1.3),
+# a bit flipped by the relay, NAT, TLS interception (1.2 and 1.3, with the
+# proxy's key logs: each leg analysed with its own keys, one leg failing),
 # --expect-cert, unpaired connections, usage errors.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -97,6 +98,31 @@ py i12 "intercept12: randoms differ" 'P[0]["interception"]["client_random_differ
 
 run i13 "$FX/intercept13-a.pcap" "$FX/intercept13-b.pcap"
 py i13 "intercept13: interception, certificates encrypted" 'P[0]["verdict"] == "interception" and P[0]["interception"]["certificates_encrypted"] and P[0]["interception"]["intercepted_by"] is None'
+py i13 "intercept13 without keys: no legs analysed" 'P[0]["interception"]["legs"] is None and P[0]["interception"]["certificates_decrypted"] is False'
+
+# With both legs' keys (the proxy's key logs): TLS 1.3 certificates decrypted,
+# each leg analysed with its own keys.
+run i13k --keylog "$FX/intercept13.keys" "$FX/intercept13-a.pcap" "$FX/intercept13-b.pcap"
+check "intercept13 with keys: exit 1 (interception)" test "$(rc i13k)" = 1
+py i13k "intercept13 with keys: the proxy CA named from the decrypted certificate" '"Example Corp TLS Inspection CA" in P[0]["interception"]["intercepted_by"] and P[0]["interception"]["certificates_decrypted"] is True and P[0]["interception"]["certificates_encrypted"] is True'
+py i13k "intercept13 with keys: the server leg shows the real issuer" 'P[0]["interception"]["issuer_b"] == "CN=badmac test CA" and "Inspection CA" in P[0]["interception"]["issuer_a"]'
+py i13k "intercept13 with keys: explanation names the issuer" '"intercepted by \"CN=Example Corp TLS Inspection CA" in P[0]["explanation"]'
+py i13k "intercept13 with keys: both legs analysed with keys, healthy" '[(l["side"], l["leg"], l["verdict"], l["keyed"], l["failed"]) for l in P[0]["interception"]["legs"]] == [("a", "client", "healthy", True, False), ("b", "server", "healthy", True, False)] and P[0]["interception"]["failed_leg"] is None'
+py i13k "intercept13 with keys: placement between the points" 'P[0]["endpoints"]["placement"] == "between_points" and "neither leg failed" in P[0]["endpoints"]["conclusion"]'
+"${CMP[@]}" --keylog "$FX/intercept13.keys" "$FX/intercept13-a.pcap" "$FX/intercept13-b.pcap" >"$T/i13k.txt" 2>&1
+check "intercept13 with keys: text names the proxy CA" grep -q 'intercepted by "CN=Example Corp TLS Inspection CA' "$T/i13k.txt"
+check "intercept13 with keys: text gives each leg's verdict" grep -q "client leg (a): healthy (proven); server leg (b): healthy (proven)" "$T/i13k.txt"
+
+run i12k --keylog "$FX/intercept12.keys" "$FX/intercept12-a.pcap" "$FX/intercept12-b.pcap"
+py i12k "intercept12 with keys: issuer in the clear, both legs healthy" '"Inspection CA" in P[0]["interception"]["intercepted_by"] and P[0]["interception"]["certificates_decrypted"] is False and [l["verdict"] for l in P[0]["interception"]["legs"]] == ["healthy", "healthy"] and all(l["keyed"] for l in P[0]["interception"]["legs"])'
+
+# One leg failing: bit flipped by a relay between the proxy and the server.
+run ifail --keylog "$FX/intercept-fail.keys" "$FX/intercept-fail-a.pcap" "$FX/intercept-fail-b.pcap"
+py ifail "intercept-fail: interception, proxy CA named" 'P[0]["verdict"] == "interception" and "Inspection CA" in P[0]["interception"]["intercepted_by"]'
+py ifail "intercept-fail: client leg healthy, server leg in_path_corruption" '[(l["leg"], l["verdict"], l["failed"]) for l in P[0]["interception"]["legs"]] == [("client", "healthy", False), ("server", "in_path_corruption", True)]'
+py ifail "intercept-fail: the failing leg is the proxy->server one" 'P[0]["interception"]["failed_leg"] == "server" and "the failure is on the proxy->server leg" in P[0]["endpoints"]["conclusion"]'
+"${CMP[@]}" --keylog "$FX/intercept-fail.keys" "$FX/intercept-fail-a.pcap" "$FX/intercept-fail-b.pcap" >"$T/ifail.txt" 2>&1
+check "intercept-fail: text says which leg failed" grep -q "server leg (b): in_path_corruption (proven): the failure is on the proxy->server leg" "$T/ifail.txt"
 
 SHA=$(cat "$FX/server.sha256")
 run ec_a --expect-cert "$SHA" "$FX/intercept12-a.pcap"
