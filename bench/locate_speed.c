@@ -1,7 +1,7 @@
 /*
  * locate_speed.c - how long bit-error location takes on 16 KB records:
  * TLS 1.2 AES-128-GCM, TLS 1.3 ChaCha20-Poly1305, AES128-SHA256 CBC (MtE
- * and EtM), one flipped bit in the middle; median of several runs, in ms.
+ * and EtM), TLS 1.2 AES-128-CCM and CCM_8, one flipped bit in the middle; median of several runs, in ms.
  *
  * Build and run (from the repository root, after `make -s all`):
  *   cc -std=c11 -D_DEFAULT_SOURCE -O2 -Iinclude -Isrc -Itests/unit \
@@ -82,6 +82,9 @@ int main(void)
     run(cc, "TLS 1.3 ChaCha20-Poly1305", 0x1303, 0x0304, 0, 9);
     run(cc, "TLS 1.2 AES128-SHA256 CBC MtE", 0x003C, 0x0303, 0, 5);
     run(cc, "TLS 1.2 AES128-SHA256 CBC EtM", 0x003C, 0x0303, BM_REC_ETM, 5);
+    run(cc, "TLS 1.2 AES-128-CCM", 0xC09C, 0x0303, 0, 5);
+    run(cc, "TLS 1.2 AES-128-CCM_8", 0xC0A0, 0x0303, 0, 5);
+    run(cc, "TLS 1.2 AES-256-CCM", 0xC09D, 0x0303, 0, 5);
     bm_crypto_free(cc);
     if (def)
         OSSL_PROVIDER_unload(def);

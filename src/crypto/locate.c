@@ -132,9 +132,8 @@ static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
     }
     const bm_suite *s = w->suite;
     bool aead = w->version == 0x0304 || s->mode == BM_MODE_AEAD || s->mode == BM_MODE_CHACHA;
-    bool searched = true;
     if (aead && bm_aead_is_ccm(s))
-        searched = false;
+        BM_GUARD(bm_locate_ccm(L));
     else if (s->cipher == BM_CIPHER_CHACHA20_POLY1305)
         BM_GUARD(bm_locate_poly(L));
     else if (aead)
@@ -144,7 +143,7 @@ static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
     /* The header's content type and version: 24 candidates. */
     if (!(o && o->skip_header))
         BM_GUARD(bm_loc_brute_bits(L, BM_REP_HEADER, 0, 3));
-    res->status = res->n ? BM_LOC_FOUND : searched ? BM_LOC_NONE : BM_LOC_NOT_LOCATABLE;
+    res->status = res->n ? BM_LOC_FOUND : BM_LOC_NONE;
     return BM_SUCCESS;
 }
 

@@ -16,7 +16,10 @@
  *   HMAC suites (NULL, RC4, CBC MtE/EtM): one candidate per bit, each
  *     rehashing only from the 64/128-byte hash block it touches
  *     (locate_mac.c). Quadratic: 1.4-1.8 s for 16 KB HMAC-SHA256 (SHA-NI).
- *   CCM: CBC-MAC offers no shortcut: BM_LOC_NOT_LOCATABLE.
+ *   CCM, CCM_8: CBC-MAC offers no algebra, but CTR makes a ciphertext bit
+ *     flip a plaintext bit flip: one candidate per bit, each re-running the
+ *     CBC-MAC from the cached chaining state of its block (locate_ccm.c).
+ *     Quadratic, single bits only (and bursts inside the tag).
  *
  * The header's type and version bits are tried in every mode (the length
  * cannot be wrong without the record boundary moving, so it is not).
@@ -35,7 +38,7 @@ typedef enum bm_locate_status {
     BM_LOC_FOUND = 0,        /* at least one verified repair */
     BM_LOC_NONE,             /* searched everything, nothing verifies */
     BM_LOC_RECORD_OK,        /* the record authenticates as received */
-    BM_LOC_NOT_LOCATABLE,    /* this mode cannot be searched (CCM) */
+    BM_LOC_NOT_LOCATABLE,    /* this mode cannot be searched (no longer returned) */
     BM_LOC_BAD_LENGTH        /* the record length is impossible for the suite */
 } bm_locate_status;
 

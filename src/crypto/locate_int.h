@@ -40,5 +40,6 @@ BM_RESULT bm_loc_brute_bits(bm_loc *L, uint8_t where, size_t from, size_t to);
 BM_RESULT bm_locate_gcm(bm_loc *L);
 BM_RESULT bm_locate_poly(bm_loc *L);
 BM_RESULT bm_locate_mac(bm_loc *L);
+BM_RESULT bm_locate_ccm(bm_loc *L);
 
 #endif
