@@ -128,6 +128,40 @@ size_t bm_rec_min_len(const bm_rec *r)
     return r->vt->min_len(r);
 }
 
+const bm_suite *bm_rec_suite(const bm_rec *r)
+{
+    return r->suite;
+}
+
+uint16_t bm_rec_version(const bm_rec *r)
+{
+    return r->version;
+}
+
+size_t bm_rec_mac_len(const bm_rec *r)
+{
+    return r->mac_len;
+}
+
+bool bm_rec_stateful(const bm_rec *r)
+{
+    return (r->suite->mode == BM_MODE_STREAM && r->suite->cipher == BM_CIPHER_RC4_128) ||
+           (r->suite->mode == BM_MODE_CBC && r->version <= 0x0301);
+}
+
+BM_RESULT bm_rec_mac(bm_rec *r, uint64_t seq, uint8_t type, uint16_t version, const uint8_t *data,
+                     size_t len, uint8_t out[BM_REC_MAX_MAC])
+{
+    BM_ENSURE((r->suite->mode == BM_MODE_STREAM || r->suite->mode == BM_MODE_CBC) && r->mac_len &&
+              r->mac.inner, BM_ERR_UNSUPPORTED);
+    BM_ENSURE(len <= BM_REC_MAX_INPUT && (data || !len), BM_ERR_USAGE);
+    uint8_t full[EVP_MAX_MD_SIZE];
+    BM_GUARD(bm_mac_compute(r, seq, type, version, data, len, full));
+    memcpy(out, full, r->mac_len);
+    OPENSSL_cleanse(full, sizeof full);
+    return BM_SUCCESS;
+}
+
 BM_RESULT bm_rec_expected_tag(bm_rec *r, uint64_t seq, uint8_t type, uint16_t version,
                               const uint8_t *in, size_t len, uint8_t tag[16], size_t *tag_len)
 {

@@ -117,4 +117,21 @@ BM_RESULT bm_rec_expected_tag(bm_rec *r, uint64_t seq, uint8_t type, uint16_t ve
  * inner type): a shorter record is BM_REC_BAD_LENGTH. */
 size_t bm_rec_min_len(const bm_rec *r);
 
+/* What a record state was made for (diagnosis of the stateful modes). */
+const bm_suite *bm_rec_suite(const bm_rec *r);
+uint16_t bm_rec_version(const bm_rec *r);
+/* MAC/tag bytes on the wire. */
+size_t bm_rec_mac_len(const bm_rec *r);
+/* True for the modes whose state carries from record to record: RC4 and
+ * the SSL 3.0/TLS 1.0 chained CBC IV. */
+bool bm_rec_stateful(const bm_rec *r);
+/*
+ * HMAC modes (stream, CBC): the MAC the keys give plaintext data[0..len)
+ * under seq, type and version (out gets bm_rec_mac_len bytes). Uses the
+ * cached keyed state; the carried cipher state is not touched.
+ * BM_ERR_UNSUPPORTED for AEAD suites and suites without a MAC.
+ */
+BM_RESULT bm_rec_mac(bm_rec *r, uint64_t seq, uint8_t type, uint16_t version, const uint8_t *data,
+                     size_t len, uint8_t out[BM_REC_MAX_MAC]);
+
 #endif

@@ -66,12 +66,46 @@ static void keep_first(dec_conn *k, dec_dir *d, const bm_tls_record_ev *ev)
         d->bad_rec = NULL;
 }
 
+void bm_dec_keep_prev(dec_conn *k, int side, const bm_tls_record_ev *ev)
+{
+    dec_dir *d = &k->dir[side];
+    if (d->has_bad || !bm_dec_stateful(k))
+        return;
+    d->prev_valid = false;
+    if (!ev->payload || ev->len > BM_REC_BUFSIZE)
+        return;
+    if (!d->prev_body && (d->prev_body = malloc(BM_REC_BUFSIZE)) == NULL)
+        return;
+    memcpy(d->prev_body, ev->payload, ev->len);
+    d->prev_len = ev->len;
+    d->prev_index = ev->index;
+    d->prev_valid = true;
+}
+
+/* The record right after the first failure, when nothing verified in
+ * between: with the first one's bytes it rebuilds the sender's chained
+ * state (bm_hyp_stateful_desync). */
+static void keep_next(dec_conn *k, dec_dir *d, const bm_tls_record_ev *ev)
+{
+    if (d->next_body || d->failed != 2 || d->verified_after || !ev->payload || ev->len > BM_REC_BUFSIZE ||
+        !bm_dec_stateful(k))
+        return;
+    if ((d->next_body = malloc(ev->len ? ev->len : 1)) == NULL)
+        return;
+    memcpy(d->next_body, ev->payload, ev->len);
+    d->next_len = ev->len;
+    memcpy(d->next_hdr, ev->hdr, 5);
+    d->next_index = ev->index;
+}
+
 void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev)
 {
     dec_dir *d = &k->dir[side];
     bool first = !d->has_bad;
     if (first)
         keep_first(k, d, ev);
+    else
+        keep_next(k, d, ev);
     if (!ev->payload || d->failed > DEC_REALIGN_TRIES || bm_dec_stateful(k))
         return;
     bm_hyp_seq h;
@@ -99,6 +133,15 @@ void bm_dec_evidence_free(dec_dir *d)
         OPENSSL_cleanse(d->bad_body, d->bad_len);
     free(d->bad_body);
     d->bad_body = NULL;
+    if (d->prev_body)
+        OPENSSL_cleanse(d->prev_body, BM_REC_BUFSIZE);
+    free(d->prev_body);
+    d->prev_body = NULL;
+    d->prev_valid = false;
+    if (d->next_body)
+        OPENSSL_cleanse(d->next_body, d->next_len);
+    free(d->next_body);
+    d->next_body = NULL;
     OPENSSL_cleanse(&d->wkeys, sizeof d->wkeys);
     OPENSSL_cleanse(d->bad_secret, sizeof d->bad_secret);
 }
@@ -159,6 +202,17 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
         e->len = d->bad_len;
         e->seq = d->bad_seq;
         e->rec = d->bad_rec;
+        if (d->prev_valid) {
+            e->prev = d->prev_body;
+            e->prev_len = d->prev_len;
+            e->prev_index = d->prev_index;
+        }
+        if (d->next_body) {
+            e->next = d->next_body;
+            e->next_len = d->next_len;
+            memcpy(e->next_hdr, d->next_hdr, 5);
+            e->next_index = d->next_index;
+        }
         e->other_dir = k->dir[!side].rec;
         e->other_seq = k->dir[!side].seq;
         if (k->version == 0x0304) {

@@ -87,6 +87,15 @@ typedef struct dec_dir {
     uint8_t bad_secret[BM_MAX_HASH_LEN]; /* TLS 1.3: that epoch's traffic secret */
     bool bad_has_secret;
     uint64_t verified_after; /* records that verified after it */
+    /* stateful modes (RC4, TLS 1.0 CBC): the records either side of it */
+    uint8_t *prev_body;      /* the last record that verified before it (BM_REC_BUFSIZE buffer) */
+    size_t prev_len;
+    bool prev_valid;
+    uint64_t prev_index;
+    uint8_t *next_body;      /* the record right after it, when it failed too */
+    size_t next_len;
+    uint8_t next_hdr[5];
+    uint64_t next_index;
     uint64_t realigned;      /* failures that opened with another sequence number (adopted) */
     bool later_found;        /* ... the first such failure after the first failure */
     int64_t later_delta;
@@ -173,6 +182,9 @@ void bm_dec_keep_state(dec_conn *k, int side);
 /* A failure: keep the first one; try nearby sequence numbers and adopt the
  * one that opens (then the record counts as failed, later ones verify). */
 void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev);
+/* Stateful modes: keeps a copy of a record that verified (until the first
+ * failure), for the duplicate test. */
+void bm_dec_keep_prev(dec_conn *k, int side, const bm_tls_record_ev *ev);
 /* At close: build the evidence (by role) and run the diagnosis. */
 void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs);
 /* dec_stale.c: other master secrets tried on a resumed side's failing Finished */

@@ -98,6 +98,7 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
     d->verified++;
     if (d->has_bad)
         d->verified_after++;
+    bm_dec_keep_prev(k, side, ev);
     ring_add(d, ev->index, res->inner_type);
     const uint8_t *p = k->d->buf;
     size_t n = res->plain_len;

@@ -92,6 +92,97 @@ static bool try_seq(dg_rec *r)
     return true;
 }
 
+/* RC4 / TLS 1.0 chained CBC: a record dropped or repeated moves the
+ * carried state, so the sender's state is rebuilt (bm_hyp_stateful_desync). */
+static bool try_stateful(dg_rec *r)
+{
+    const bm_diag_dir *e = r->e;
+    /* Not r->local: after a swap the state is back in step, and the
+     * records after the pair verify at their own numbers. */
+    if (!bm_rec_stateful(e->rec))
+        return false;
+    bm_hyp_desync_in in;
+    memset(&in, 0, sizeof in);
+    in.rec = e->rec;
+    in.expected = e->seq;
+    in.type = r->type;
+    in.version = r->ver;
+    in.in = e->body;
+    in.len = e->len;
+    in.prev = e->prev;
+    in.prev_len = e->prev_len;
+    in.next = e->next;
+    in.next_len = e->next_len;
+    in.next_type = e->next_hdr[0];
+    in.next_version = (uint16_t)((e->next_hdr[1] << 8) | e->next_hdr[2]);
+    in.max_records = 2;
+    bm_hyp_desync h;
+    if (!bm_is_ok(bm_hyp_stateful_desync(&in, &h)) || h.kind == BM_DESYNC_NONE)
+        return false;
+    bm_verdict *v = r->v;
+    bool rc4 = bm_rec_suite(e->rec)->mode == BM_MODE_STREAM;
+    const char *role = bm_dg_role(r->dir);
+    bool drop = h.kind == BM_DESYNC_DROP;
+    r->local = false;
+    if (h.kind == BM_DESYNC_SWAP) {
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
+                  "%s and the next %s record #%" PRIu64 " arrived in reverse order: record #%" PRIu64 " verifies "
+                  "at sequence number %" PRIu64 " from the %s before %s%s",
+                  r->name, role, e->next_index, e->next_index, e->seq, rc4 ? "keystream position" : "chained IV",
+                  r->name,
+                  rc4 ? ", and this one verifies at the next number with that record's keystream skipped" : "");
+    } else if (h.how == BM_DESYNC_BY_KEYSTREAM) {
+        if (h.records == 1)
+            bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
+                      "the %s's RC4 keystream is %zu bytes ahead: one record of %zu bytes + %zu-byte MAC was "
+                      "dropped before %s; with it skipped the MAC verifies at sequence number %" PRIu64,
+                      role, h.skip, h.skip - h.mac_len, h.mac_len, r->name, h.seq);
+        else
+            bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
+                      "the %s's RC4 keystream is %zu bytes ahead: %u records (%zu bytes with their MACs) were "
+                      "dropped before %s; with them skipped the MAC verifies at sequence number %" PRIu64,
+                      role, h.skip, h.records, h.skip, r->name, h.seq);
+    } else if (h.how == BM_DESYNC_BY_SAME_BYTES) {
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
+                  "%s is byte for byte the %s record #%" PRIu64 " that verified just before it: a duplicated or "
+                  "replayed record (the receiver's %s had already moved past it)",
+                  r->name, role, e->prev_index, rc4 ? "RC4 keystream" : "chained IV");
+    } else if (drop) {
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
+                  "%" PRIu64 " %s record%s missing before %s: the next record #%" PRIu64 " verifies at sequence "
+                  "number %" PRIu64 " (%+" PRId64 ") with the IV chained from this record's last block",
+                  (uint64_t)h.records, role, h.records == 1 ? " is" : "s are", r->name, e->next_index, h.seq,
+                  h.delta);
+    } else {
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, rc4 ? BM_CONF_LIKELY : BM_CONF_PROVEN,
+                  "%s took %s and no sequence number of the %s's: the next record #%" PRIu64 " verifies at "
+                  "sequence number %" PRIu64 " %s; a duplicated or replayed record%s",
+                  r->name, rc4 ? "no RC4 keystream" : "the place of an earlier record", role, e->next_index, h.seq,
+                  rc4 ? "from the keystream position before it" : "with the IV chained from its last block",
+                  rc4 ? " (or one injected)" : "");
+    }
+    common_evidence(r);
+    if (h.how == BM_DESYNC_BY_KEYSTREAM)
+        bm_vd_ev(v, "keystream searched %zu bytes ahead, %lu MAC checks: decrypted from keystream offset %zu the "
+                    "record's HMAC verifies under sequence number %" PRIu64 " (%+" PRId64 ")",
+                 in.max_skip ? in.max_skip : (size_t)(BM_REC_MAX_PLAINTEXT + 2048 + h.mac_len), h.tried, h.skip,
+                 h.seq, h.delta);
+    else if (h.how == BM_DESYNC_BY_NEXT)
+        bm_vd_ev(v, "the state carried from record to record (%s) was rebuilt from this record's bytes; %lu "
+                    "sequence numbers tried on the next record",
+                 rc4 ? "RC4 keystream" : "TLS 1.0 chained CBC IV", h.tried);
+    if (drop)
+        bm_vd_ev(v, "every later %s record fails for the receiver: its %s is out of step with the sender's", role,
+                 rc4 ? "keystream" : "sequence number");
+    bm_vd_ex(v, "the keys and the record bytes: the records are intact, only records are missing or repeated");
+    bm_vd_next(v, drop ? "look for something that discards whole TLS records in the path (a proxy, IDS, a "
+                         "userspace relay) or a sender writing from two threads without a lock"
+                       : "look for something that re-sends TLS records (a proxy replaying after a reconnect) or "
+                         "two writers on one TLS session");
+    bm_dg_two_point(v, !r->dir);
+    return true;
+}
+
 static bool try_keys(dg_rec *r)
 {
     const bm_diag_dir *e = r->e;
@@ -373,7 +464,7 @@ static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
         bm_vd_record(r.v, &ref);
         return;
     }
-    if (!try_seq(&r) && !try_keys(&r) && !try_mac(&r) && !try_locate(&r) && !try_foreign(&r) &&
+    if (!try_seq(&r) && !try_stateful(&r) && !try_keys(&r) && !try_mac(&r) && !try_locate(&r) && !try_foreign(&r) &&
         !try_finished(&r) && !(c->failed && bm_dg_too_large(c, &ref)))
         shape_verdict(&r);
     bm_vd_record(r.v, &ref);

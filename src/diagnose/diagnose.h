@@ -43,6 +43,15 @@ typedef struct bm_diag_dir {
     size_t len;
     uint64_t seq;               /* the sequence number the receiver expected */
     const bm_rec *rec;          /* reader state just before that record */
+    /* RC4 / TLS 1.0 CBC only (NULL: not kept): the record that verified
+     * just before it and the record just after it (failed too). */
+    const uint8_t *prev;
+    size_t prev_len;
+    uint64_t prev_index;
+    const uint8_t *next;
+    size_t next_len;
+    uint8_t next_hdr[5];
+    uint64_t next_index;
     /* Other key sets to try (NULL: not available). */
     const bm_rec *other_dir;    /* the other direction's keys */
     uint64_t other_seq;

@@ -16,7 +16,9 @@
  * missing from the stream moves RC4's keystream (everything decrypts to
  * garbage) or the chained IV (the first block is garbled), and nothing
  * verifies. For RC4 the test is in effect "the MAC under seq N over the
- * plaintext as decrypted", the only one that is valid there.
+ * plaintext as decrypted", the only one that is valid there. Records that
+ * went missing, came twice or swapped places in those modes are the job of
+ * bm_hyp_stateful_desync below, which rebuilds the sender's state.
  */
 #ifndef BM_DIAGNOSE_HYP_H
 #define BM_DIAGNOSE_HYP_H
@@ -47,6 +49,78 @@ typedef struct bm_hyp_seq {
  * skipped; numbers below 0 or above 2^64-1 are not tried). */
 BM_RESULT bm_hyp_seq_window(const bm_rec *r, uint64_t expected, unsigned window, uint8_t type,
                             uint16_t version, const uint8_t *in, size_t len, bm_hyp_seq *out);
+
+/* ---- stateful modes: whole records missing or repeated ---- */
+
+/*
+ * RC4 and the TLS 1.0 chained CBC IV carry state from record to record, so
+ * bm_hyp_seq_window cannot see a record that went missing or came twice
+ * (see above). bm_hyp_stateful_desync rebuilds the sender's state instead:
+ *
+ *  - RC4, dropped records: the sender's keystream is ahead of the
+ *    receiver's by the dropped records' bytes L. The keystream after the
+ *    receiver's position is generated once; for every L in 1..max_skip the
+ *    failing record is decrypted at offset L and its MAC checked under
+ *    expected+k (k = 1..max_records records of at least the MAC length
+ *    each). A verified MAC proves it, with L.
+ *  - the next record of the direction (when given): its true state follows
+ *    the failing record's own bytes (the chained IV is that record's last
+ *    ciphertext block; for RC4 a duplicate took no keystream of the
+ *    sender's). It is opened under expected+1+d (d in -3..+3, not 0) from
+ *    the state after the failing record (CBC) or under expected from the
+ *    state before it (RC4); a verified MAC proves the shift d.
+ *  - the previous record (when given): byte-identical bytes prove a
+ *    duplicate of it.
+ *  - a swap: the next record verifies from the state before the failing
+ *    one under the expected number (and, for RC4, the failing record
+ *    verifies with the keystream skipped by exactly the next record).
+ * Only a verified MAC or identical bytes give a result; nothing is guessed.
+ */
+typedef enum bm_desync_kind {
+    BM_DESYNC_NONE = 0,
+    BM_DESYNC_DROP,   /* records missing before the failing one */
+    BM_DESYNC_DUP,    /* the failing record is a copy of one already received */
+    BM_DESYNC_SWAP    /* the failing record and the next one arrived in reverse order */
+} bm_desync_kind;
+
+typedef enum bm_desync_how {
+    BM_DESYNC_BY_NONE = 0,
+    BM_DESYNC_BY_KEYSTREAM,  /* RC4: the record verifies with the keystream skipped */
+    BM_DESYNC_BY_NEXT,       /* the next record verifies once the state is rebuilt */
+    BM_DESYNC_BY_SAME_BYTES  /* identical to the previous (verified) record */
+} bm_desync_how;
+
+typedef struct bm_hyp_desync_in {
+    const bm_rec *rec;       /* receiver's state just before the failing record */
+    uint64_t expected;       /* the sequence number the receiver expected */
+    uint8_t type;
+    uint16_t version;
+    const uint8_t *in;       /* the failing record's body */
+    size_t len;
+    const uint8_t *prev;     /* the record before it as received; NULL: unknown */
+    size_t prev_len;
+    const uint8_t *next;     /* the record after it; NULL: unknown */
+    size_t next_len;
+    uint8_t next_type;
+    uint16_t next_version;
+    size_t max_skip;         /* RC4 keystream bytes tried; 0: 16384 + 2048 + MAC */
+    unsigned max_records;    /* RC4: records that may make up the skip; 0: 1 */
+} bm_hyp_desync_in;
+
+typedef struct bm_hyp_desync {
+    bm_desync_kind kind;
+    bm_desync_how how;
+    size_t skip;             /* RC4 drop: keystream bytes the sender was ahead */
+    size_t mac_len;
+    unsigned records;        /* records dropped (drop) */
+    uint64_t seq;            /* the number that verifies (failing record for
+                              * BY_KEYSTREAM, the next record for BY_NEXT) */
+    int64_t delta;           /* the failing record's true number - expected */
+    unsigned long tried;     /* MAC checks made */
+} bm_hyp_desync;
+
+/* BM_ERR_UNSUPPORTED when in->rec is not a stateful mode. */
+BM_RESULT bm_hyp_stateful_desync(const bm_hyp_desync_in *in, bm_hyp_desync *out);
 
 /* ---- other key sets ---- */
 
