@@ -8,30 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../report/json_str.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 #include "compare_out.h"
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
-static json_t *str_or_null(const char *s)
-{
-    if (!s || !*s)
-        return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char buf[BM_NAME_LEN * 4];
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < sizeof buf; p++) {
-        if (*p >= 0x20 && *p < 0x7f)
-            buf[o++] = (char)*p;
-        else
-            o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", *p);
-    }
-    buf[o] = '\0';
-    return json_string(buf);
-}
+/* Empty strings are null here: compare reports absent names that way. */
+static json_t *str_or_null(const char *s) { return (!s || !*s) ? json_null() : bm_json_wire_str(s); }
 
 static json_t *hex_json(const uint8_t *p, size_t n)
 {

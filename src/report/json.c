@@ -9,9 +9,10 @@
 
 #include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
+#include "json_str.h"
 #include "report.h"
 
-static json_t *jstr_or_null(const char *s)
+json_t *bm_json_wire_str(const char *s)
 {
     if (!s)
         return json_null();
@@ -30,6 +31,8 @@ static json_t *jstr_or_null(const char *s)
     buf[o] = '\0';
     return json_string(buf);
 }
+
+static json_t *jstr_or_null(const char *s) { return bm_json_wire_str(s); }
 
 static json_t *endpoint_json(const bm_endpoint *e)
 {
