@@ -221,6 +221,10 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
             fill_hs13(k, &c->hs);
         if (k->have_keys)
             judge(k, c, cs);
+        if (k->have_keys && k->key_kind == BM_KEYS_PSK && k->version == 0x0304 && !k->dir[0].verified &&
+            !k->dir[1].verified && k->dir[0].failed + k->dir[1].failed > 0)
+            bm_dec_problem(k, "no record verifies under the keys derived from the PSK (%s): wrong PSK for this "
+                              "identity?", k->key_source);
         /* The first failing record per direction, earliest first. */
         int order[2] = {0, 1};
         if (k->dir[1].has_bad && (!k->dir[0].has_bad || k->dir[1].bad_order < k->dir[0].bad_order)) {

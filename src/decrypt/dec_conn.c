@@ -141,6 +141,7 @@ void bm_dec_conn_free(dec_conn *k)
     free(k->cert);
     free(k->ticket_offered);
     free(k->ticket_new);
+    free(k->psk_ids);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }

@@ -125,6 +125,14 @@ typedef struct dec_conn {
     size_t ems_len;          /* transcript length through the ClientKeyExchange */
     uint8_t *cke, *cert, *ticket_offered, *ticket_new;
     size_t cke_len, cert_len, ticket_offered_len, ticket_new_len;
+    /* TLS 1.3 external PSK: the ClientHello's identities<..> (copy), and
+     * what the ServerHello said (pre_shared_key selected, key_share sent) */
+    uint8_t *psk_ids;
+    size_t psk_ids_len;
+    bool sh_psk, sh_key_share;
+    uint16_t sh_psk_selected;
+    bool psk_pending;        /* PSK keys: application secrets at the server Finished */
+    uint8_t master13[BM_MAX_HASH_LEN];
     /* keys */
     bool keys_tried, have_keys;
     unsigned flags;          /* BM_REC_ETM | BM_REC_TRUNC_HMAC */
@@ -171,6 +179,9 @@ BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out);
 /* TLS 1.3: derive a direction's record state from a traffic secret. */
 BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out);
 void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs);
+/* TLS 1.3 external PSK (psk_ke): the application secrets, once the
+ * transcript holds the server Finished. */
+void bm_dec_psk13_app(dec_conn *k);
 
 /* dec_record.c */
 void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);

@@ -1,7 +1,8 @@
 /*
  * dec_keys.c - finding a connection's key material and turning it into
  * record-protection state: TLS <= 1.2 master secrets (key log, RSA, PSK,
- * resumed session), TLS 1.3 traffic secrets (key log), and the resumption
+ * resumed session), TLS 1.3 traffic secrets (key log, or an external PSK
+ * without (EC)DHE), and the resumption
  * tables this run fills for later connections.
  */
 #include <inttypes.h>
@@ -55,6 +56,101 @@ static const uint8_t *secret13(dec_conn *k, bm_key_label l, const bm_key_entry *
     return e->secret;
 }
 
+/* The PSK the ServerHello selected, by the identity the ClientHello
+ * offered at that index (the "any identity" PSK when the identities were
+ * not captured). */
+static const bm_key_entry *selected_psk13(dec_conn *k)
+{
+    bm_cur ids = bm_cur_make(k->psk_ids, k->psk_ids_len);
+    for (unsigned i = 0; k->psk_ids && bm_cur_ok(&ids) && bm_cur_left(&ids) > 0; i++) {
+        bm_cur id = bm_cur_vec16(&ids);
+        (void)bm_get_u32(&ids); /* obfuscated_ticket_age */
+        if (bm_cur_ok(&ids) && i == k->sh_psk_selected)
+            return bm_keystore_get_psk(k->d->ks, id.p, bm_cur_left(&id));
+    }
+    return bm_keystore_get_psk(k->d->ks, NULL, 0);
+}
+
+/* TLS 1.3 external PSK without (EC)DHE (psk_ke): the PSK and the
+ * transcript determine every secret. Called at the first protected record,
+ * when the transcript ends with the ServerHello. */
+static void setup13_psk(dec_conn *k)
+{
+    if (!k->sh_psk)
+        return;
+    const bm_key_entry *e = selected_psk13(k);
+    if (!e)
+        return;
+    if (k->sh_key_share) {
+        bm_dec_problem(k, "PSK with (EC)DHE: the secrets cannot be derived from the PSK alone; export a key log");
+        return;
+    }
+    if (k->ts_broken || !k->ts_len) {
+        bm_dec_problem(k, "PSK without (EC)DHE: the handshake transcript is incomplete, keys cannot be derived");
+        return;
+    }
+    bm_hash h = (bm_hash)k->suite->prf;
+    size_t hl = bm_hash_len(h);
+    uint8_t th[BM_MAX_HASH_LEN];
+    bm_tls13_schedule sc;
+    memset(&sc, 0, sizeof sc);
+    bm_result r = bm_hash_bytes(k->d->cc, h, k->ts, k->ts_len, th);
+    if (bm_is_ok(r))
+        r = bm_tls13_schedule_run(k->d->cc, k->suite, e->secret, e->secret_len, NULL, 0, th, NULL, &sc);
+    for (int side = 0; bm_is_ok(r) && side < 2; side++) {
+        dec_dir *d = &k->dir[side];
+        r = bm_dec_rec13(k, side == k->client_side ? sc.c_hs : sc.s_hs, &d->rec);
+        d->epoch = BM_EP_HS;
+    }
+    if (!bm_is_ok(r)) {
+        bm_dec_problem(k, "the TLS 1.3 keys cannot be set up from the PSK: %s", bm_strerror(r.code));
+        bm_tls13_schedule_clear(&sc);
+        return;
+    }
+    k->have_keys = true;
+    set_source(k, BM_KEYS_PSK, e, NULL);
+    memcpy(k->c_hs, sc.c_hs, hl);
+    memcpy(k->s_hs, sc.s_hs, hl);
+    memcpy(k->master13, sc.master, hl);
+    k->have_hs_secret[0] = k->have_hs_secret[1] = true;
+    k->psk_pending = true;
+    bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_CLIENT_HANDSHAKE_TRAFFIC_SECRET), sc.c_hs, hl);
+    bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_SERVER_HANDSHAKE_TRAFFIC_SECRET), sc.s_hs, hl);
+    bm_tls13_schedule_clear(&sc);
+}
+
+void bm_dec_psk13_app(dec_conn *k)
+{
+    k->psk_pending = false;
+    if (k->ts_broken || !k->ts)
+        return;
+    bm_hash h = (bm_hash)k->suite->prf;
+    size_t hl = bm_hash_len(h);
+    uint8_t th[BM_MAX_HASH_LEN], ap[2][BM_MAX_HASH_LEN];
+    bm_result r = bm_hash_bytes(k->d->cc, h, k->ts, k->ts_len, th);
+    if (bm_is_ok(r))
+        r = bm_tls13_derive_secret(k->d->cc, h, k->master13, "c ap traffic", th, ap[0]);
+    if (bm_is_ok(r))
+        r = bm_tls13_derive_secret(k->d->cc, h, k->master13, "s ap traffic", th, ap[1]);
+    OPENSSL_cleanse(k->master13, sizeof k->master13);
+    for (int side = 0; bm_is_ok(r) && side < 2; side++) {
+        dec_dir *d = &k->dir[side];
+        const uint8_t *sec = ap[side == k->client_side ? 0 : 1];
+        bm_rec_free(d->next);
+        d->next = NULL;
+        r = bm_dec_rec13(k, sec, &d->next);
+        memcpy(d->secret, sec, hl);
+        d->has_secret = bm_is_ok(r);
+    }
+    if (bm_is_ok(r)) {
+        bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_CLIENT_TRAFFIC_SECRET_0), ap[0], hl);
+        bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_SERVER_TRAFFIC_SECRET_0), ap[1], hl);
+    } else {
+        bm_dec_problem(k, "the TLS 1.3 application keys cannot be derived from the PSK: %s", bm_strerror(r.code));
+    }
+    OPENSSL_cleanse(ap, sizeof ap);
+}
+
 static void setup13(dec_conn *k)
 {
     const bm_key_entry *first = NULL;
@@ -63,8 +159,10 @@ static void setup13(dec_conn *k)
     const uint8_t *cap = secret13(k, BM_KEY_CLIENT_TRAFFIC_SECRET_0, &first);
     const uint8_t *sap = secret13(k, BM_KEY_SERVER_TRAFFIC_SECRET_0, &first);
     const uint8_t *early = secret13(k, BM_KEY_CLIENT_EARLY_TRAFFIC_SECRET, &first);
-    if (!first)
+    if (!first) {
+        setup13_psk(k);
         return;
+    }
     size_t hl = bm_hash_len((bm_hash)k->suite->prf);
     k->have_keys = true;
     const struct {

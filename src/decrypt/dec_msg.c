@@ -46,6 +46,11 @@ static void client_hello(dec_conn *k, int side, bm_cur *c)
         bm_cur body = bm_cur_vec16(&exts);
         if (type == 35 && bm_cur_ok(&body))
             keep_copy(&k->ticket_offered, &k->ticket_offered_len, body.p, bm_cur_left(&body));
+        if (type == 41 && bm_cur_ok(&body)) { /* pre_shared_key: identities<7..2^16-1>, binders */
+            bm_cur ids = bm_cur_vec16(&body);
+            if (bm_cur_ok(&ids))
+                keep_copy(&k->psk_ids, &k->psk_ids_len, ids.p, bm_cur_left(&ids));
+        }
     }
 }
 
@@ -59,6 +64,23 @@ static void server_hello(dec_conn *k, bm_cur *c, const uint8_t *msg, size_t n)
     uint16_t suite = bm_get_u16(c);
     (void)sid;
     const bm_suite *s = bm_suite_find(suite);
+    if (rnd && memcmp(rnd, hrr_random, 32)) { /* the ServerHello proper: PSK and key_share */
+        (void)bm_get_u8(c);
+        bm_cur exts = bm_cur_vec16(c);
+        k->sh_psk = k->sh_key_share = false;
+        while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
+            uint16_t type = bm_get_u16(&exts);
+            bm_cur body = bm_cur_vec16(&exts);
+            if (!bm_cur_ok(&exts))
+                break;
+            if (type == 41 && bm_cur_left(&body) == 2) {
+                k->sh_psk = true;
+                k->sh_psk_selected = bm_get_u16(&body);
+            } else if (type == 51) {
+                k->sh_key_share = true;
+            }
+        }
+    }
     if (rnd && !memcmp(rnd, hrr_random, 32) && s && !k->ts_broken && !k->ts_done) {
         uint8_t mh[4 + BM_MAX_HASH_LEN];
         size_t hl = bm_hash_len((bm_hash)s->prf);
@@ -229,6 +251,8 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
         break;
     }
     (void)bm_dec_ts_append(k, msg, n);
+    if (type == 20 && from_server && k->psk_pending)
+        bm_dec_psk13_app(k);
     if (k->dir[0].finished != BM_FIN_UNSEEN && k->dir[1].finished != BM_FIN_UNSEEN && !k->ts_done) {
         /* Both checked: the transcript is no longer needed. */
         k->ts_done = true;

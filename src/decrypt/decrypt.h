@@ -9,7 +9,9 @@
  * matching the server certificate (or the only RSA key loaded) decrypting
  * the ClientKeyExchange, else a key log "RSA" premaster line, else a PSK
  * (plain PSK suites), else a resumed session's master secret learnt earlier
- * in the run; TLS 1.3 - the key log's traffic secrets.
+ * in the run; TLS 1.3 - the key log's traffic secrets, else a PSK (--psk)
+ * the ServerHello accepted without a key_share (psk_ke: the PSK and the
+ * transcript give every secret; with (EC)DHE only a key log can).
  *
  * Memory: per connection a handshake transcript (at most
  * BM_DEC_TRANSCRIPT_CAP, freed once both Finished are checked), one

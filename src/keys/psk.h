@@ -1,5 +1,6 @@
 /*
- * psk.h - TLS 1.2 pre-shared keys (RFC 4279) given on the command line.
+ * psk.h - pre-shared keys given on the command line: TLS 1.2 PSK suites
+ * (RFC 4279) and TLS 1.3 external PSKs (psk_ke; see dec_keys.c).
  *
  * A PSK is given as "IDENTITY:HEX". The identity may itself contain ':', so
  * the split is at the LAST colon; an empty identity (":HEX") means "any

@@ -78,6 +78,35 @@ like "$(cat "$TMPD/out")" "FIRST BAD RECORD" "bad key line: the good lines are u
 is "$rc" 2 "--keylog without argument: exit 2"
 like "$("$BADMAC" --help)" "--keylog FILE" "--help documents --keylog"
 
+# TLS 1.3 external PSK (gnutls, client1, 32-byte key). psk_ke (no key_share
+# in the ServerHello): the PSK alone gives every secret. psk_dhe_ke: cannot
+# be derived passively, said so.
+PSK13=client1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+"$BADMAC" --json --psk "$PSK13" "$FIX/tls13-psk-ke.pcap" >"$TMPD/j" 2>/dev/null; rc=$?
+is "$rc" 0 "tls13 psk_ke --psk: exit 0"
+got=$(python3 -c '
+import json,sys
+o=json.loads(open(sys.argv[1]).readline())
+r=o["records"]
+print(o["keys"], o["finished"]["client"], o["finished"]["server"],
+      r["client"]["verified"]>0 and r["server"]["verified"]>0,
+      r["client"]["failed"]+r["server"]["failed"], r["client"]["undecryptable"]+r["server"]["undecryptable"])' "$TMPD/j")
+is "$got" "psk ok ok True 0 0" "tls13 psk_ke --psk: keys psk, Finished ok both, all records verified"
+"$BADMAC" --json --psk client1:00 "$FIX/tls13-psk-ke.pcap" >"$TMPD/j" 2>/dev/null
+got=$(python3 -c '
+import json,sys
+o=json.loads(open(sys.argv[1]).readline())
+print(o["keys"], o["records"]["server"]["failed"]>0, o["first_bad_record"] is not None)' "$TMPD/j")
+is "$got" "psk True True" "tls13 psk_ke with the wrong PSK: keys psk, records fail"
+"$BADMAC" --psk client1:00 "$FIX/tls13-psk-ke.pcap" >"$TMPD/out" 2>/dev/null
+like "$(cat "$TMPD/out")" "problem: no record verifies under the keys derived from the PSK" "tls13 psk_ke wrong PSK: problem line"
+"$BADMAC" --json "$FIX/tls13-psk-ke.pcap" >"$TMPD/j" 2>/dev/null
+is "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["keys"])' "$TMPD/j")" None \
+    "tls13 psk_ke without --psk: no keys"
+"$BADMAC" --psk "$PSK13" "$FIX/tls13-psk-dhe.pcap" >"$TMPD/out" 2>/dev/null
+like "$(cat "$TMPD/out")" "problem: PSK with \(EC\)DHE: .*export a key log" "tls13 psk_dhe_ke: problem line, export a key log"
+like "$(cat "$TMPD/out")" "keys: none found" "tls13 psk_dhe_ke: not decrypted"
+
 # The application data badmac decrypts is what tshark decrypts: compare the
 # number of verified application_data bytes is not exposed, so compare the
 # alert tshark reads with ours (the cheap cross-check).
