@@ -23,6 +23,7 @@ typedef struct cmp_cli {
     uint64_t npairs;
     uint64_t bad;     /* pairs with a verdict worth exit status 1, certificate mismatches */
     const bm_cmp_ends *ends; /* single-capture verdicts (--keylog, --diagnose), or NULL */
+    bool keylog;      /* --keylog given: TLS 1.3 certificates decrypted for --expect-cert */
 } cmp_cli;
 
 /* The split interfaces of one pcapng (--split-interfaces). */
@@ -37,7 +38,7 @@ static void usage(FILE *f)
     fputs("usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256]\n"
           "                      [--keylog FILE]... [--diagnose] A B\n"
           "       badmac compare [options] --split-interfaces FILE.pcapng\n"
-          "       badmac compare --expect-cert SHA256 [--json] CAPTURE\n"
+          "       badmac compare --expect-cert SHA256 [--keylog FILE]... [--json] CAPTURE\n"
           "\n"
           "A and B are captures of the same traffic taken at two points of the path (e.g. next to\n"
           "the client and next to the server). Connections are paired (ClientHello random, else\n"
@@ -51,19 +52,22 @@ static void usage(FILE *f)
           "  --window BYTES     bytes held per direction while one capture is ahead (default 8M);\n"
           "                     beyond it the streams are declared diverged\n"
           "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
-          "                     showing another one is flagged (TLS <= 1.2; TLS 1.3 hides it)\n"
-          "  --keylog FILE      also diagnose each capture alone with these keys (as badmac --keylog)\n"
-          "                     and combine: where the fault is (between the points, at the receiver,\n"
-          "                     at an endpoint, before the sender's point); repeatable. For an\n"
-          "                     interception give both legs' keys: each leg is analysed with its\n"
-          "                     own, TLS 1.3 certificates decrypted (the interceptor's issuer named)\n"
-          "                     and the failing leg said\n"
-          "  --diagnose         the same without keys\n"
+          "                     showing another one is flagged, naming its issuer (TLS <= 1.2: in\n"
+          "                     the clear; TLS 1.3: encrypted, checked only when --keylog decrypts it)\n"
+          "  --keylog FILE      with --expect-cert: decrypts TLS 1.3 certificates for the check.\n"
+          "                     With A and B, also diagnose each capture alone with these keys (as\n"
+          "                     badmac --keylog) and combine: where the fault is (between the\n"
+          "                     points, at the receiver, at an endpoint, before the sender's\n"
+          "                     point); repeatable. For an interception give both legs' keys:\n"
+          "                     each leg is analysed with its own, TLS 1.3 certificates decrypted\n"
+          "                     (the interceptor's issuer named) and the failing leg said\n"
+          "  --diagnose         the same without keys (two captures only)\n"
           "  --split-interfaces FILE  compare interface 0 (a) with interface 1 (b) of one pcapng,\n"
           "                     e.g. the two legs `badmac relay --pcap` writes\n"
           "\n"
           "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
-          "2 usage or input error.\n",
+          "2 usage or input error. A certificate that cannot be seen (\"cannot tell\") does not\n"
+          "change it.\n",
           f);
 }
 
@@ -147,13 +151,9 @@ static void check_certs(cmp_cli *k, const bm_cmp *c, int cap, const char *captur
         const bm_cmp_fp *f = &fps[i];
         if (!f->used || !f->tls || !f->server_hello)
             continue;
-        bm_cmp_certcheck ck = {.fp = f, .capture = capture, .expected_hex = hex, .match = -1, .note = NULL};
-        if (f->n_certs)
-            ck.match = memcmp(f->leaf.sha256, want, 32) == 0;
-        else if (f->version == 0x0304)
-            ck.note = "TLS 1.3: the certificates are encrypted";
-        else
-            ck.note = "no certificate in the capture (resumed session, or not captured)";
+        bm_cmp_certcheck ck = {.fp = f, .capture = capture, .expected_hex = hex};
+        /* TLS 1.3: the certificate the key-log analysis decrypted (--keylog) */
+        bm_cmp_certcheck_fill(&ck, bm_cmp_ends_find(k->ends, cap, f), k->keylog, want);
         if (ck.match == 0)
             k->bad++;
         if (k->json)
@@ -290,7 +290,10 @@ int bm_compare_main(int argc, char **argv)
     }
     bm_cmp_ends *ends = NULL;
     int rc = 0;
-    if (nkeys || diagnose) {
+    if (nfiles == 1 && diagnose)
+        fprintf(stderr, "badmac compare: --diagnose needs two captures; ignored\n");
+    k.keylog = nkeys > 0;
+    if (nkeys || (diagnose && nfiles == 2)) {
         ends = bm_cmp_ends_new(keylogs, nkeys);
         if (!ends) {
             fprintf(stderr, "badmac compare: out of memory\n");
@@ -300,8 +303,6 @@ int bm_compare_main(int argc, char **argv)
             (void)bm_cmp_ends_scan(ends, i, files[i]); /* unreadable: the comparison's pass 1 says so */
         if (rc == 0 && bm_cmp_ends_key_errors(ends))
             rc = 2;
-        if (rc == 0 && nfiles == 1)
-            fprintf(stderr, "badmac compare: --keylog/--diagnose need two captures; ignored\n");
         k.ends = ends;
     }
     if (rc == 0)

@@ -10,6 +10,15 @@
 #include "compare.h"
 #include "ends.h"
 
+/* The server's first certificate of one connection at one point: in the
+ * clear (the fingerprint), else decrypted by that point's analysis (TLS 1.3
+ * with keys). Pointers borrow from the fingerprint or the bm_cmp_end. */
+typedef struct bm_cmp_leaf {
+    const char *subject, *issuer;
+    const uint8_t *sha256;    /* 32 bytes */
+    bool decrypted;
+} bm_cmp_leaf;
+
 /* A certificate check (--expect-cert) of one connection. */
 typedef struct bm_cmp_certcheck {
     const bm_cmp_fp *fp;
@@ -17,7 +26,16 @@ typedef struct bm_cmp_certcheck {
     const char *expected_hex; /* 64 hex digits */
     int match;                /* 1 the leaf is the expected one, 0 it is not, -1 cannot tell */
     const char *note;         /* why -1, or NULL */
+    bool has_leaf;
+    bm_cmp_leaf leaf;         /* the certificate checked (with has_leaf) */
 } bm_cmp_certcheck;
+
+/* x: the connection's verdict at that point (may be NULL). false: no
+ * certificate known. */
+bool bm_cmp_leaf_of(const bm_cmp_fp *f, const bm_cmp_end *x, bm_cmp_leaf *out);
+/* Fills k->match, note and leaf of k->fp against 'want' (32 bytes). x as
+ * above; 'keylog': key files were given. */
+void bm_cmp_certcheck_fill(bm_cmp_certcheck *k, const bm_cmp_end *x, bool keylog, const uint8_t *want);
 
 /* c: the conclusion with the single-capture verdicts, or NULL (not asked). */
 void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r, const bm_cmp_conclusion *c);

@@ -84,6 +84,7 @@ static void on_conn(void *ud, const bm_conn *c)
         x->has_cert = true;
         snprintf(x->cert_subject, sizeof x->cert_subject, "%s", c->hs.certs[0].subject);
         snprintf(x->cert_issuer, sizeof x->cert_issuer, "%s", c->hs.certs[0].issuer);
+        memcpy(x->cert_sha256, c->hs.certs[0].sha256, sizeof x->cert_sha256);
     }
 }
 
@@ -117,9 +118,10 @@ int bm_cmp_ends_scan(bm_cmp_ends *e, int cap, const char *path)
     return rc;
 }
 
-static const bm_cmp_end *find(const bm_cmp_ends *e, int cap, const bm_cmp_fp *f)
+const bm_cmp_end *bm_cmp_ends_find(const bm_cmp_ends *e, int cap, const bm_cmp_fp *f)
 {
-    if (!f || !f->hello)
+    cap &= 1;
+    if (!e || !f || !f->hello)
         return NULL;
     for (size_t i = 0; i < e->n[cap]; i++)
         if (!memcmp(e->tab[cap][i].random, f->client_random, 32))
@@ -218,7 +220,7 @@ void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclu
     memset(o, 0, sizeof *o);
     o->failed_leg = -1;
     for (int k = 0; k < 2; k++)
-        o->end[k] = find(e, k, r->fp[k]);
+        o->end[k] = bm_cmp_ends_find(e, k, r->fp[k]);
     const char *cs = r->client_side == BM_CAP_A ? "a" : "b", *ss = r->client_side == BM_CAP_A ? "b" : "a";
     const char *vc = verdict_of(o->end[r->client_side]), *vs = verdict_of(o->end[!r->client_side]);
     switch (r->verdict) {

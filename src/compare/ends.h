@@ -34,6 +34,7 @@ typedef struct bm_cmp_end {
     bool has_cert;             /* the analysis saw the server's first certificate (in the clear,
                                   or decrypted: TLS 1.3 with keys) */
     char cert_subject[BM_NAME_LEN], cert_issuer[BM_NAME_LEN];
+    uint8_t cert_sha256[32];   /* of that certificate's DER (with has_cert) */
 } bm_cmp_end;
 
 typedef struct bm_cmp_ends bm_cmp_ends;
@@ -57,6 +58,9 @@ void bm_cmp_ends_free(bm_cmp_ends *e);
 int bm_cmp_ends_scan(bm_cmp_ends *e, int cap, const char *path);
 /* Key files that could not be read (reported on stderr by the analysis). */
 unsigned bm_cmp_ends_key_errors(const bm_cmp_ends *e);
+/* The verdict of connection 'f' at capture 'cap' (by its client random),
+ * or NULL: no ClientHello, or not kept. */
+const bm_cmp_end *bm_cmp_ends_find(const bm_cmp_ends *e, int cap, const bm_cmp_fp *f);
 /* Combines the pair's comparison with the verdicts at its two points. */
 void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclusion *out);
 

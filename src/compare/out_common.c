@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "compare_out.h"
 
@@ -22,29 +23,57 @@ void bm_cmp_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
 
 static const char *cap_name(int cap) { return cap == BM_CAP_A ? "a" : "b"; }
 
+bool bm_cmp_leaf_of(const bm_cmp_fp *f, const bm_cmp_end *x, bm_cmp_leaf *out)
+{
+    memset(out, 0, sizeof *out);
+    if (f && f->n_certs) {
+        out->subject = f->leaf.subject;
+        out->issuer = f->leaf.issuer;
+        out->sha256 = f->leaf.sha256;
+        return true;
+    }
+    if (x && x->has_cert) {
+        out->subject = x->cert_subject;
+        out->issuer = x->cert_issuer;
+        out->sha256 = x->cert_sha256;
+        out->decrypted = true;
+        return true;
+    }
+    return false;
+}
+
 const char *bm_cmp_leg_issuer(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap, bool *decrypted)
 {
-    const char *iss = bm_cmp_issuer(r->fp[cap]);
+    bm_cmp_leaf l;
+    bool known = bm_cmp_leaf_of(r->fp[cap], c ? c->end[cap] : NULL, &l) && l.issuer[0];
     if (decrypted)
-        *decrypted = false;
-    if (iss)
-        return iss;
-    const bm_cmp_end *x = c ? c->end[cap] : NULL;
-    if (x && x->has_cert && x->cert_issuer[0]) {
-        if (decrypted)
-            *decrypted = true;
-        return x->cert_issuer;
-    }
-    return NULL;
+        *decrypted = known && l.decrypted;
+    return known ? l.issuer : NULL;
 }
 
 const char *bm_cmp_leg_subject(const bm_cmp_result *r, const bm_cmp_conclusion *c, int cap)
 {
-    const bm_cmp_fp *f = r->fp[cap];
-    if (f->n_certs && f->leaf.subject[0])
-        return f->leaf.subject;
-    const bm_cmp_end *x = c ? c->end[cap] : NULL;
-    return x && x->has_cert && x->cert_subject[0] ? x->cert_subject : NULL;
+    bm_cmp_leaf l;
+    return bm_cmp_leaf_of(r->fp[cap], c ? c->end[cap] : NULL, &l) && l.subject[0] ? l.subject : NULL;
+}
+
+void bm_cmp_certcheck_fill(bm_cmp_certcheck *k, const bm_cmp_end *x, bool keylog, const uint8_t *want)
+{
+    const bm_cmp_fp *f = k->fp;
+    k->has_leaf = bm_cmp_leaf_of(f, x, &k->leaf);
+    k->match = -1;
+    k->note = NULL;
+    if (k->has_leaf)
+        k->match = memcmp(k->leaf.sha256, want, 32) == 0;
+    else if (f->version != 0x0304)
+        k->note = "no certificate in the capture (resumed session, or not captured)";
+    else if (!keylog)
+        k->note = "TLS 1.3: the certificates are encrypted; give the key log (--keylog FILE) to decrypt them";
+    else if (!x || !x->keyed)
+        k->note = "TLS 1.3: the certificates are encrypted and the key log has no keys for this connection";
+    else
+        k->note = "TLS 1.3: no certificate among the decrypted handshake messages (resumed session, or "
+                  "the handshake could not be decrypted)";
 }
 
 static void explain_diff(const bm_cmp_result *r, char *buf, size_t cap)

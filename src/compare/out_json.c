@@ -249,6 +249,11 @@ void bm_cmp_json_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *cap
     json_t *s = side_json(fp, capture);
     json_object_update(o, s);
     json_decref(s);
+    /* as on a pair: the captures it was seen in, its diff ranges (null: not
+     * compared) and interception (null: not known without a counterpart) */
+    json_object_set_new(o, "vantage", json_pack("[s]", cap == BM_CAP_A ? "a" : "b"));
+    json_object_set_new(o, "diff", json_null());
+    json_object_set_new(o, "interception", json_null());
     emit(f, o);
 }
 
@@ -259,6 +264,12 @@ void bm_cmp_json_cert(FILE *f, const bm_cmp_certcheck *k)
     json_t *s = side_json(k->fp, k->capture);
     json_object_update(o, s);
     json_decref(s);
+    /* the certificate checked: in the clear, or decrypted (TLS 1.3, --keylog) */
+    json_object_set_new(o, "certificate",
+                        k->has_leaf ? json_pack("{s:o, s:o, s:o}", "subject", str_or_null(k->leaf.subject), "issuer",
+                                                str_or_null(k->leaf.issuer), "sha256", hex_json(k->leaf.sha256, 32))
+                                    : json_null());
+    json_object_set_new(o, "certificate_decrypted", json_boolean(k->has_leaf && k->leaf.decrypted));
     json_object_set_new(o, "expected_sha256", json_string(k->expected_hex));
     json_object_set_new(o, "match", bool_or_null(k->match));
     json_object_set_new(o, "note", str_or_null(k->note));

@@ -154,13 +154,15 @@ void bm_cmp_text_unpaired(FILE *f, int cap, const bm_cmp_fp *fp, const char *cap
 void bm_cmp_text_cert(FILE *f, const bm_cmp_certcheck *k)
 {
     char iss[BM_NAME_LEN * 4];
-    printable(k->fp->n_certs ? k->fp->leaf.issuer : "", iss, sizeof iss);
+    printable(k->has_leaf ? k->leaf.issuer : "", iss, sizeof iss);
+    bool dec = k->has_leaf && k->leaf.decrypted;
     fprintf(f, "certificate check (%s): ", k->capture ? k->capture : "?");
     conn_line(f, k->fp);
     if (k->match == 1)
-        fputs(": the expected certificate\n", f);
+        fprintf(f, ": the expected certificate%s\n", dec ? " (decrypted with the key log)" : "");
     else if (k->match == 0)
-        fprintf(f, ": NOT the expected certificate (issuer \"%s\"): interception or a different server\n", iss);
+        fprintf(f, ": NOT the expected certificate (issuer \"%s\"%s): interception or a different server\n", iss,
+                dec ? ", decrypted with the key log" : "");
     else
         fprintf(f, ": cannot tell (%s)\n", k->note ? k->note : "no certificate");
 }

@@ -133,9 +133,55 @@ check "expect-cert: the server's own certificate passes (exit 0)" test "$(rc ec_
 py ec_b "expect-cert: match true" 'C[0]["match"] is True'
 run ec_13 --expect-cert "$SHA" "$FX/intercept13-a.pcap"
 py ec_13 "expect-cert: TLS 1.3 cannot tell" 'C[0]["match"] is None and "TLS 1.3" in C[0]["note"]'
+check "expect-cert TLS 1.3 without keys: not flagged (exit 0)" test "$(rc ec_13)" = 0
+py ec_13 "expect-cert TLS 1.3 without keys: no certificate, asks for the key log" 'len(C) == 1 and C[0]["certificate"] is None and C[0]["certificate_decrypted"] is False and "encrypted" in C[0]["note"] and "--keylog" in C[0]["note"]'
+"${CMP[@]}" --expect-cert "$SHA" "$FX/intercept13-a.pcap" >"$T/ec_13.txt" 2>&1
+check "expect-cert TLS 1.3 without keys: text says it cannot tell, needs the key log" grep -q 'cannot tell (TLS 1.3: the certificates are encrypted; give the key log (--keylog FILE)' "$T/ec_13.txt"
+check "expect-cert TLS 1.3 without keys: text neither ok nor mismatch" test "$(grep -c 'expected certificate' "$T/ec_13.txt")" = 0
+
+# TLS 1.3 with --keylog: the certificate decrypted by the key-log analysis
+# (the one that names a TLS 1.3 interceptor in two-capture mode).
+run ec13k_a --expect-cert "$SHA" --keylog "$FX/intercept13.keys" "$FX/intercept13-a.pcap"
+check "expect-cert TLS 1.3 with keys: the proxy's certificate flagged (exit 1)" test "$(rc ec13k_a)" = 1
+py ec13k_a "expect-cert TLS 1.3 with keys: match false, decrypted, the proxy CA named" 'len(C) == 1 and C[0]["match"] is False and C[0]["certificate_decrypted"] is True and "Example Corp TLS Inspection CA" in C[0]["certificate"]["issuer"] and C[0]["note"] is None'
+"${CMP[@]}" --expect-cert "$SHA" --keylog "$FX/intercept13.keys" "$FX/intercept13-a.pcap" >"$T/ec13k_a.txt" 2>&1
+check "expect-cert TLS 1.3 with keys: text names the presented certificate's issuer" grep -q 'NOT the expected certificate (issuer "CN=Example Corp TLS Inspection CA,O=Example Corp", decrypted with the key log)' "$T/ec13k_a.txt"
+run ec13k_b --expect-cert "$SHA" --keylog "$FX/intercept13.keys" "$FX/intercept13-b.pcap"
+check "expect-cert TLS 1.3 with keys: the server's own certificate passes (exit 0)" test "$(rc ec13k_b)" = 0
+py ec13k_b "expect-cert TLS 1.3 with keys: match true, seen decrypted" 'len(C) == 1 and C[0]["match"] is True and C[0]["certificate_decrypted"] is True and C[0]["certificate"]["sha256"] == "'"$SHA"'"'
+run ec13k_other --expect-cert "$SHA" --keylog "$FX/intercept12.keys" "$FX/intercept13-a.pcap"
+py ec13k_other "expect-cert TLS 1.3, key log without this connection: cannot tell, says so" 'C[0]["match"] is None and "no keys for this connection" in C[0]["note"] and C[0]["certificate"] is None'
+run ec12k --expect-cert "$SHA" --keylog "$FX/intercept12.keys" "$FX/intercept12-a.pcap"
+py ec12k "expect-cert TLS 1.2 with keys: unchanged, the certificate in the clear" 'C[0]["match"] is False and C[0]["certificate_decrypted"] is False and "Inspection CA" in C[0]["certificate"]["issuer"]'
+check "expect-cert TLS 1.2 with keys: still flagged (exit 1)" test "$(rc ec12k)" = 1
+py ec_b "expect-cert TLS 1.2: the certificate in the clear, not decrypted" 'C[0]["certificate_decrypted"] is False and C[0]["certificate"]["sha256"] == "'"$SHA"'"'
+# An ordinary TLS 1.3 fixture, the leaf from the test PKI.
+FX1=$HERE/../fixtures
+if command -v openssl >/dev/null; then
+    PKI=$(openssl x509 -in "$FX1/pki/server.crt" -outform DER | sha256sum | cut -c1-64)
+    check "test PKI server certificate is server.sha256" test "$PKI" = "$SHA"
+    run ec13f --expect-cert "$PKI" --keylog "$FX1/tls13-aes128gcm.keys" "$FX1/tls13-aes128gcm.pcapng"
+    check "expect-cert tls13-aes128gcm with keys: the PKI leaf passes (exit 0)" test "$(rc ec13f)" = 0
+    py ec13f "expect-cert tls13-aes128gcm with keys: match true, decrypted" 'len(C) == 1 and C[0]["match"] is True and C[0]["certificate_decrypted"] is True and C[0]["version"] == "TLS 1.3"'
+    WRONG=$(printf '%064d' 0 | tr 0 a)
+    run ec13w --expect-cert "$WRONG" --keylog "$FX1/tls13-aes128gcm.keys" "$FX1/tls13-aes128gcm.pcapng"
+    check "expect-cert tls13-aes128gcm, wrong fingerprint: flagged (exit 1)" test "$(rc ec13w)" = 1
+    py ec13w "expect-cert tls13-aes128gcm, wrong fingerprint: match false, the issuer named" 'C[0]["match"] is False and C[0]["certificate"]["issuer"] == "CN=badmac test CA" and C[0]["certificate_decrypted"] is True'
+    run ec13n --expect-cert "$PKI" "$FX1/tls13-aes128gcm.pcapng"
+    py ec13n "expect-cert tls13-aes128gcm without keys: cannot tell" 'C[0]["match"] is None and "--keylog" in C[0]["note"]'
+else
+    ok 0 "openssl missing # SKIP"
+fi
+"${CMP[@]}" --expect-cert "$SHA" --keylog "$T/nonexistent.keys" "$FX/intercept13-a.pcap" >/dev/null 2>&1
+check "expect-cert with an unreadable key log: exit 2" test $? = 2
 
 run unp "$FX/clean-a.pcapng" "$FX/flip-b.pcapng"
 py unp "unrelated captures: no pair, both unpaired" 'P == [] and len(U) == 2 and S["unpaired_a"] == 1'
+# JSON v1 `vantage` per connection: the captures it was seen in (client side
+# first), next to its `diff` ranges and `interception`, on pairs and unpaired.
+py unp "vantage: an unpaired connection was seen in its capture only, diff/interception null" '[(u["side"], u["vantage"], u["diff"], u["interception"]) for u in U] == [("a", ["a"], None, None), ("b", ["b"], None, None)]'
+py flip "vantage: a pair was seen in both, diff ranges and interception beside it" 'P[0]["vantage"] == ["a", "b"] and isinstance(P[0]["diff"], list) and len(P[0]["diff"]) == 1 and "interception" in P[0] and P[0]["interception"] is None'
+py i12 "vantage: an intercepted pair, both captures and the interception object" 'sorted(P[0]["vantage"]) == ["a", "b"] and P[0]["interception"]["intercepted_by"] and P[0]["diff"] == []'
 
 "${CMP[@]}" >/dev/null 2>&1
 check "no capture: usage error 2" test $? = 2
@@ -146,4 +192,23 @@ check "unreadable capture: exit 2" test $? = 2
 check "unreadable capture: one message naming it" grep -q "nonexistent.pcap" "$T/missing.err"
 "${CMP[@]}" --expect-cert abc "$FX/clean-a.pcapng" >/dev/null 2>&1
 check "bad fingerprint: usage error 2" test $? = 2
+# Bounded memory on 1 GB captures: the recorded figures of bench/compare_bench.sh
+# (not re-measured here: several GB of scratch, minutes).
+BENCH=$(ls "$HERE"/../../bench/results/*-compare.txt 2>/dev/null | tail -n 1)
+python3 - "${BENCH:-/nonexistent}" >"$T/bench.out" 2>&1 <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+mb = int(re.search(r"merged \((\d+) MB", text).group(1))
+runs = {m.group(1).strip(): (int(m.group(2)), int(m.group(3)), m.group(4))
+        for m in re.finditer(r"^(identical A A-copy|flipped A B)\s+[\d.]+\s+(\d+)\s+(\d+)\s+(\S+)$", text, re.M)}
+same, flip = runs["identical A A-copy"], runs["flipped A B"]
+assert mb >= 1000, mb
+assert same[0] < 65536 and flip[0] < 65536, runs  # peak RSS under 64 MiB for >= 1 GB each
+assert same[1] == 0 and "in_path_corruption" not in same[2], same
+assert flip[1] == 1 and "in_path_corruption=1" in flip[2], flip
+print("%d MB, peak RSS %d / %d kB" % (mb, same[0], flip[0]))
+PY
+brc=$?
+check "bench figures: two >= 1 GB captures compared in < 64 MiB, the flip found ($(tail -n 1 "$T/bench.out"))" \
+    test "$brc" = 0
 py_run

@@ -64,6 +64,8 @@ for c in cells:
            and rc == 0, "%s: no byte changed (identical or resegmented), exit 0" % name, [v, rc])
         ok(e.get("placement") == "none" and ea.get("cause") == "healthy" and eb.get("cause") == "healthy",
            "%s: both points healthy, placement none" % name, e)
+        ok(all(dd["compared"] == dd["bytes_a"] == dd["bytes_b"] > 0 for dd in p["directions"].values()),
+           "%s: identical streams: every byte of both directions compared, equal" % name, p["directions"])
     if f == "nat":
         ok(v == "identical", "nat: identical through the kernel NAT", v)
         ca, cb = p["a"]["connection"], p["b"]["connection"]
@@ -96,6 +98,10 @@ for c in cells:
     if f == "burst":
         ok(so <= d0.get("offset_a", -1) and d0["offset_a"] + d0["length"] <= so + x["value"],
            "%s: one range within the %d overwritten bytes at %d" % (name, x["value"], so), d0)
+        k = 2 * (d0.get("offset_a", so) - so)
+        w = 2 * d0.get("length", 0)
+        ok(len(diffs) == 1 and d0.get("bytes_b") == x["original"][k:k + w] and d0.get("bytes_a") == x["new"][k:k + w],
+           "%s: its exact bytes: the relay log's original (server side) and new (client side)" % name, d0)
     if f == "drop":
         ok(so <= d0.get("offset_a", -1) < so + 5,
            "%s: the streams part at the dropped record (stream_offset %d)" % (name, so), d0)
@@ -114,6 +120,8 @@ for c in cells:
            "%s: first difference in the record's length field (record at %d)" % (name, start), d0)
         ok(any(dd["offset_a"] == so for dd in diffs),
            "%s: a difference where the body was cut (stream_offset %d)" % (name, so), diffs)
+        ok(any(dd["offset_a"] == so and dd["bytes_b"].startswith(x["original"]) for dd in diffs),
+           "%s: there the server side still has the cut bytes (the relay log's original)" % name, diffs)
         ok(any(m["missing_at"] == "a" and m["length"] == x["value"] for m in miss),
            "%s: the client side is %d bytes short" % (name, x["value"]), miss)
     if f == "outside-s2c":
@@ -124,17 +132,23 @@ for c in cells:
         ok("the network between the points is exonerated" in e.get("conclusion", "")
            and "the fault is at the receiver (receiver_fault)" in e.get("conclusion", ""),
            "%s: the conclusion says so" % name, e.get("conclusion"))
+        ok("the client alerted" in e.get("conclusion", "") and "past the client-side point" in e.get("conclusion", ""),
+           "%s: at the client's end (the receiver of the flipped server bytes)" % name, e.get("conclusion"))
     if f == "outside-c2s":
         ok(v in ("identical", "resegmented") and p["diff_count"] == 0 and rc == 0,
            "%s: no byte changed between the points (the flip is before them)" % name, v)
         ok(e.get("placement") == "before_sender_point" and ea.get("cause") == "in_path_corruption"
            and eb.get("cause") == "in_path_corruption",
            "%s: damaged at both points: placed on the sender's side of them" % name, e)
+        ok("on the client's side of both points" in e.get("conclusion", ""),
+           "%s: the sender named: the client's side" % name, e.get("conclusion"))
     if f == "sender":
         ok(v in ("identical", "resegmented", "lost_between") and p["diff_count"] == 0,
            "%s: no byte changed between the points (%s)" % (name, v), v)
         ok(e.get("placement") == "endpoint" and ea.get("cause") == "mac_construction_mismatch",
            "%s: placed at an endpoint (mac_construction_mismatch)" % name, e)
+        ok(all("the server protected it with the wrong construction" in (pt or {}).get("summary", "") for pt in (ea, eb)),
+           "%s: at the server's end (the sender), by both points' verdicts" % name, [ea.get("summary"), eb.get("summary")])
 print("1..%d" % n)
 sys.exit(1 if fails else 0)
 EOF
