@@ -198,6 +198,8 @@ typedef struct bm_repair_ref {
     uint64_t record_offset;
     uint64_t stream_offset;         /* of the first repaired byte in that direction's TCP stream */
     uint64_t frame;                 /* frame that completed the record */
+    uint64_t byte_frame;            /* frame that carried the first repaired byte, 0: not known */
+    int64_t frame_offset;           /* that byte's offset in byte_frame's TCP payload, -1: not known */
     int bit;                        /* single-bit repair: 0..7 (0 = least significant), else -1 */
     unsigned bits;                  /* bits flipped */
     uint8_t len;

@@ -37,6 +37,11 @@ typedef struct bm_seg_meta {
     uint64_t ts_ns; /* capture timestamp, ns since the epoch */
     uint8_t ttl;    /* IPv4 TTL or IPv6 hop limit of the segment */
     uint16_t ip_id; /* IPv4 identification (0 for IPv6) */
+    /* Stream data only: stream offset of the segment's first TCP payload
+     * byte (negative when the segment began before the stream's start),
+     * so that a byte's offset in its frame's TCP payload is known even
+     * when only the new tail of a retransmission is delivered. */
+    int64_t seg_off;
 } bm_seg_meta;
 
 /* A retransmission whose bytes differ from the first copy. Both copies are

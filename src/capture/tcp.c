@@ -198,7 +198,9 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
             d->c.retransmissions++;
         } else {
             uint32_t skip = off < 0 ? (uint32_t)-off : 0;
-            bm_dir_payload(t, c, dir, (uint64_t)off + skip, payload ? payload + skip : NULL, plen - skip, m);
+            bm_seg_meta pm = *m;
+            pm.seg_off = off;
+            bm_dir_payload(t, c, dir, (uint64_t)off + skip, payload ? payload + skip : NULL, plen - skip, &pm);
         }
     }
     if ((flags & TH_FIN) && !d->fin_seen) {

@@ -216,12 +216,17 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
          * whether keys were there (the report's "keys" line). */
         if (!k->keys_tried && k->have_random)
             bm_dec_setup_keys(k, &c->hs);
+        bm_dec_reneg_close(k);
+        /* 0-RTT records whose verdict never came (no EncryptedExtensions
+         * decrypted): they authenticated under the early key */
+        if (k->early_state == BM_EARLY_UNDECIDED)
+            bm_dec_early_decide(k, true);
         fill_crypto(k, c, cs);
         if (k->version == 0x0304)
             fill_hs13(k, &c->hs);
         if (k->have_keys)
             judge(k, c, cs);
-        if (k->have_keys && k->key_kind == BM_KEYS_PSK && k->version == 0x0304 && !k->dir[0].verified &&
+        if (k->have_keys && k->key_kind == BM_KEYS_PSK && !k->dir[0].verified &&
             !k->dir[1].verified && k->dir[0].failed + k->dir[1].failed > 0)
             bm_dec_problem(k, "no record verifies under the keys derived from the PSK (%s): wrong PSK for this "
                               "identity?", k->key_source);
@@ -242,7 +247,8 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         }
         for (unsigned i = 0; i < k->n_problems; i++)
             add_problem(c, k->problems[i]);
-        bm_dec_store_session(k, c->id, &c->hs);
+        if (!k->reneg) /* after a renegotiation k->ms is not the first session's */
+            bm_dec_store_session(k, c->id, &c->hs);
         bm_dec_diagnose(k, c, cs);
     }
     if (k->d->has_obs && k->d->obs.conn_close && k->obs_conn)

@@ -142,6 +142,7 @@ void bm_dec_conn_free(dec_conn *k)
     free(k->ticket_offered);
     free(k->ticket_new);
     free(k->psk_ids);
+    bm_dec_reneg_free(k);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }

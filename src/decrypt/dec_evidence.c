@@ -1,8 +1,9 @@
 /*
  * dec_evidence.c - what the decryption stage keeps for the diagnosis
  * (issue [4/8]): per direction a copy of the first failing record, the
- * reader state just before it, and whether the records after it still
- * verify. At close it hands all that, by role, to bm_diagnose_conn.
+ * frames that carried it, the reader state just before it, and whether
+ * the records after it still verify. At close it hands all that, by role,
+ * to bm_diagnose_conn.
  *
  * Memory: at most one record body (<= BM_REC_BUFSIZE) and two bm_rec per
  * direction, whatever the number of failures.
@@ -52,6 +53,9 @@ static void keep_first(dec_conn *k, dec_dir *d, const bm_tls_record_ev *ev)
 {
     const bm_rec *before = bm_dec_stateful(k) ? d->shadow : d->rec;
     memcpy(d->bad_hdr, ev->hdr, 5);
+    d->bad_n_segs = ev->segs && ev->n_segs <= BM_TLS_RSEG ? ev->n_segs : 0;
+    if (d->bad_n_segs)
+        memcpy(d->bad_segs, ev->segs, d->bad_n_segs * sizeof d->bad_segs[0]);
     d->bad_seq = d->seq;
     d->bad_epoch = d->epoch;
     if (d->has_secret) {
@@ -202,6 +206,8 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
         e->len = d->bad_len;
         e->seq = d->bad_seq;
         e->rec = d->bad_rec;
+        e->segs = d->bad_segs;
+        e->n_segs = d->bad_n_segs;
         if (d->prev_valid) {
             e->prev = d->prev_body;
             e->prev_len = d->prev_len;

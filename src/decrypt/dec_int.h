@@ -76,11 +76,22 @@ typedef struct dec_dir {
     bool want_update;        /* TLS 1.3: a KeyUpdate ended the current record */
     bool want_switch;        /* TLS 1.3: the Finished ended the handshake epoch */
     bool early_noted;
+    /* TLS 1.3 client 0-RTT: records opened under the early key until the
+     * EndOfEarlyData (accepted) or the first handshake-key record
+     * (rejected) ends the early phase; their fate waits for the server's
+     * EncryptedExtensions (early_pending) */
+    bool early_done;
+    bool early_seen;
+    uint64_t early_pending, early_first;
+    uint64_t early_failed;   /* failures counted while the verdict was open */
+    bool bad_early;          /* the first failure is one of them */
     /* diagnosis evidence (issue [4/8]): the first failing record */
     bm_rec *shadow;          /* stateful modes: reader state before the record being opened */
     uint8_t *bad_body;       /* copy of its body (at most BM_REC_BUFSIZE bytes), NULL if longer */
     size_t bad_len;
     uint8_t bad_hdr[5];
+    bm_tls_seg bad_segs[BM_TLS_RSEG]; /* the frames that carried it */
+    unsigned bad_n_segs;     /* 0: not known */
     uint64_t bad_seq;        /* the sequence number it was expected to carry */
     bm_rec *bad_rec;         /* reader state just before it */
     int bad_epoch;
@@ -144,6 +155,9 @@ typedef struct dec_conn {
     bool have_hs_secret[2];  /* by sender: 0 client, 1 server */
     /* found under TLS 1.3 protection, for the bm_handshake at close */
     bool ee_seen, alpn_present, early_accepted;
+    int early_state;         /* BM_EARLY_*: what the server did with 0-RTT */
+    uint16_t offered13[8];   /* TLS 1.3 suites the ClientHello offered, in order */
+    unsigned n_offered13;
     char alpn[64];
     uint16_t rsl;
     uint8_t mfl;
@@ -157,6 +171,7 @@ typedef struct dec_conn {
     unsigned n_problems;
     char problems[BM_DEC_MAX_PROBLEMS][BM_PROBLEM_LEN];
     void *obs_conn;          /* the observer's per-connection state */
+    struct dec_reneg *reneg; /* TLS <= 1.2 renegotiation, NULL until one starts */
 } dec_conn;
 
 /* dec_conn.c */
@@ -175,13 +190,33 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
 
 /* dec_keys.c */
 void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs);
+/* TLS <= 1.2: the record states of both directions from k->ms. */
+void bm_dec_keys12(dec_conn *k, const bm_handshake *hs);
 BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out);
 /* TLS 1.3: derive a direction's record state from a traffic secret. */
 BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out);
 void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs);
+/* The --rsa-key key for the server's certificate (the only key when no
+ * certificate was seen), or NULL after a problem line. */
+const bm_rsa_key *bm_dec_rsa_key(dec_conn *k);
+
+/* dec_psk12.c: TLS <= 1.2 PSK key exchanges (PSK, RSA_PSK; DHE_PSK and
+ * ECDHE_PSK only say why not). true: pms holds *pl bytes, the key source
+ * is set. cap MUST be at least 4 + 2 * BM_PSK_MAX. */
+bool bm_dec_psk12_premaster(dec_conn *k, uint8_t *pms, size_t cap, size_t *pl);
 /* TLS 1.3 external PSK (psk_ke): the application secrets, once the
  * transcript holds the server Finished. */
 void bm_dec_psk13_app(dec_conn *k);
+
+/* dec_reneg.c: TLS <= 1.2 renegotiation. A decrypted handshake message:
+ * true when it is not part of any transcript (HelloRequest). */
+bool bm_dec_reneg_msg(dec_conn *k, const uint8_t *msg, size_t n);
+/* A decrypted ChangeCipherSpec: that direction moves to the new keys. */
+void bm_dec_reneg_ccs(dec_conn *k, int side);
+/* After a Finished was checked; at close; at free. */
+void bm_dec_reneg_finished(dec_conn *k);
+void bm_dec_reneg_close(dec_conn *k);
+void bm_dec_reneg_free(dec_conn *k);
 
 /* dec_record.c */
 void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
@@ -202,6 +237,15 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs);
 struct bm_diag_stale;
 void bm_dec_stale(dec_conn *k, const struct bm_handshake *hs, int side, int role, struct bm_diag_stale *out);
 void bm_dec_evidence_free(dec_dir *d);
+
+/* dec_early.c: TLS 1.3 0-RTT */
+enum { BM_EARLY_UNDECIDED = 0, BM_EARLY_ACCEPTED, BM_EARLY_REJECTED };
+/* Before the ServerHello: the client's early key (suite found by trial
+ * among the offered ones), from the record ev. */
+void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev);
+/* The server's verdict on 0-RTT: pending early records become verified
+ * (accepted) or skipped (rejected). Only the first call counts. */
+void bm_dec_early_decide(dec_conn *k, bool accepted);
 
 /* dec_close.c */
 void bm_dec_close(void *hook_conn, bm_conn *c);

@@ -197,12 +197,23 @@ static void setup13(dec_conn *k)
             memcpy(d->secret, ap, hl);
             d->has_secret = true;
         }
-        if (client && early)
+        if (client && early && !d->early) /* else set up at the 0-RTT record (dec_early.c) */
             ok = ok && bm_is_ok(bm_dec_rec13(k, early, &d->early));
         if (!ok)
             bm_dec_problem(k, "the %s's TLS 1.3 keys cannot be set up (suite not supported by this libcrypto?)",
                            bm_dec_side_name(k, side));
     }
+}
+
+const bm_rsa_key *bm_dec_rsa_key(dec_conn *k)
+{
+    const bm_rsa_keys *rk = k->d->rsa;
+    const bm_rsa_key *key = k->cert && rk ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
+    if (!key && rk)
+        key = bm_rsa_keys_only(rk);
+    if (!key)
+        bm_dec_problem(k, "no RSA key given matches the server certificate");
+    return key;
 }
 
 /* TLS <= 1.2 premaster from an RSA-encrypted ClientKeyExchange. */
@@ -225,13 +236,9 @@ static bool rsa_premaster(dec_conn *k, uint8_t pms[48])
     }
     if (!rk)
         return false;
-    const bm_rsa_key *key = k->cert ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
+    const bm_rsa_key *key = bm_dec_rsa_key(k);
     if (!key)
-        key = bm_rsa_keys_only(rk);
-    if (!key) {
-        bm_dec_problem(k, "no RSA key given matches the server certificate");
         return false;
-    }
     bm_result r = bm_rsa_decrypt_cke(key, k->cke, k->cke_len, k->client_version, pms, NULL);
     if (r.code == BM_ERR_PMS_VERSION)
         bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
@@ -242,23 +249,6 @@ static bool rsa_premaster(dec_conn *k, uint8_t pms[48])
     }
     k->key_kind = BM_KEYS_RSA;
     snprintf(k->key_source, sizeof k->key_source, "%s", bm_rsa_key_source(key));
-    return true;
-}
-
-/* Plain PSK suites: ClientKeyExchange = psk_identity<0..2^16-1>. */
-static bool psk_premaster(dec_conn *k, uint8_t *pms, size_t cap, size_t *pl)
-{
-    if (!k->cke || k->suite->kx != BM_KX_PSK)
-        return false;
-    bm_cur c = bm_cur_make(k->cke, k->cke_len);
-    bm_cur id = bm_cur_vec16(&c);
-    if (!bm_cur_done(&c))
-        return false;
-    const bm_key_entry *e = bm_keystore_get_psk(k->d->ks, id.p, bm_cur_left(&id));
-    if (!e || !bm_is_ok(bm_psk_premaster(e->secret, e->secret_len, NULL, 0, pms, cap, pl)))
-        return false;
-    set_source(k, BM_KEYS_PSK, e, NULL);
-    k->key_kind = BM_KEYS_PSK;
     return true;
 }
 
@@ -298,7 +288,7 @@ static bool master12(dec_conn *k, const bm_handshake *hs)
     size_t pl = 0;
     if (k->suite->kx == BM_KX_RSA && rsa_premaster(k, pms))
         pl = 48;
-    else if (!psk_premaster(k, pms, sizeof pms, &pl))
+    else if (!bm_dec_psk12_premaster(k, pms, sizeof pms, &pl))
         return false;
     bm_result r;
     if (hs->ems && k->ems_len) {
@@ -319,8 +309,12 @@ static bool master12(dec_conn *k, const bm_handshake *hs)
 
 static void setup12(dec_conn *k, const bm_handshake *hs)
 {
-    if (!master12(k, hs))
-        return;
+    if (master12(k, hs))
+        bm_dec_keys12(k, hs);
+}
+
+void bm_dec_keys12(dec_conn *k, const bm_handshake *hs)
+{
     bm_key_block kb;
     memset(&kb, 0, sizeof kb);
     k->flags = (hs->etm ? BM_REC_ETM : 0u) | (hs->truncated_hmac ? BM_REC_TRUNC_HMAC : 0u);

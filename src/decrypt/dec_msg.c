@@ -37,7 +37,14 @@ static void client_hello(dec_conn *k, int side, bm_cur *c)
         return;
     k->have_random = true;
     bm_cur sid = bm_cur_vec8(c), suites = bm_cur_vec16(c), comp = bm_cur_vec8(c);
-    (void)sid, (void)suites, (void)comp;
+    (void)sid, (void)comp;
+    /* TLS 1.3 suites (0x13xx) of the first ClientHello: 0-RTT uses one of them */
+    bool first = k->n_offered13 == 0;
+    while (first && bm_cur_ok(&suites) && bm_cur_left(&suites) >= 2) {
+        uint16_t cs = bm_get_u16(&suites);
+        if ((cs >> 8) == 0x13 && k->n_offered13 < sizeof k->offered13 / sizeof k->offered13[0])
+            k->offered13[k->n_offered13++] = cs;
+    }
     if (bm_cur_left(c) == 0)
         return;
     bm_cur exts = bm_cur_vec16(c);
@@ -127,6 +134,7 @@ static void encrypted_extensions(dec_conn *k, bm_cur *c)
     }
     if (!bm_cur_done(c) || !bm_cur_ok(&exts))
         bm_dec_problem(k, "malformed EncryptedExtensions");
+    bm_dec_early_decide(k, k->early_accepted);
 }
 
 static void certificate13(dec_conn *k, bm_cur *c)
@@ -207,6 +215,8 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
     bm_cur c = bm_cur_make(msg + 4, n - 4);
     bool is13 = k->version == 0x0304;
     bool from_server = k->client_side >= 0 && side != k->client_side;
+    if (prot && !is13 && bm_dec_reneg_msg(k, msg, n))
+        return;
     switch (type) {
     case 1:
         client_hello(k, side, &c);
@@ -243,6 +253,10 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
     case 20:
         finished(k, side, msg + 4, n - 4);
         break;
+    case 5: /* EndOfEarlyData: the client's early phase ends with this record */
+        if (is13 && prot)
+            k->dir[side].early_done = true;
+        break;
     case 24:
         if (is13 && prot)
             k->dir[side].want_update = true;
@@ -253,6 +267,8 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
     (void)bm_dec_ts_append(k, msg, n);
     if (type == 20 && from_server && k->psk_pending)
         bm_dec_psk13_app(k);
+    if (type == 20 && !is13)
+        bm_dec_reneg_finished(k);
     if (k->dir[0].finished != BM_FIN_UNSEEN && k->dir[1].finished != BM_FIN_UNSEEN && !k->ts_done) {
         /* Both checked: the transcript is no longer needed. */
         k->ts_done = true;

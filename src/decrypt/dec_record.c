@@ -112,6 +112,8 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
         bm_dec_hs_feed(k, side, p, n, true);
     else if (res->inner_type == 21)
         on_alert(k, side, ev, p, n);
+    else if (res->inner_type == 20 && k->version != 0x0304)
+        bm_dec_reneg_ccs(k, side);
     after_record(k, side);
 }
 
@@ -159,19 +161,29 @@ static bool try_next_epoch(dec_conn *k, int side, const bm_tls_record_ev *ev, bm
     return true;
 }
 
-/* 0-RTT data the server did not accept: the client's early records do not
- * open under handshake keys; they are not failures. */
-static bool try_early(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_open_result *res)
+/* TLS 1.3 client in its early phase (0-RTT data, EndOfEarlyData): whether
+ * the record opens under the early key. Its count waits for the server's
+ * verdict (dec_early.c); the plaintext goes on at once (it was sent). */
+static bool open_early(dec_conn *k, int side, const bm_tls_record_ev *ev)
 {
     dec_dir *d = &k->dir[side];
-    if (!d->early || d->epoch != BM_EP_HS || !try_open(k, d->early, d->early_seq, ev, res))
+    bm_open_result res;
+    if (!try_open(k, d->early, d->early_seq, ev, &res))
         return false;
     d->early_seq++;
-    d->undecryptable++;
-    if (!d->early_noted)
-        bm_dec_problem(k, "client early data (0-RTT) from record #%" PRIu64 " on: not accepted by the server, skipped",
-                       ev->index);
-    d->early_noted = true;
+    if (!d->early_seen) {
+        d->early_seen = true;
+        d->early_first = ev->index;
+    }
+    on_plain(k, side, ev, &res);
+    if (k->early_state != BM_EARLY_ACCEPTED) {
+        d->verified--; /* on_plain counted it */
+        if (d->has_bad)
+            d->verified_after--;
+        d->early_pending++;
+        if (k->early_state == BM_EARLY_REJECTED)
+            bm_dec_early_decide(k, false);
+    }
     return true;
 }
 
@@ -198,10 +210,62 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
     }
 }
 
+/* A record of the client's early phase that opens under no key: if the
+ * server rejected 0-RTT it skipped the record (RFC 8446 4.2.10: records its
+ * handshake key does not open); otherwise it is a failed early record,
+ * judged (and kept as evidence) under the early key and its numbering. */
+static void early_failure(dec_conn *k, int side, const bm_tls_record_ev *ev)
+{
+    dec_dir *d = &k->dir[side];
+    if (!d->early_seen) {
+        d->early_seen = true;
+        d->early_first = ev->index;
+    }
+    if (k->early_state == BM_EARLY_REJECTED || !d->early) {
+        d->undecryptable++;
+        bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
+        if (!d->early && !d->early_noted)
+            bm_dec_problem(k, "client early data (0-RTT) record #%" PRIu64 " not checked: no early traffic secret",
+                           ev->index);
+        d->early_noted = d->early_noted || !d->early;
+        /* Accepted 0-RTT ends with an EndOfEarlyData: the transcript may
+         * now lack it */
+        if (!d->early && k->early_state == BM_EARLY_ACCEPTED)
+            k->ts_broken = true;
+        return;
+    }
+    bool had_bad = d->has_bad;
+    bm_rec *hs = d->rec;
+    uint64_t seq = d->seq;
+    int epoch = d->epoch;
+    bool has_secret = d->has_secret;
+    bm_open_result res;
+    d->rec = d->early;
+    d->seq = d->early_seq;
+    d->epoch = BM_EP_EARLY;
+    d->has_secret = false;
+    (void)try_open(k, d->rec, d->seq, ev, &res);
+    on_failure(k, side, ev, &res);
+    bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_FAILED, 1, ev->len);
+    if (k->early_state == BM_EARLY_UNDECIDED) { /* a rejection will make it skipped */
+        d->early_failed++;
+        d->bad_early = d->bad_early || (!had_bad && d->has_bad);
+    }
+    d->early = d->rec;
+    d->early_seq = d->seq + 1;
+    d->rec = hs;
+    d->seq = seq;
+    d->epoch = epoch;
+    d->has_secret = has_secret;
+}
+
 static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bool gap)
 {
     dec_dir *d = &k->dir[side];
     bm_open_result res;
+    bool early = side == k->client_side && ev->hs && ev->hs->early_data_offered && !d->early_done;
+    if (early && d->early && ev->payload && open_early(k, side, ev))
+        return;
     if (!ev->payload) {
         d->undecryptable++;
         bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
@@ -211,7 +275,9 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         return;
     }
     if (!d->rec) {
-        if (k->version == 0x0304 && try_next_epoch(k, side, ev, &res))
+        if (early && ev->payload)
+            early_failure(k, side, ev);
+        else if (k->version == 0x0304 && try_next_epoch(k, side, ev, &res))
             on_plain(k, side, ev, &res);
         else {
             d->undecryptable++;
@@ -229,13 +295,17 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         ok = recover_gap(k, side, ev, pristine, &res);
     bm_rec_free(pristine);
     if (ok) {
+        if (early)
+            d->early_done = true; /* the handshake key opens: 0-RTT is over */
         d->seq++; /* the record used it; an epoch change below resets it */
         on_plain(k, side, ev, &res);
         return;
     }
+    if (early) {
+        early_failure(k, side, ev);
+        return;
+    }
     if (k->version == 0x0304 && d->epoch == BM_EP_HS) {
-        if (try_early(k, side, ev, &res))
-            return;
         if (try_next_epoch(k, side, ev, &res)) {
             on_plain(k, side, ev, &res);
             return;
@@ -270,10 +340,17 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
             bm_dec_hs_feed(k, side, ev->payload, ev->len, false);
         else if (type == 22 && !k->ts_done)
             k->ts_broken = true;
-    } else if (type != 20) {
+    } else if (type == 23 && ev->hs && !ev->hs->server_hello_seen && ev->hs->early_data_offered &&
+               side == k->client_side) {
+        /* 0-RTT before the ServerHello: only the early key exists */
+        bm_dec_early_keys(k, side, ev);
+        open_protected(k, side, ev, d->gap_before);
+        d->gap_before = false;
+    } else if (type != 20 || k->version != 0x0304) { /* TLS <= 1.2: a renegotiation's CCS is encrypted */
         if (!k->keys_tried && ev->hs)
             bm_dec_setup_keys(k, ev->hs);
-        if (k->have_keys) {
+        /* the early key may exist alone (--psk under psk_dhe_ke) */
+        if (k->have_keys || (side == k->client_side && d->early && !d->early_done)) {
             open_protected(k, side, ev, d->gap_before);
             d->gap_before = false;
         } else {

@@ -6,6 +6,12 @@
  * stored one (the earlier full handshake), the alternatives logged for
  * this client random, then those of other connections. The first that
  * opens it names the master secret that side really resumed with.
+ *
+ * A full handshake whose side's Finished fails gets the obvious
+ * alternatives before the diagnosis says key_mismatch: the other key log
+ * lines for this client random, and (RSA key exchange, with --rsa-key or
+ * a key log RSA line) the master secret from the premaster computed with
+ * and without extended_master_secret.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include "../diagnose/diagnose.h"
 #include "../diagnose/hyp.h"
 #include "../keys/keystore.h"
+#include "../wire/cur.h"
 #include "dec_int.h"
 
 /* Master secrets tried at most (bounded work with a huge key log). */
@@ -73,14 +80,78 @@ static bool try_entry(dec_conn *k, const bm_handshake *hs, int side, int role, c
     return true;
 }
 
+/* The RSA-encrypted premaster of the ClientKeyExchange, from a key log RSA
+ * line or the --rsa-key key; no problem lines (the key setup said them). */
+static bool rsa_pms(dec_conn *k, uint8_t pms[48], const char **src)
+{
+    if (!k->cke || k->suite->kx != BM_KX_RSA)
+        return false;
+    bm_cur c = bm_cur_make(k->cke, k->cke_len);
+    bm_cur enc = bm_cur_vec16(&c);
+    bool vec = bm_cur_done(&c); /* TLS: a vector; SSL 3.0: the bare ciphertext */
+    const uint8_t *known =
+        bm_keystore_get_rsa_pms(k->d->ks, vec ? enc.p : k->cke, vec ? bm_cur_left(&enc) : k->cke_len);
+    if (known) {
+        memcpy(pms, known, 48);
+        *src = "the key log's RSA line";
+        return true;
+    }
+    const bm_rsa_keys *rk = k->d->rsa;
+    const bm_rsa_key *key = rk && k->cert ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
+    if (!key && rk)
+        key = bm_rsa_keys_only(rk);
+    *src = "the RSA key";
+    return key && bm_is_ok(bm_rsa_decrypt_cke(key, k->cke, k->cke_len, k->client_version, pms, NULL));
+}
+
+/* Full handshake: the master secret from the premaster, computed the way
+ * the handshake says and the other way (with / without EMS). */
+static void try_premaster(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out)
+{
+    uint8_t pms[48], ms[BM_MASTER_SECRET_LEN], sh[BM_MAX_HASH_LEN];
+    size_t shl = 0;
+    const char *src = NULL;
+    if (!rsa_pms(k, pms, &src)) {
+        OPENSSL_cleanse(pms, sizeof pms);
+        return;
+    }
+    bool have_sh = k->ems_len && bm_is_ok(bm_session_hash(k->d->cc, k->version, k->suite, k->ts, k->ems_len, sh, &shl));
+    for (int ems = hs->ems ? 1 : 0, n = 0; n < 2 && !out->found; n++, ems = !ems) {
+        bm_result r = ems ? (have_sh ? bm_extended_master_secret(k->d->cc, k->version, k->suite, pms, 48, sh, shl, ms)
+                                     : bm_res(BM_ERR_TRUNCATED))
+                          : bm_master_secret(k->d->cc, k->version, k->suite, pms, 48, k->client_random,
+                                             hs->server_random, ms);
+        if (!bm_is_ok(r) || !CRYPTO_memcmp(ms, k->ms, BM_MASTER_SECRET_LEN) || out->tried >= DEC_STALE_MAX)
+            continue;
+        out->tried++;
+        if (opens(k, hs, side, role, ms)) {
+            out->found = true;
+            out->found_ems = (ems != 0) != hs->ems;
+            const char *neg = !out->found_ems ? "" : hs->ems ? " (negotiated)" : " (not negotiated)";
+            snprintf(out->found_label, sizeof out->found_label,
+                     "the premaster from %s with the master secret computed %s extended_master_secret%s", src,
+                     ems ? "with" : "without", neg);
+        }
+    }
+    OPENSSL_cleanse(pms, sizeof pms);
+    OPENSSL_cleanse(ms, sizeof ms);
+}
+
 void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out)
 {
     memset(out, 0, sizeof *out);
     dec_dir *d = &k->dir[side];
-    if (!hs->resumed || !k->have_keys || k->version >= 0x0304 || !k->suite || !d->has_bad || !d->bad_body ||
-        d->bad_seq != 0)
+    if (!k->have_keys || k->version >= 0x0304 || !k->suite || !d->has_bad || !d->bad_body || d->bad_seq != 0)
         return;
     out->applies = true;
+    if (!hs->resumed) {
+        for (const bm_key_entry *e = bm_keystore_find(k->d->ks, BM_KEY_CLIENT_RANDOM, k->client_random, 32); e;
+             e = e->alt)
+            if (try_entry(k, hs, side, role, e, true, out))
+                return;
+        try_premaster(k, hs, side, role, out);
+        return;
+    }
     const bm_keystore *ks = k->d->ks;
     const bm_key_entry *s = hs->session_id_len ? bm_keystore_find(ks, BM_KEY_SESSION_ID, hs->session_id,
                                                                  hs->session_id_len)

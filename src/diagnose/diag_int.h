@@ -36,6 +36,35 @@ bool bm_dg_tcp_evidence(const bm_conn *c, bm_verdict *v, int dir, uint64_t off, 
 void bm_dg_key_steps(const bm_conn *c, bm_verdict *v);
 void bm_dg_two_point(bm_verdict *v, int receiver);
 
+/* Sequence numbers tried either side of the expected one. */
+#define BM_DG_SEQ_WINDOW 8
+
+/* One failing record and what is known about it (keyed diagnosis). */
+typedef struct bm_dg_rec {
+    const bm_diag_evidence *ev;
+    const bm_diag_dir *e;
+    const bm_bad_record *b;
+    bm_conn *c;
+    bm_verdict *v;
+    int dir;             /* sender role */
+    uint8_t type;
+    uint16_t ver;
+    char name[96];       /* "server record #8 (frame 43)" */
+    bool local;          /* later records verified at their own numbers */
+} bm_dg_rec;
+
+/* The evidence lines every verdict about a failing record starts with. */
+void bm_dg_rec_common(bm_dg_rec *r);
+/* Hypotheses: each writes the verdict and returns true when it explains
+ * the record. diag_seq.c: another sequence number, or (RC4, TLS 1.0 CBC)
+ * records dropped or repeated under carried state. */
+bool bm_dg_try_seq(bm_dg_rec *r);
+bool bm_dg_try_stateful(bm_dg_rec *r);
+/* diag_damage.c: a verified bit repair; else (always writes a verdict)
+ * what the shape of the damage and the vantage point say. */
+bool bm_dg_try_locate(bm_dg_rec *r);
+void bm_dg_shape_verdict(bm_dg_rec *r);
+
 /* Verdicts that do not need keys; bm_dg_keyless also serves keyed
  * connections whose failure no record explains. */
 bool bm_dg_misleading(bm_conn *c);

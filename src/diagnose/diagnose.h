@@ -21,13 +21,17 @@
 
 #include "../../include/badmac/conn.h"
 #include "../crypto/rec.h"
+#include "../tls/hook.h"
 
-/* A resumed TLS <= 1.2 connection whose Finished failed: the other master
- * secrets of the key store tried on it (src/decrypt/dec_stale.c). */
+/* A TLS <= 1.2 connection whose Finished failed: the other master secrets
+ * tried on it (src/decrypt/dec_stale.c). Resumed: those of the key store;
+ * full handshake: the other key log lines for the client random and the
+ * master from the RSA premaster with and without extended_master_secret. */
 typedef struct bm_diag_stale {
-    bool applies;               /* resumed, and this side's Finished failed */
+    bool applies;               /* this side's Finished failed */
     unsigned tried;             /* other master secrets tried */
     bool found;                 /* one of them opens the Finished */
+    bool found_ems;             /* ... the premaster's, with EMS the other way than negotiated */
     char found_label[192];      /* which one */
     bool session_known;         /* the session id's master was stored (earlier full handshake) */
     bool session_same;          /* ... and it is the one in use here */
@@ -41,6 +45,8 @@ typedef struct bm_diag_dir {
     uint8_t hdr[5];
     const uint8_t *body;        /* the first failing record's body, NULL if not kept */
     size_t len;
+    const bm_tls_seg *segs;     /* the frames that carried it, header first */
+    unsigned n_segs;            /* 0: not known */
     uint64_t seq;               /* the sequence number the receiver expected */
     const bm_rec *rec;          /* reader state just before that record */
     /* RC4 / TLS 1.0 CBC only (NULL: not kept): the record that verified

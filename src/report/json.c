@@ -198,10 +198,13 @@ static json_t *verdict_json(const bm_verdict *v)
     if (v->has_repair) {
         const bm_repair_ref *r = &v->repair;
         json_object_set_new(o, "repair",
-                            json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:i, s:o}", "direction",
+                            json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o}", "direction",
                                       bm_role_name(r->direction), "index", u64(r->index), "where",
                                       r->in_header ? "header" : "body", "record_offset", u64(r->record_offset),
-                                      "stream_offset", u64(r->stream_offset), "frame", u64(r->frame), "bit",
+                                      "stream_offset", u64(r->stream_offset), "frame", u64(r->frame),
+                                      "byte_frame", r->byte_frame ? u64(r->byte_frame) : json_null(),
+                                      "frame_offset",
+                                      r->frame_offset >= 0 ? u64((uint64_t)r->frame_offset) : json_null(), "bit",
                                       r->bit >= 0 ? json_integer(r->bit) : json_null(), "bits", (int)r->bits,
                                       "xor", hex_json(r->xor_mask, r->len <= 16 ? r->len : 16)));
     } else {

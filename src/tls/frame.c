@@ -168,12 +168,36 @@ static void header_complete(bm_tls_conn *c, int side, uint64_t frame)
     begin_body(c, side, frame);
 }
 
-static size_t take_hdr(bm_tls_conn *c, int side, const uint8_t *p, size_t n, uint64_t frame)
+/* The record being framed got its bytes below stream offset 'end' from
+ * the frame of m. A new record (nothing of its header yet) starts a new
+ * map; one begun in the resync buffer has none. */
+static void rseg_add(bm_tls_dir *d, uint64_t end, const bm_seg_meta *m)
+{
+    if (d->rseg_lost)
+        return;
+    if (d->n_rseg && d->rseg[d->n_rseg - 1].frame == m->frame) {
+        d->rseg[d->n_rseg - 1].end = end;
+        return;
+    }
+    if (d->n_rseg == BM_TLS_RSEG) {
+        d->rseg_lost = true;
+        return;
+    }
+    d->rseg[d->n_rseg++] = (bm_tls_seg){end, m->frame, m->seg_off};
+}
+
+static size_t take_hdr(bm_tls_conn *c, int side, const uint8_t *p, size_t n, const bm_seg_meta *m)
 {
     bm_tls_dir *d = &c->dir[side];
+    uint64_t frame = m->frame;
     size_t k = 5 - d->hdr_have;
     if (k > n)
         k = n;
+    if (d->hdr_have == 0) {
+        d->n_rseg = 0;
+        d->rseg_lost = false;
+    }
+    rseg_add(d, d->rec_off + d->hdr_have + k, m);
     memcpy(d->hdr + d->hdr_have, p, k);
     d->hdr_have += (unsigned)k;
     if (d->hdr_have == 5)
@@ -181,12 +205,14 @@ static size_t take_hdr(bm_tls_conn *c, int side, const uint8_t *p, size_t n, uin
     return k;
 }
 
-static size_t take_body(bm_tls_conn *c, int side, const uint8_t *p, size_t n, uint64_t frame)
+static size_t take_body(bm_tls_conn *c, int side, const uint8_t *p, size_t n, const bm_seg_meta *m)
 {
     bm_tls_dir *d = &c->dir[side];
+    uint64_t frame = m->frame;
     size_t k = d->rec_len - d->rec_got;
     if (k > n)
         k = n;
+    rseg_add(d, d->rec_off + (d->rec_v2 ? 2u : 5u) + d->rec_got + k, m);
     if (d->rec_keep && d->rec_got == 0 && k == d->rec_len) {
         /* The whole payload is in this chunk: hand it on in place. */
         d->rec_got = d->rec_len;
@@ -228,10 +254,10 @@ void bm_tls_frame_data(bm_tls_conn *c, int side, uint64_t off, const uint8_t *p,
         size_t used;
         switch (d->state) {
         case BM_FS_HDR:
-            used = take_hdr(c, side, p, n, m->frame);
+            used = take_hdr(c, side, p, n, m);
             break;
         case BM_FS_BODY:
-            used = take_body(c, side, p, n, m->frame);
+            used = take_body(c, side, p, n, m);
             break;
         case BM_FS_RESYNC:
             used = bm_tls_take_resync(c, side, p, n, m->frame);

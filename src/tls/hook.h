@@ -19,6 +19,19 @@
 #include "../../include/badmac/conn.h"
 #include "../capture/stream.h"
 
+/* One frame's share of a record: the frame carried the record's bytes
+ * below stream offset 'end' (from the previous entry's end, or from the
+ * record's header); 'start' is the stream offset of that frame's first
+ * TCP payload byte (bm_seg_meta.seg_off). */
+typedef struct bm_tls_seg {
+    uint64_t end;
+    uint64_t frame;
+    int64_t start;
+} bm_tls_seg;
+/* Frames remembered per record; a record that came in more pieces (or
+ * was framed while resynchronising) has no map. */
+#define BM_TLS_RSEG 48
+
 typedef struct bm_tls_record_ev {
     int side;               /* BM_SIDE_A or BM_SIDE_B: the sender */
     uint64_t index;         /* record index in this direction, from 0 */
@@ -33,6 +46,10 @@ typedef struct bm_tls_record_ev {
      * known). Valid only during the call. */
     const bm_handshake *hs;
     int client_side;
+    /* The frames that carried the record, header first, in stream order
+     * (n_segs == 0: not known). Valid only during the call. */
+    const bm_tls_seg *segs;
+    unsigned n_segs;
 } bm_tls_record_ev;
 
 typedef struct bm_tls_hook {

@@ -151,7 +151,7 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
                        ref->frame, bm_tls_dir_name(c, side));
 }
 
-static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uint8_t *p)
+static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uint8_t *p, bool prot)
 {
     bm_dir_records *r = &c->conn->rec[side];
     bm_handshake *h = &c->conn->hs;
@@ -160,7 +160,7 @@ static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uin
         r->ccs_index = (int64_t)ref->index;
         r->ccs_frame = ref->frame;
     }
-    if (p && (ref->length != 1 || p[0] != 1))
+    if (p && !prot && (ref->length != 1 || p[0] != 1)) /* encrypted: a renegotiation's */
         bm_tls_problem(c, "malformed ChangeCipherSpec record #%" PRIu64 " (frame %" PRIu64 ", %s)", ref->index,
                        ref->frame, bm_tls_dir_name(c, side));
     /* TLS 1.3's CCS is only for middleboxes; so is one sent between the
@@ -200,7 +200,14 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
      * ciphers): without a visible handshake it marks the boundary. */
     if (type == 23 && !d->protected_ && !k->hs.client_hello_seen && !k->hs.server_hello_seen)
         d->protected_ = true;
-    bool prot = record_protected(c, side, type);
+    /* TLS 1.3 0-RTT: the client's application data between a ClientHello
+     * offering early_data and the ServerHello travels under the early
+     * traffic key. It does not move the protection boundary (a
+     * HelloRetryRequest may still follow). */
+    bool early = type == 23 && !d->protected_ && k->hs.client_hello_seen && !k->hs.server_hello_seen &&
+                 !k->hs.hello_retry_request && k->hs.early_data_offered &&
+                 bm_tls_role_of_side(c, side) == BM_CLIENT;
+    bool prot = early || record_protected(c, side, type);
     check_size(c, side, &ref, prot || type == 23);
     c->seq++;
     bm_tls_snap snap = make_snap(c, side);
@@ -217,12 +224,14 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         ev.protected_ = prot;
         ev.hs = &k->hs;
         ev.client_side = c->client_side;
+        ev.segs = d->rseg;
+        ev.n_segs = d->rseg_lost ? 0 : d->n_rseg;
         c->t->hook.record(c->hook_conn, &ev);
     }
 
     switch (type) {
     case 20:
-        on_ccs(c, side, &ref, payload);
+        on_ccs(c, side, &ref, payload, prot);
         break;
     case 21:
         on_alert(c, side, &ref, prot, payload, &snap);
@@ -239,7 +248,7 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         break;
     }
 
-    if (prot && type != 20) {
+    if (prot && type != 20 && !early) {
         bool client = bm_tls_role_of_side(c, side) == BM_CLIENT;
         const bm_tls_dir *cd = &c->dir[client ? side : !side];
         if (bm_tls_is13(c) ? cd->post_prot > 0 : type == 23)

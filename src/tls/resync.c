@@ -65,6 +65,7 @@ static bool drain_buffer(bm_tls_conn *c, int side)
 {
     bm_tls_dir *d = &c->dir[side];
     size_t pos = 0, have = d->buf_have;
+    d->rseg_lost = true; /* these records and the partial one: frames not mapped */
     while (have - pos >= 5) {
         const uint8_t *h = d->buf + pos;
         uint64_t off = d->buf_off + pos;

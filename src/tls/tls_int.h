@@ -10,7 +10,8 @@
  * Memory per connection: this struct, the bm_conn (allocated at the first
  * payload byte), one record buffer (at most BM_TLS_RBUF_CAP) and one
  * handshake buffer (at most BM_TLS_HS_CAP) per direction, each allocated
- * lazily and only as large as needed.
+ * lazily and only as large as needed; the frame map of the record being
+ * framed (BM_TLS_RSEG entries) lives in the direction.
  */
 #ifndef BM_TLS_TLS_INT_H
 #define BM_TLS_TLS_INT_H
@@ -70,6 +71,10 @@ typedef struct bm_tls_dir {
     bool rec_keep;       /* payload is copied into buf */
     bool rec_lost;       /* part of the payload fell into a gap */
     bool rec_v2;         /* an SSLv2 ClientHello (2-byte header) */
+    /* the frames that carried it (frame.c); rseg_lost: map not known */
+    unsigned n_rseg;
+    bool rseg_lost;
+    bm_tls_seg rseg[BM_TLS_RSEG];
 
     /* partial record payload, or (RESYNC) the bytes being scanned */
     uint8_t *buf;

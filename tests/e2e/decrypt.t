@@ -39,7 +39,8 @@ like "$(cat "$TMPD/out")" "FIRST BAD RECORD" "SSLKEYLOGFILE used when no --keylo
 
 # Every clean keyed fixture: exit 0, all verified, Finished ok.
 grep -v '^#' "$FIX/TESTLIST" | while read -r name cap keys rest; do
-    case "$name" in demo*|tcp-bad-checksum|snaplen-200|truncated-mid-record|tls12-alert-unknown-ca|tls13-alert-*) continue ;; esac
+    # tls13-early-data*-rejected: the rejected 0-RTT record is undecryptable by design (e2e/tls13_epochs.t)
+    case "$name" in demo*|tcp-bad-checksum|snaplen-200|truncated-mid-record|tls12-alert-unknown-ca|tls13-alert-*|tls13-early-data*-rejected) continue ;; esac
     [ -f "$FIX/$cap" ] || continue
     "$BADMAC" --json --keylog "$FIX/$keys" "$FIX/$cap" >"$TMPD/j" 2>"$TMPD/e"; rc=$?
     v=$(python3 -c '

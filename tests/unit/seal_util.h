@@ -38,6 +38,7 @@ static inline const char *su_aead_name(const bm_suite *s)
     case BM_CIPHER_AES_256_GCM: return "AES-256-GCM";
     case BM_CIPHER_AES_128_CCM: case BM_CIPHER_AES_128_CCM_8: return "AES-128-CCM";
     case BM_CIPHER_AES_256_CCM: case BM_CIPHER_AES_256_CCM_8: return "AES-256-CCM";
+    case BM_CIPHER_ARIA_128_GCM: return "ARIA-128-GCM";
     default: return "ChaCha20-Poly1305";
     }
 }
@@ -58,7 +59,7 @@ static inline void su_aead_raw(const bm_suite *s, const uint8_t *key, const uint
     if (ccm)
         EVP_EncryptUpdate(x, NULL, &l, NULL, (int)n);
     EVP_EncryptUpdate(x, NULL, &l, aad, (int)aad_len);
-    if (n)
+    if (n || ccm) /* CCM: the (empty) payload call is what computes the tag */
         EVP_EncryptUpdate(x, ct_tag, &l, pt, (int)n);
     EVP_EncryptFinal_ex(x, ct_tag + n, &l);
     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, s->tag_len, ct_tag + n);
@@ -94,9 +95,9 @@ static inline size_t su_seal12(const bm_suite *s, const bm_dir_keys *k, uint64_t
     return off + n + s->tag_len;
 }
 
-/* TLS 1.3: content + inner type, no padding; header 17 03 03 len. */
-static inline size_t su_seal13(const bm_suite *s, const bm_dir_keys *k, uint64_t seq,
-                               uint8_t inner, const uint8_t *d, size_t n, uint8_t *r)
+/* TLS 1.3: content + inner type + pad zero bytes; header 17 03 03 len. */
+static inline size_t su_seal13_pad(const bm_suite *s, const bm_dir_keys *k, uint64_t seq,
+                                   uint8_t inner, const uint8_t *d, size_t n, size_t pad, uint8_t *r)
 {
     static uint8_t pt[20000];
     uint8_t nonce[12], aad[5];
@@ -105,7 +106,8 @@ static inline size_t su_seal13(const bm_suite *s, const bm_dir_keys *k, uint64_t
         nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
     memcpy(pt, d, n);
     pt[n] = inner;
-    size_t m = n + 1, len = m + s->tag_len;
+    memset(pt + n + 1, 0, pad);
+    size_t m = n + 1 + pad, len = m + s->tag_len;
     aad[0] = 23;
     aad[1] = 3;
     aad[2] = 3;
@@ -113,6 +115,13 @@ static inline size_t su_seal13(const bm_suite *s, const bm_dir_keys *k, uint64_t
     aad[4] = (uint8_t)len;
     su_aead_raw(s, k->key, nonce, aad, 5, pt, m, r);
     return len;
+}
+
+/* TLS 1.3 without padding. */
+static inline size_t su_seal13(const bm_suite *s, const bm_dir_keys *k, uint64_t seq,
+                               uint8_t inner, const uint8_t *d, size_t n, uint8_t *r)
+{
+    return su_seal13_pad(s, k, seq, inner, d, n, 0, r);
 }
 
 static inline const EVP_MD *su_md(const bm_suite *s)
@@ -206,14 +215,15 @@ static inline size_t su_seal_cbc(const bm_suite *s, const bm_dir_keys *k, bool e
     return len;
 }
 
-/* RC4 (rc4 keyed by the caller, state carried) or NULL with HMAC. */
-static inline size_t su_seal_stream(const bm_suite *s, const bm_dir_keys *k, EVP_CIPHER_CTX *rc4,
-                                    uint64_t seq, uint8_t type, const uint8_t *d, size_t n,
-                                    uint8_t *r)
+/* RC4 (rc4 keyed by the caller, state carried) or NULL with HMAC, for
+ * record version ver. */
+static inline size_t su_seal_stream_v(const bm_suite *s, const bm_dir_keys *k, EVP_CIPHER_CTX *rc4,
+                                      uint16_t ver, uint64_t seq, uint8_t type, const uint8_t *d,
+                                      size_t n, uint8_t *r)
 {
     static uint8_t buf[20000];
     uint8_t mac[64];
-    su_hmac(s, k, seq, type, d, n, mac);
+    su_hmac_v(s, k, seq, type, ver, d, n, mac);
     memcpy(buf, d, n);
     memcpy(buf + n, mac, s->mac_len);
     int l = 0;
@@ -222,6 +232,13 @@ static inline size_t su_seal_stream(const bm_suite *s, const bm_dir_keys *k, EVP
     else
         memcpy(r, buf, n + s->mac_len);
     return n + s->mac_len;
+}
+
+static inline size_t su_seal_stream(const bm_suite *s, const bm_dir_keys *k, EVP_CIPHER_CTX *rc4,
+                                    uint64_t seq, uint8_t type, const uint8_t *d, size_t n,
+                                    uint8_t *r)
+{
+    return su_seal_stream_v(s, k, rc4, 0x0303, seq, type, d, n, r);
 }
 
 #endif

@@ -6,67 +6,21 @@
  * certificate_required is a misleading alert; every clean keyed fixture is
  * healthy; without keys the verdict says so.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../../include/badmac/badmac.h"
+#include "analysis_harness.h"
 #include "diagnose/diagnose.h"
 #include "tap.h"
 
 #define FIX "tests/fixtures/"
-#define MAX_CONNS 4
-
-typedef struct run {
-    unsigned n;
-    bm_conn conns[MAX_CONNS];
-} run;
-
-static void on_conn(void *ud, const bm_conn *c)
-{
-    run *r = ud;
-    if (r->n < MAX_CONNS)
-        r->conns[r->n++] = *c;
-}
-
-static void on_diag(void *ud, const char *line)
-{
-    (void)ud;
-    printf("# diag: %s\n", line);
-}
-
-static run *analyse(const char *cap, const char *keylog)
-{
-    static run r;
-    memset(&r, 0, sizeof r);
-    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &r};
-    if (keylog) {
-        o.keylogs = &keylog;
-        o.n_keylogs = 1;
-    }
-    bm_analysis *a = bm_analysis_new(&o);
-    if (!a)
-        return &r;
-    (void)bm_analysis_add_capture(a, cap);
-    bm_analysis_finish(a, NULL);
-    bm_analysis_free(a);
-    return &r;
-}
-
 static long truth_num(const char *name, const char *key)
 {
-    char path[256], buf[4096], pat[64];
-    snprintf(path, sizeof path, FIX "%s.truth.json", name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = strstr(buf, pat);
-    return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+    char json[4096];
+    return ah_truth_read(name, json, sizeof json) ? ah_truth_num(json, key) : -1;
 }
 
 static int has_line(const char (*l)[BM_VERDICT_LINE], unsigned n, const char *needle)
@@ -77,12 +31,30 @@ static int has_line(const char (*l)[BM_VERDICT_LINE], unsigned n, const char *ne
     return 0;
 }
 
+/* The frame that carried the flipped byte and the byte's offset in its
+ * TCP payload, read off with tshark (the frame whose tcp.seq..tcp.seq +
+ * tcp.len holds the truth's stream_offset + 1):
+ *   tshark -r tests/fixtures/demo.pcapng -Y 'tcp.srcport==443 && tcp.len>0'
+ *          -T fields -e frame.number -e tcp.seq -e tcp.len
+ * Each flipped record spans about twelve segments; the record itself is
+ * completed by a later frame. */
+static void repair_frame(const char *name, const bm_verdict *v, uint64_t frame, int64_t in_frame)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s: the repair names the frame that carried the byte, not the record's last", name);
+    ok(v->has_repair && v->repair.byte_frame == frame && v->has_record && v->record.frame > frame &&
+           v->repair.frame == v->record.frame,
+       msg);
+    snprintf(msg, sizeof msg, "%s: the byte's offset in that frame's TCP payload", name);
+    is_int(v->has_repair ? v->repair.frame_offset : -2, in_frame, msg);
+}
+
 static void demo(const char *name, int sender)
 {
     char cap[128], keys[128], msg[200];
     snprintf(cap, sizeof cap, FIX "%s.pcapng", name);
     snprintf(keys, sizeof keys, FIX "%s.keys", name);
-    run *r = analyse(cap, keys);
+    ah_run *r = ah_analyse(cap, keys, NULL);
     ok(r->n == 1, name);
     if (r->n != 1)
         return;
@@ -105,11 +77,19 @@ static void demo(const char *name, int sender)
     snprintf(msg, sizeof msg, "%s: exonerates both endpoints' cryptography", name);
     ok(has_line(v->exonerates, v->n_exonerates, "both endpoints' cryptography"), msg);
     ok(v->has_record && v->record.index == v->repair.index, "the verdict names the record");
+    static const struct {
+        const char *name;
+        uint64_t frame;
+        int64_t in_frame;
+    } frames[] = {{"demo", 26, 590}, {"demo-tls13", 30, 1005}, {"demo-cbc", 26, 714}};
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++)
+        if (!strcmp(name, frames[i].name))
+            repair_frame(name, v, frames[i].frame, frames[i].in_frame);
 }
 
 static void c2s(void)
 {
-    run *r = analyse(FIX "demo-c2s.pcapng", FIX "demo-c2s.keys");
+    ah_run *r = ah_analyse(FIX "demo-c2s.pcapng", FIX "demo-c2s.keys", NULL);
     ok(r->n == 1, "demo-c2s");
     if (r->n != 1)
         return;
@@ -127,7 +107,7 @@ static void c2s(void)
 
 static void misleading(void)
 {
-    run *r = analyse(FIX "tls13-alert-encrypted.pcap", FIX "tls13-alert-encrypted.keys");
+    ah_run *r = ah_analyse(FIX "tls13-alert-encrypted.pcap", FIX "tls13-alert-encrypted.keys", NULL);
     ok(r->n == 1, "tls13-alert-encrypted");
     if (r->n != 1)
         return;
@@ -136,7 +116,7 @@ static void misleading(void)
        "tls13-alert-encrypted: misleading_alert, proven");
     ok(strstr(v->summary, "certificate_required") && strstr(v->summary, "not a MAC failure"),
        "tls13-alert-encrypted: names certificate_required, not a MAC failure");
-    r = analyse(FIX "tls13-alert-encrypted.pcap", NULL);
+    r = ah_analyse(FIX "tls13-alert-encrypted.pcap", NULL, NULL);
     v = &r->conns[0].verdict;
     /* The TLS stage infers the 19-byte alert to be close_notify: without
      * keys, healthy is no more than possible, and says why. */
@@ -148,7 +128,7 @@ static void misleading(void)
 
 static void keyless_demo(void)
 {
-    run *r = analyse(FIX "demo.pcapng", NULL);
+    ah_run *r = ah_analyse(FIX "demo.pcapng", NULL, NULL);
     ok(r->n == 1, "demo keyless");
     const bm_verdict *v = &r->conns[0].verdict;
     ok(v->cause == BM_CAUSE_UNDETERMINED && v->keyless && v->has_record && v->record.index == 8,
@@ -160,7 +140,7 @@ static void keyless_demo(void)
 
 static void bad_checksum(void)
 {
-    run *r = analyse(FIX "tcp-bad-checksum.pcap", FIX "tcp-bad-checksum.keys");
+    ah_run *r = ah_analyse(FIX "tcp-bad-checksum.pcap", FIX "tcp-bad-checksum.keys", NULL);
     ok(r->n == 1, "tcp-bad-checksum");
     const bm_verdict *v = &r->conns[0].verdict;
     /* The damaged copy failed TCP's checksum: the receiver dropped it and
@@ -177,20 +157,12 @@ static void clean_fixtures(void)
     ok(f != NULL, "TESTLIST readable");
     if (!f)
         return;
-    char line[1024];
     unsigned n = 0;
-    while (fgets(line, sizeof line, f)) {
-        char name[128], cap[256], keys[256], path[300], kpath[300], msg[300];
-        if (line[0] == '#' || sscanf(line, "%127s %255s %255s", name, cap, keys) != 3 || !strcmp(keys, "-"))
-            continue;
-        int sk = 0;
-        for (int i = 0; skip[i]; i++)
-            sk |= !strcmp(name, skip[i]);
-        snprintf(path, sizeof path, FIX "%s", cap);
-        snprintf(kpath, sizeof kpath, FIX "%s", keys);
-        if (sk || access(path, R_OK) != 0)
-            continue;
-        run *r = analyse(path, kpath);
+    ah_fixture x;
+    while (ah_next_keyed(f, skip, &x)) {
+        const char *name = x.name;
+        char msg[300];
+        ah_run *r = ah_analyse(x.cap, x.keys, NULL);
         for (unsigned i = 0; i < r->n; i++) {
             const bm_verdict *v = &r->conns[i].verdict;
             snprintf(msg, sizeof msg, "%s #%u: healthy, proven (got %s)", name, i + 1, bm_cause_name(v->cause));
@@ -200,10 +172,58 @@ static void clean_fixtures(void)
     }
     fclose(f);
     ok(n >= 25, "at least 25 clean keyed fixtures healthy");
-    run *r = analyse(FIX "tls12-aes-gcm.pcap", NULL);
+    ah_run *r = ah_analyse(FIX "tls12-aes-gcm.pcap", NULL, NULL);
     ok(r->n == 1 && r->conns[0].verdict.cause == BM_CAUSE_HEALTHY && r->conns[0].verdict.keyless &&
            r->conns[0].verdict.confidence != BM_CONF_PROVEN && strstr(r->conns[0].verdict.summary, "no keys"),
        "clean capture without keys: healthy, keyless, not proven");
+}
+
+/* A key log holding LINES for tls12-rsa-kx's client random (a wrong master
+ * secret, then the key log's own line when 'right'), into path. */
+static void key_file(char *path, bool right)
+{
+    char line[512], cr[65] = "";
+    FILE *in = fopen(FIX "tls12-rsa-kx.keys", "r");
+    while (in && fgets(line, sizeof line, in))
+        if (sscanf(line, "CLIENT_RANDOM %64s", cr) == 1)
+            break;
+    int fd = mkstemp(path);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (out) {
+        fprintf(out, "CLIENT_RANDOM %s ", cr);
+        for (int i = 0; i < 48; i++)
+            fputs("11", out);
+        fprintf(out, "\n%s", right ? line : "");
+        fclose(out);
+    }
+    if (in)
+        fclose(in);
+}
+
+/* A full handshake whose Finished fails under the key log's master secret:
+ * the other line for the client random, the RSA premaster with and
+ * without extended_master_secret are tried before anything is concluded. */
+static void alternatives(void)
+{
+    char wrong[] = "/tmp/bm_test_diag_XXXXXX", two[] = "/tmp/bm_test_diag_XXXXXX";
+    key_file(wrong, false);
+    key_file(two, true);
+    ah_run *r = ah_analyse(FIX "tls12-rsa-kx.pcap", wrong, FIX "pki/server.key");
+    const bm_verdict *v = &r->conns[0].verdict;
+    ok(r->n == 1 && strstr(v->summary, "Finished opens under the premaster from the RSA key") &&
+           has_line(v->evidence, v->n_evidence, "computed with extended_master_secret"),
+       "wrong key log line + RSA key: the RSA premaster's master secret (with EMS) opens the Finished");
+    r = ah_analyse(FIX "tls12-rsa-kx.pcap", wrong, NULL);
+    v = &r->conns[0].verdict;
+    ok(r->n == 1 && strstr(v->summary, "belongs to another connection") && !strstr(v->summary, "opens under"),
+       "wrong key log line alone: nothing else to try, another connection's keys");
+    r = ah_analyse(FIX "tls12-rsa-kx.pcap", two, NULL);
+    v = &r->conns[0].verdict;
+    ok(r->n == 1 && strstr(v->summary, "another master secret logged for this client random") &&
+           strstr(v->summary, "line 2"),
+       "two lines for one client random, the first wrong: the second opens the Finished");
+    unlink(wrong);
+    unlink(two);
 }
 
 int main(void)
@@ -220,6 +240,7 @@ int main(void)
     keyless_demo();
     bad_checksum();
     clean_fixtures();
+    alternatives();
     is_str(bm_cause_name(BM_CAUSE_MAC_CONSTRUCTION_MISMATCH), "mac_construction_mismatch", "stable cause names");
     is_str(bm_confidence_name(BM_CONF_LIKELY), "likely", "stable confidence names");
     return tap_done();

@@ -3,41 +3,11 @@
 #include <string.h>
 
 #include "tap.h"
+#include "loader_harness.h"
 #include "keys/java_log.h"
 #include "keys/keystore.h"
 
 #define DATA "tests/unit/data/keys/"
-#define MAX_LINES 16
-
-typedef struct sink {
-    int n;
-    char lines[MAX_LINES][800];
-} sink;
-
-static void sink_emit(void *ud, const char *line)
-{
-    sink *s = ud;
-    if (s->n < MAX_LINES)
-        snprintf(s->lines[s->n], sizeof s->lines[0], "%s", line);
-    s->n++;
-    printf("# diag: %s\n", line);
-}
-
-static bm_diag make_diag(sink *s)
-{
-    memset(s, 0, sizeof *s);
-    bm_diag d;
-    memset(&d, 0, sizeof d);
-    d.emit = sink_emit;
-    d.ud = s;
-    return d;
-}
-
-static void seq(uint8_t *b, size_t n, uint8_t first)
-{
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(first + i);
-}
 
 int main(void)
 {

@@ -1,8 +1,9 @@
 /* TLS 1.3 record protection: the RFC 8448 server flight, then every suite
- * with records sealed here with raw EVP calls, tampered with. */
+ * with records sealed here with raw EVP calls (seal_util.h), tampered with. */
 #include <openssl/evp.h>
 
 #include "tap.h"
+#include "seal_util.h"
 #include "crypto/rec.h"
 
 static bm_crypto_ctx *cc;
@@ -85,52 +86,6 @@ static void test_rfc8448(void)
     bm_dir_keys_clear(&k);
 }
 
-static const char *evp13(const bm_suite *s)
-{
-    switch (s->id) {
-    case 0x1301: return "AES-128-GCM";
-    case 0x1302: return "AES-256-GCM";
-    case 0x1303: return "ChaCha20-Poly1305";
-    default: return "AES-128-CCM";
-    }
-}
-
-static size_t seal13(const bm_suite *s, const bm_dir_keys *k, uint64_t seq, uint8_t inner_type,
-                     const uint8_t *d, size_t n, size_t pad, uint8_t *r)
-{
-    uint8_t nonce[12], aad[5], pt[20000];
-    bool ccm = s->id >= 0x1304;
-    memcpy(nonce, k->iv, 12);
-    for (int i = 0; i < 8; i++)
-        nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
-    memcpy(pt, d, n);
-    pt[n] = inner_type;
-    memset(pt + n + 1, 0, pad);
-    size_t m = n + 1 + pad, len = m + s->tag_len;
-    aad[0] = 23;
-    aad[1] = 3;
-    aad[2] = 3;
-    aad[3] = (uint8_t)(len >> 8);
-    aad[4] = (uint8_t)len;
-    EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, evp13(s), NULL);
-    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    int l = 0;
-    EVP_EncryptInit_ex(x, ci, NULL, NULL, NULL);
-    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL);
-    if (ccm)
-        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, s->tag_len, NULL);
-    EVP_EncryptInit_ex(x, NULL, NULL, k->key, nonce);
-    if (ccm)
-        EVP_EncryptUpdate(x, NULL, &l, NULL, (int)m);
-    EVP_EncryptUpdate(x, NULL, &l, aad, 5);
-    EVP_EncryptUpdate(x, r, &l, pt, (int)m);
-    EVP_EncryptFinal_ex(x, r + m, &l);
-    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, s->tag_len, r + m);
-    EVP_CIPHER_CTX_free(x);
-    EVP_CIPHER_free(ci);
-    return len;
-}
-
 static int open13(bm_rec *r, uint64_t seq, uint8_t type, uint16_t ver, const uint8_t *in, size_t len,
                   bm_open_result *res)
 {
@@ -151,10 +106,10 @@ static void test_suite13(uint16_t id)
     snprintf(name, sizeof name, "%s: keys and bm_rec", s->name);
     if (!ok(bm_is_ok(bm_tls13_traffic_keys(cc, s, secret, &k)) && bm_is_ok(bm_rec_new(cc, &p, &r)), name))
         return;
-    size_t len = seal13(s, &k, 3, 23, data, 16384, 0, rec);
+    size_t len = su_seal13_pad(s, &k, 3, 23, data, 16384, 0, rec);
     is_int(open13(r, 3, 23, 0x0303, rec, len, &res), BM_REC_OK, "16 KB record OK");
     ok(res.plain_len == 16384 && res.inner_type == 23 && memcmp(out, data, 16384) == 0, "plaintext identical");
-    len = seal13(s, &k, 4, 21, data, 2, 40, rec);
+    len = su_seal13_pad(s, &k, 4, 21, data, 2, 40, rec);
     is_int(open13(r, 4, 23, 0x0303, rec, len, &res), BM_REC_OK, "padded alert record OK");
     ok(res.inner_type == 21 && res.plain_len == 2 && res.pad_len == 40, "inner type 21, 2 bytes, 40 zeros stripped");
     rec[10] ^= 2;
@@ -167,7 +122,7 @@ static void test_suite13(uint16_t id)
     is_int(open13(r, 4, 22, 0x0303, rec, len, &res), BM_REC_BAD_TAG, "header type is authenticated");
     is_int(open13(r, 4, 23, 0x0301, rec, len, &res), BM_REC_BAD_TAG, "header version is authenticated");
     is_int(open13(r, 4, 23, 0x0303, rec, len, &res), BM_REC_OK, "the original still opens (AEAD is stateless)");
-    len = seal13(s, &k, 6, 0, data, 0, 5, rec);
+    len = su_seal13_pad(s, &k, 6, 0, data, 0, 5, rec);
     is_int(open13(r, 6, 23, 0x0303, rec, len, &res), BM_REC_NO_CONTENT_TYPE, "all-zero inner plaintext");
     int bad = 0;
     for (size_t l = 0; l <= s->tag_len + 2u; l++) {
@@ -179,7 +134,7 @@ static void test_suite13(uint16_t id)
     if (id != 0x1304 && id != 0x1305) {
         uint8_t tag[16];
         size_t tl = 0;
-        len = seal13(s, &k, 9, 23, data, 500, 3, rec);
+        len = su_seal13_pad(s, &k, 9, 23, data, 500, 3, rec);
         uint8_t real[16];
         memcpy(real, rec + len - 16, 16);
         memset(rec + len - 16, 0, 16);

@@ -1,86 +1,14 @@
 /* TLS 1.2 AEAD (GCM, CCM, CCM_8, ChaCha20-Poly1305, ARIA-GCM) and stream
  * (RC4, NULL) record protection: records sealed here with raw EVP calls,
- * opened with bm_rec_open, then tampered with. */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+ * opened with bm_rec_open, then tampered with. Sealing: seal_util.h. */
 #include <openssl/provider.h>
 
 #include "tap.h"
+#include "seal_util.h"
 #include "crypto/rec.h"
 
 static bm_crypto_ctx *cc;
 static uint8_t data[20000], rec[20000], out[20000];
-
-static void fill_keys(const bm_suite *s, bm_dir_keys *k, uint8_t seed)
-{
-    memset(k, 0, sizeof *k);
-    for (int i = 0; i < 48; i++)
-        k->mac_key[i] = (uint8_t)(seed + 5 * i);
-    for (int i = 0; i < 32; i++)
-        k->key[i] = (uint8_t)(seed ^ (0x20 + i));
-    for (int i = 0; i < 16; i++)
-        k->iv[i] = (uint8_t)(0x90 + 3 * i + seed);
-    k->mac_key_len = s->mac_len;
-    k->key_len = s->key_len;
-    k->iv_len = s->fixed_iv_len;
-}
-
-static const char *evp_name(const bm_suite *s)
-{
-    switch (s->cipher) {
-    case BM_CIPHER_AES_128_GCM: return "AES-128-GCM";
-    case BM_CIPHER_AES_256_GCM: return "AES-256-GCM";
-    case BM_CIPHER_AES_128_CCM: case BM_CIPHER_AES_128_CCM_8: return "AES-128-CCM";
-    case BM_CIPHER_AES_256_CCM: case BM_CIPHER_AES_256_CCM_8: return "AES-256-CCM";
-    case BM_CIPHER_ARIA_128_GCM: return "ARIA-128-GCM";
-    case BM_CIPHER_CHACHA20_POLY1305: return "ChaCha20-Poly1305";
-    default: return "RC4";
-    }
-}
-
-/* RFC 5288 / 6655 / 7905 sealing with EVP directly. */
-static size_t seal_aead(const bm_suite *s, const bm_dir_keys *k, uint64_t seq, uint8_t type,
-                        uint16_t ver, const uint8_t *d, size_t n, uint8_t *r)
-{
-    uint8_t nonce[12], aad[13];
-    size_t off = 0;
-    bool ccm = strstr(evp_name(s), "CCM") != NULL;
-    if (s->mode == BM_MODE_CHACHA) {
-        memcpy(nonce, k->iv, 12);
-        for (int i = 0; i < 8; i++)
-            nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
-    } else {
-        memcpy(nonce, k->iv, 4);
-        for (int i = 0; i < 8; i++)
-            nonce[4 + i] = (uint8_t)(0x33 * (i + 1) + seq); /* any explicit nonce */
-        memcpy(r, nonce + 4, 8);
-        off = 8;
-    }
-    for (int i = 0; i < 8; i++)
-        aad[i] = (uint8_t)(seq >> (56 - 8 * i));
-    aad[8] = type;
-    aad[9] = (uint8_t)(ver >> 8);
-    aad[10] = (uint8_t)ver;
-    aad[11] = (uint8_t)(n >> 8);
-    aad[12] = (uint8_t)n;
-    EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, evp_name(s), NULL);
-    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    int l = 0;
-    EVP_EncryptInit_ex(x, ci, NULL, NULL, NULL);
-    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL);
-    if (ccm)
-        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, s->tag_len, NULL);
-    EVP_EncryptInit_ex(x, NULL, NULL, k->key, nonce);
-    if (ccm)
-        EVP_EncryptUpdate(x, NULL, &l, NULL, (int)n);
-    EVP_EncryptUpdate(x, NULL, &l, aad, 13);
-    EVP_EncryptUpdate(x, r + off, &l, d, (int)n);
-    EVP_EncryptFinal_ex(x, r + off + n, &l);
-    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, s->tag_len, r + off + n);
-    EVP_CIPHER_CTX_free(x);
-    EVP_CIPHER_free(ci);
-    return off + n + s->tag_len;
-}
 
 static int open_clone(bm_rec *base, uint64_t seq, uint8_t type, uint16_t ver, const uint8_t *in,
                       size_t len, bm_open_result *res)
@@ -106,7 +34,7 @@ static void test_aead(uint16_t id)
     const bm_suite *s = bm_suite_find(id);
     char name[200];
     bm_dir_keys k;
-    fill_keys(s, &k, (uint8_t)id);
+    su_keys(s, &k, (uint8_t)id);
     bm_rec *r = NULL;
     bm_rec_params p = {s, 0x0303, 0, &k};
     bm_open_result res;
@@ -116,19 +44,19 @@ static void test_aead(uint16_t id)
     size_t xl = s->record_iv_len, tl = s->tag_len;
     size_t sizes[] = {0, 1, 100, 16384};
     for (size_t i = 0; i < 4; i++) {
-        size_t len = seal_aead(s, &k, 40 + i, 23, 0x0303, data, sizes[i], rec);
+        size_t len = su_seal12(s, &k, 40 + i, 23, data, sizes[i], rec);
         snprintf(name, sizeof name, "%s: %zu-byte record opens OK", s->name, sizes[i]);
         is_int(open_clone(r, 40 + i, 23, 0x0303, rec, len, &res), BM_REC_OK, name);
         ok(res.plain_len == sizes[i] && memcmp(out, data, sizes[i]) == 0 && res.mac_ok,
            "identical plaintext");
     }
-    size_t len = seal_aead(s, &k, 7, 23, 0x0303, data, 300, rec);
+    size_t len = su_seal12(s, &k, 7, 23, data, 300, rec);
     if (xl)
         is_int(flip_open(r, 7, len, 3, &res), BM_REC_BAD_TAG, "flip in explicit nonce -> BAD_TAG");
     is_int(flip_open(r, 7, len, xl + 150, &res), BM_REC_BAD_TAG, "flip in ciphertext -> BAD_TAG");
     ok(!res.mac_ok, "mac_ok false");
     is_int(flip_open(r, 7, len, len - 1, &res), BM_REC_BAD_TAG, "flip in tag -> BAD_TAG");
-    if (strstr(evp_name(s), "CCM") == NULL) {
+    if (strstr(su_aead_name(s), "CCM") == NULL) {
         ok(res.decrypted_len == 300 && memcmp(out, data, 300) == 0,
            "bad tag: unauthenticated plaintext still available for diagnosis");
         uint8_t tag[16];
@@ -162,37 +90,11 @@ static void test_aead(uint16_t id)
     bm_rec_free(r);
 }
 
-static size_t seal_stream(const bm_suite *s, uint16_t ver, const bm_dir_keys *k, EVP_CIPHER_CTX *rc4,
-                          uint64_t seq, uint8_t type, const uint8_t *d, size_t n, uint8_t *r)
-{
-    uint8_t buf[20000], mac[64];
-    size_t h = 0;
-    for (int i = 7; i >= 0; i--)
-        buf[h++] = (uint8_t)(seq >> (8 * i));
-    buf[h++] = type;
-    buf[h++] = (uint8_t)(ver >> 8);
-    buf[h++] = (uint8_t)ver;
-    buf[h++] = (uint8_t)(n >> 8);
-    buf[h++] = (uint8_t)n;
-    memcpy(buf + h, d, n);
-    const EVP_MD *md = s->mac == BM_HASH_MD5 ? EVP_md5() : s->mac == BM_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
-    unsigned ml = 0;
-    HMAC(md, k->mac_key, k->mac_key_len, buf, h + n, mac, &ml);
-    memcpy(buf, d, n);
-    memcpy(buf + n, mac, ml);
-    int l = 0;
-    if (rc4)
-        EVP_EncryptUpdate(rc4, r, &l, buf, (int)(n + ml));
-    else
-        memcpy(r, buf, n + ml);
-    return n + ml;
-}
-
 static void test_stream(uint16_t id, uint16_t ver)
 {
     const bm_suite *s = bm_suite_find(id);
     bm_dir_keys k;
-    fill_keys(s, &k, 3);
+    su_keys(s, &k, 3);
     bm_rec *r = NULL, *saved = NULL;
     bm_rec_params p = {s, ver, 0, &k};
     bm_open_result res;
@@ -205,9 +107,9 @@ static void test_stream(uint16_t id, uint16_t ver)
         EVP_EncryptInit_ex(x, ci, NULL, k.key, NULL);
     }
     uint8_t r1[2000], r2[2000], r3[2000];
-    size_t l1 = seal_stream(s, ver, &k, x, 0, 22, data, 40, r1);
-    size_t l2 = seal_stream(s, ver, &k, x, 1, 23, data + 5, 1000, r2);
-    size_t l3 = seal_stream(s, ver, &k, x, 2, 21, data + 9, 2, r3);
+    size_t l1 = su_seal_stream_v(s, &k, x, ver, 0, 22, data, 40, r1);
+    size_t l2 = su_seal_stream_v(s, &k, x, ver, 1, 23, data + 5, 1000, r2);
+    size_t l3 = su_seal_stream_v(s, &k, x, ver, 2, 21, data + 9, 2, r3);
     is_int(open_clone(r, 0, 22, ver, r1, l1, &res), BM_REC_OK, "first record (on a clone) OK");
     ok(bm_is_ok(bm_rec_open(r, 0, 22, ver, r1, l1, out, sizeof out, &res)) && res.status == BM_REC_OK &&
        res.plain_len == 40 && memcmp(out, data, 40) == 0, "first record OK, plaintext identical");

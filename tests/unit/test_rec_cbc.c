@@ -1,35 +1,13 @@
 /* CBC record protection: records sealed here with raw EVP/HMAC calls (not
- * the code under test), opened with bm_rec_open, then tampered with. */
+ * the code under test; keys and MAC digests from seal_util.h), opened with
+ * bm_rec_open, then tampered with. */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/provider.h>
 
 #include "tap.h"
+#include "seal_util.h"
 #include "crypto/rec.h"
-
-static void fill_keys(const bm_suite *s, bm_dir_keys *k, uint8_t seed)
-{
-    memset(k, 0, sizeof *k);
-    for (int i = 0; i < 48; i++)
-        k->mac_key[i] = (uint8_t)(seed + i);
-    for (int i = 0; i < 32; i++)
-        k->key[i] = (uint8_t)(seed * 3 + 0x40 + i);
-    for (int i = 0; i < 16; i++)
-        k->iv[i] = (uint8_t)(0x70 + i + seed);
-    k->mac_key_len = s->mac_len;
-    k->key_len = s->key_len;
-    k->iv_len = s->fixed_iv_len;
-}
-
-static const EVP_MD *mac_md(const bm_suite *s)
-{
-    switch (s->mac) {
-    case BM_HASH_MD5: return EVP_md5();
-    case BM_HASH_SHA1: return EVP_sha1();
-    case BM_HASH_SHA256: return EVP_sha256();
-    default: return EVP_sha384();
-    }
-}
 
 static const EVP_CIPHER *cbc_cipher(const bm_suite *s)
 {
@@ -59,7 +37,7 @@ static size_t ref_mac(const bm_suite *s, uint16_t ver, const bm_dir_keys *k, uin
     memcpy(buf + h, d, n);
     unsigned ml = 0;
     if (ver != 0x0300) {
-        HMAC(mac_md(s), k->mac_key, k->mac_key_len, buf, h + n, out, &ml);
+        HMAC(su_md(s), k->mac_key, k->mac_key_len, buf, h + n, out, &ml);
         return ml;
     }
     size_t np = s->mac == BM_HASH_MD5 ? 48 : 40;
@@ -67,12 +45,12 @@ static size_t ref_mac(const bm_suite *s, uint16_t ver, const bm_dir_keys *k, uin
     memset(p1, 0x36, 48);
     memset(p2, 0x5c, 48);
     EVP_MD_CTX *x = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(x, mac_md(s), NULL);
+    EVP_DigestInit_ex(x, su_md(s), NULL);
     EVP_DigestUpdate(x, k->mac_key, k->mac_key_len);
     EVP_DigestUpdate(x, p1, np);
     EVP_DigestUpdate(x, buf, h + n);
     EVP_DigestFinal_ex(x, in, &ml);
-    EVP_DigestInit_ex(x, mac_md(s), NULL);
+    EVP_DigestInit_ex(x, su_md(s), NULL);
     EVP_DigestUpdate(x, k->mac_key, k->mac_key_len);
     EVP_DigestUpdate(x, p2, np);
     EVP_DigestUpdate(x, in, ml);
@@ -191,7 +169,7 @@ static void test_mte(uint16_t suite, uint16_t ver, const char *what)
     char name[160];
     sealer z = {.s = bm_suite_find(suite), .ver = ver, .pad_fill = -1};
     z.mac_len = z.s->mac_len;
-    fill_keys(z.s, &z.k, 1);
+    su_keys(z.s, &z.k, 1);
     memcpy(z.chain, z.k.iv, 16);
     bm_rec *r = mk(&z, 0);
     bm_open_result res;
@@ -318,7 +296,7 @@ static void test_etm(uint16_t suite, uint16_t ver)
 {
     sealer z = {.s = bm_suite_find(suite), .ver = ver, .etm = true, .pad_fill = -1};
     z.mac_len = z.s->mac_len;
-    fill_keys(z.s, &z.k, 9);
+    su_keys(z.s, &z.k, 9);
     memcpy(z.chain, z.k.iv, 16);
     bm_rec *r = mk(&z, BM_REC_ETM), *mte = mk(&z, 0), *saved = NULL;
     bm_open_result res;
@@ -379,7 +357,7 @@ static void test_etm(uint16_t suite, uint16_t ver)
 static void test_truncated(void)
 {
     sealer z = {.s = bm_suite_find(0x002F), .ver = 0x0302, .mac_len = 10, .pad_fill = -1};
-    fill_keys(z.s, &z.k, 4);
+    su_keys(z.s, &z.k, 4);
     bm_rec *t = mk(&z, BM_REC_TRUNC_HMAC), *full = mk(&z, 0);
     bm_open_result res;
     size_t len = seal(&z, 1, 23, data, 70, rec);
@@ -397,7 +375,7 @@ static void test_params(void)
 {
     const bm_suite *s = bm_suite_find(0x002F);
     bm_dir_keys k;
-    fill_keys(s, &k, 0);
+    su_keys(s, &k, 0);
     bm_rec *r = NULL;
     bm_rec_params p = {s, 0x0304, 0, &k};
     ok(!bm_is_ok(bm_rec_new(cc, &p, &r)) && !r, "CBC suite under TLS 1.3 refused");
@@ -410,7 +388,7 @@ static void test_params(void)
     ok(!bm_is_ok(bm_rec_new(cc, &p, &r)), "EtM with GCM refused");
     p.suite = s;
     p.version = 0x0300;
-    fill_keys(s, &k, 0);
+    su_keys(s, &k, 0);
     ok(!bm_is_ok(bm_rec_new(cc, &p, &r)), "EtM with SSL 3.0 refused");
     p.flags = 0;
     k.key_len = 15;

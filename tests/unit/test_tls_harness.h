@@ -173,7 +173,7 @@ static inline th_conn th_open(th *h, uint16_t port_a, uint16_t port_b)
     }
     c.tuple.port[0] = port_a;
     c.tuple.port[1] = port_b;
-    bm_seg_meta m = {1, 1000, 64, 0};
+    bm_seg_meta m = {1, 1000, 64, 0, 0};
     c.frame = 1;
     const bm_stream_sink *s = bm_tls_stream_sink(h->tls);
     c.st = s->open(s->ud, &c.tuple, &m);
@@ -184,7 +184,7 @@ static inline th_conn th_open(th *h, uint16_t port_a, uint16_t port_b)
 static inline void th_data(th_conn *c, int dir, const void *p, size_t n)
 {
     const bm_stream_sink *s = bm_tls_stream_sink(c->h->tls);
-    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0};
+    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0, 0};
     s->data(c->st, dir, c->off[dir], p, n, &m);
     c->off[dir] += n;
 }
@@ -202,7 +202,7 @@ static inline void th_data_tb(th_conn *c, int dir, const tb *t) { th_data(c, dir
 static inline void th_gap(th_conn *c, int dir, uint64_t len)
 {
     const bm_stream_sink *s = bm_tls_stream_sink(c->h->tls);
-    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0};
+    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0, 0};
     s->gap(c->st, dir, c->off[dir], len, &m);
     c->off[dir] += len;
 }
@@ -210,7 +210,7 @@ static inline void th_gap(th_conn *c, int dir, uint64_t len)
 static inline void th_fin(th_conn *c, int dir, bm_stream_end how)
 {
     const bm_stream_sink *s = bm_tls_stream_sink(c->h->tls);
-    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0};
+    bm_seg_meta m = {++c->frame, 1000 + c->frame, 64, 0, 0};
     s->fin(c->st, dir, how, &m);
     if (c->end == BM_END_OPEN || how == BM_END_RST) {
         c->end = how;
