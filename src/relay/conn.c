@@ -1,6 +1,7 @@
 /*
  * conn.c - one relayed connection: connect, move bytes through the planner
- * in both directions, pass on half-closes and resets, pace writes, end.
+ * in both directions (with --intercept, through the TLS step of
+ * intercept.c first), pass on half-closes and resets, pace writes, end.
  */
 #include "loop.h"
 
@@ -23,13 +24,6 @@ uint64_t bm_relay_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void on_event(void *ud, const bm_relay_event *ev)
-{
-    bm_relay_opts *o = ud;
-    if (o->log && !bm_is_ok(bm_relay_event_write(ev, o->log)))
-        o->log = NULL; /* a full disk must not stop the relay */
-}
-
 static void addr_text(int fd, int peer, char *out, size_t n)
 {
     struct sockaddr_storage ss;
@@ -43,16 +37,6 @@ static void addr_text(int fd, int peer, char *out, size_t n)
         return;
     }
     snprintf(out, n, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
-}
-
-static void log_json(bm_relay_opts *o, json_t *j)
-{
-    if (!j)
-        return;
-    if (o->log && (json_dumpf(j, o->log, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
-                   fputc('\n', o->log) == EOF || fflush(o->log) != 0))
-        o->log = NULL;
-    json_decref(j);
 }
 
 static int set_nonblock(int fd)
@@ -106,15 +90,22 @@ bm_relay_conn *bm_relay_conn_new(bm_relay_opts *o, int cfd, uint64_t id)
     c->connecting = 1;
     c->last_active = bm_relay_now_ms();
     c->connect_deadline = c->last_active + (uint64_t)o->connect_timeout_ms;
+    c->failed_leg = -1;
     for (int d = 0; d < 2; d++) {
         bm_relay_dir_init(&c->flow[d].plan, &o->cfg, id, d);
         bm_relay_out_init(&c->flow[d].out);
     }
+    if (o->icpt && !bm_is_ok(bm_icpt_conn_start(o, c))) {
+        bm_icpt_conn_free(c->tls);
+        free(c);
+        errno = ENOMEM;
+        goto fail;
+    }
     pcap_open_leg(o, c, BM_LEG_CLIENT, cfd);
     return c;
 fail:
-    log_json(o, json_pack("{sIssss}", "conn", (json_int_t)id, "event", "connect_failed",
-                          "reason", strerror(errno)));
+    bm_relay_log_json(&o->log, json_pack("{sIssss}", "conn", (json_int_t)id, "event",
+                                         "connect_failed", "reason", strerror(errno)));
     close_rst(cfd);
     if (sfd >= 0)
         close(sfd);
@@ -140,15 +131,17 @@ void bm_relay_conn_end(bm_relay_opts *o, bm_relay_conn *c, const char *why, int 
             close(c->fd[i]);
     }
     const bm_relay_flow *f = c->flow;
-    log_json(o, json_pack("{sIsssssIsIsIsIsIsI}", "conn", (json_int_t)c->id, "event", "close",
-                          "reason", why, "c2s_records", (json_int_t)f[0].plan.records,
-                          "s2c_records", (json_int_t)f[1].plan.records,
-                          "c2s_bytes_in", (json_int_t)f[0].bytes_in,
-                          "c2s_bytes_out", (json_int_t)f[0].bytes_out,
-                          "s2c_bytes_in", (json_int_t)f[1].bytes_in,
-                          "s2c_bytes_out", (json_int_t)f[1].bytes_out));
+    bm_relay_log_json(&o->log,
+                      json_pack("{sIsssssIsIsIsIsIsI}", "conn", (json_int_t)c->id, "event", "close",
+                                "reason", why, "c2s_records", (json_int_t)f[0].plan.records,
+                                "s2c_records", (json_int_t)f[1].plan.records,
+                                "c2s_bytes_in", (json_int_t)f[0].bytes_in,
+                                "c2s_bytes_out", (json_int_t)f[0].bytes_out,
+                                "s2c_bytes_in", (json_int_t)f[1].bytes_in,
+                                "s2c_bytes_out", (json_int_t)f[1].bytes_out));
     for (int d = 0; d < 2; d++)
         bm_relay_out_free(&c->flow[d].out);
+    bm_icpt_conn_free(c->tls);
     free(c);
 }
 
@@ -156,6 +149,14 @@ static int has_work(const bm_relay_flow *f)
 {
     const bm_relay_mark *m = bm_relay_out_next_mark(&f->out);
     return f->out.len > 0 || (m && m->at <= f->out.base);
+}
+
+/* Whether the source of flow d may be read now. */
+static int may_read(const bm_relay_conn *c, int d)
+{
+    const bm_relay_flow *f = &c->flow[d];
+    return !f->src_eof && !f->plan.cut && f->out.len < BM_RELAY_OUT_CAP &&
+           (!c->tls || bm_icpt_conn_may_read(c, (unsigned)d));
 }
 
 void bm_relay_conn_want(const bm_relay_opts *o, const bm_relay_conn *c, short ev[2],
@@ -170,7 +171,7 @@ void bm_relay_conn_want(const bm_relay_opts *o, const bm_relay_conn *c, short ev
     }
     for (int d = 0; d < 2; d++) {
         const bm_relay_flow *f = &c->flow[d];
-        if (!f->src_eof && !f->plan.cut && f->out.len < BM_RELAY_OUT_CAP)
+        if (may_read(c, d))
             ev[d] |= POLLIN;
         if (f->wait_until) {
             if (f->wait_until < *deadline)
@@ -190,20 +191,25 @@ static int do_read(bm_relay_opts *o, bm_relay_conn *c, int d, uint64_t now)
     bm_relay_flow *f = &c->flow[d];
     uint8_t buf[BM_RELAY_READ_SIZE];
     /* a few reads per wakeup, so one busy connection cannot starve others */
-    for (int i = 0; i < 4 && !f->src_eof && !f->plan.cut && f->out.len < BM_RELAY_OUT_CAP; i++) {
+    for (int i = 0; i < 4 && may_read(c, d); i++) {
         ssize_t n = recv(c->fd[d], buf, sizeof buf, 0);
         if (n > 0) {
             f->bytes_in += (uint64_t)n;
             c->last_active = now;
             bm_pcapng_flow_data(o->pcap, &c->leg[d], d, buf, (size_t)n);
-            if (!bm_is_ok(bm_relay_dir_feed(&f->plan, buf, (size_t)n, &f->out, on_event, o))) {
+            if (!bm_is_ok(c->tls ? bm_icpt_conn_input(o, c, (unsigned)d, buf, (size_t)n)
+                                 : bm_relay_dir_feed(&f->plan, buf, (size_t)n, &f->out,
+                                                     bm_relay_log_event, &o->log))) {
                 bm_relay_conn_end(o, c, "out of memory", 1);
                 return -1;
             }
         } else if (n == 0) {
             f->src_eof = 1;
+            f->ended |= !c->tls; /* with TLS, intercept.c decides */
             bm_pcapng_flow_fin(o->pcap, &c->leg[d], d);
-            if (!bm_is_ok(bm_relay_dir_eof(&f->plan, &f->out, on_event, o))) {
+            if (!bm_is_ok(c->tls ? bm_icpt_conn_input(o, c, (unsigned)d, NULL, 0)
+                                 : bm_relay_dir_eof(&f->plan, &f->out, bm_relay_log_event,
+                                                    &o->log))) {
                 bm_relay_conn_end(o, c, "out of memory", 1);
                 return -1;
             }
@@ -280,8 +286,8 @@ static int connected(bm_relay_opts *o, bm_relay_conn *c, short rev1, uint64_t no
     if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
         char why[160];
         snprintf(why, sizeof why, "connect failed: %s", strerror(err ? err : errno));
-        log_json(o, json_pack("{sIssss}", "conn", (json_int_t)c->id, "event", "connect_failed",
-                              "reason", why));
+        bm_relay_log_json(&o->log, json_pack("{sIssss}", "conn", (json_int_t)c->id, "event",
+                                             "connect_failed", "reason", why));
         bm_relay_conn_end(o, c, why, 1);
         return 0;
     }
@@ -292,9 +298,28 @@ static int connected(bm_relay_opts *o, bm_relay_conn *c, short rev1, uint64_t no
     addr_text(c->fd[0], 1, a, sizeof a);
     addr_text(c->fd[0], 0, b, sizeof b);
     addr_text(c->fd[1], 1, s, sizeof s);
-    log_json(o, json_pack("{sIssssssss}", "conn", (json_int_t)c->id, "event", "open", "client", a,
-                          "listen", b, "server", s));
+    bm_relay_log_json(&o->log, json_pack("{sIssssssss}", "conn", (json_int_t)c->id, "event", "open",
+                                         "client", a, "listen", b, "server", s));
     return 1;
+}
+
+/* --intercept: a TLS leg failed (intercept.c logged why). Nothing more is
+ * read; what is queued is written (the failed leg's alert, if OpenSSL made
+ * one); then the other leg gets a RST if its TLS had started, and the
+ * connection closes. Returns 0 when it ended. */
+static int tls_failed(bm_relay_opts *o, bm_relay_conn *c)
+{
+    if (has_work(&c->flow[0]) || has_work(&c->flow[1]) || c->flow[0].wait_until ||
+        c->flow[1].wait_until)
+        return 1;
+    unsigned other = 1 - (unsigned)c->failed_leg;
+    if (c->fail_reset_other && c->fd[other] >= 0) {
+        bm_pcapng_flow_rst(o->pcap, &c->leg[other], other == BM_LEG_CLIENT ? 1 : 0);
+        close_rst(c->fd[other]);
+        c->fd[other] = -1; /* closed: conn_end leaves it */
+    }
+    bm_relay_conn_end(o, c, c->fail_reason, 0);
+    return 0;
 }
 
 int bm_relay_conn_step(bm_relay_opts *o, bm_relay_conn *c, short rev0, short rev1, uint64_t now)
@@ -323,9 +348,11 @@ int bm_relay_conn_step(bm_relay_opts *o, bm_relay_conn *c, short rev0, short rev
     for (int d = 0; d < 2; d++)
         if (do_write(o, c, d, now) < 0)
             return 0;
+    if (c->failed_leg >= 0 && !tls_failed(o, c))
+        return 0;
     for (int d = 0; d < 2; d++) {
         bm_relay_flow *f = &c->flow[d];
-        if (f->src_eof && !f->shut && !has_work(f) && !f->wait_until) {
+        if (f->ended && !f->shut && !has_work(f) && !f->wait_until) {
             (void)shutdown(c->fd[1 - d], SHUT_WR);
             bm_pcapng_flow_fin(o->pcap, &c->leg[1 - d], d);
             f->shut = 1;

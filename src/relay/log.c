@@ -2,7 +2,7 @@
  * log.c - the relay's JSON-lines log: one object per thing it did, flushed
  * at once so a test (or a person with tail -f) sees it while the relay runs.
  */
-#include "relay.h"
+#include "loop.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@ const char *bm_relay_dir_name(int dir)
     return dir == BM_RELAY_C2S ? "c2s" : "s2c";
 }
 
-static json_t *hex(const uint8_t *p, size_t n)
+json_t *bm_relay_json_hex(const uint8_t *p, size_t n)
 {
     static const char digits[] = "0123456789abcdef";
     char s[2 * BM_RELAY_HEX_MAX + 1];
@@ -49,8 +49,8 @@ bm_result bm_relay_event_write(const bm_relay_event *ev, void *fp)
     set_opt_int(o, "bit", ev->bit);
     set_opt_int(o, "value", ev->value);
     if (ev->n) {
-        json_object_set_new(o, "original", hex(ev->orig, ev->n));
-        json_object_set_new(o, "new", hex(ev->repl, ev->n));
+        json_object_set_new(o, "original", bm_relay_json_hex(ev->orig, ev->n));
+        json_object_set_new(o, "new", bm_relay_json_hex(ev->repl, ev->n));
     }
     if (ev->note)
         json_object_set_new(o, "note", json_string(ev->note));
@@ -58,4 +58,21 @@ bm_result bm_relay_event_write(const bm_relay_event *ev, void *fp)
     json_decref(o);
     BM_ENSURE(rc == 0 && fputc('\n', f) != EOF && fflush(f) == 0, BM_ERR_IO);
     return BM_SUCCESS;
+}
+
+void bm_relay_log_event(void *ud, const bm_relay_event *ev)
+{
+    FILE **log = ud;
+    if (*log && !bm_is_ok(bm_relay_event_write(ev, *log)))
+        *log = NULL; /* a full disk must not stop the relay */
+}
+
+void bm_relay_log_json(FILE **log, json_t *j)
+{
+    if (!j)
+        return;
+    if (*log && (json_dumpf(j, *log, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+                 fputc('\n', *log) == EOF || fflush(*log) != 0))
+        *log = NULL;
+    json_decref(j);
 }

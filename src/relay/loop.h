@@ -21,6 +21,10 @@
 #define BM_RELAY_READ_SIZE 16384
 #define BM_RELAY_POLL_MAX_MS 200 /* bounds how late a signal is noticed */
 
+struct bm_icpt;      /* intercept.h */
+struct bm_icpt_conn;
+struct json_t;
+
 typedef struct bm_relay_opts {
     bm_relay_cfg cfg;
     struct sockaddr_storage listen_addr, to_addr;
@@ -32,6 +36,7 @@ typedef struct bm_relay_opts {
     int idle_timeout_ms;
     unsigned max_conns;
     int once;                    /* stop after the first connection */
+    struct bm_icpt *icpt;        /* --intercept: CA and TLS contexts; NULL = plain relay */
     volatile sig_atomic_t *stop; /* set by the SIGINT/SIGTERM handler */
 } bm_relay_opts;
 
@@ -39,6 +44,7 @@ typedef struct bm_relay_flow {
     bm_relay_dir plan;
     bm_relay_out out;
     int src_eof;                 /* the source sent FIN */
+    int ended;                   /* nothing more will be queued: FIN once written */
     int shut;                    /* FIN passed on to the destination */
     uint64_t wait_until;         /* pacing: no writes before (ms) */
     uint64_t bytes_in, bytes_out;
@@ -51,6 +57,10 @@ typedef struct bm_relay_conn {
     uint64_t connect_deadline, last_active;
     bm_relay_flow flow[2];       /* [BM_RELAY_C2S], [BM_RELAY_S2C] */
     bm_tcpflow leg[2];           /* [BM_LEG_CLIENT], [BM_LEG_SERVER] */
+    struct bm_icpt_conn *tls;    /* --intercept: both legs' TLS; NULL = plain relay */
+    int failed_leg;              /* --intercept: the leg whose TLS failed, or -1 */
+    int fail_reset_other;        /* ... and the other leg gets a RST (its TLS had started) */
+    const char *fail_reason;     /* static text for the close line */
 } bm_relay_conn;
 
 /* Runs until a signal sets *o->stop (or --once is satisfied). Takes the
@@ -70,5 +80,33 @@ void bm_relay_conn_want(const bm_relay_opts *o, const bm_relay_conn *c, short ev
                         uint64_t *deadline);
 /* Ends a connection (graceful close), logging 'why'; frees it. */
 void bm_relay_conn_end(bm_relay_opts *o, bm_relay_conn *c, const char *why, int rst);
+
+/* log.c: JSON lines. A write error sets *log to NULL (logging stops, the
+ * relay goes on). bm_relay_log_event is a bm_relay_event_fn (ud: FILE **);
+ * bm_relay_log_json takes 'j' (NULL: nothing). */
+void bm_relay_log_event(void *ud, const bm_relay_event *ev);
+void bm_relay_log_json(FILE **log, struct json_t *j);
+/* Hex string of at most BM_RELAY_HEX_MAX bytes. */
+struct json_t *bm_relay_json_hex(const uint8_t *p, size_t n);
+
+/* intercept_ca.c: loads the CA (PEM certificate and key), makes the leaf
+ * keys and both TLS contexts, opens 'keylog' for appending when not NULL.
+ * 'default_name' names the leaf when the client sends no SNI (the --to
+ * host). NULL on failure, with one line of why in 'err'. */
+struct bm_icpt *bm_icpt_new(const char *ca_cert, const char *ca_key, const char *keylog,
+                            const char *default_name, char *err, size_t errlen);
+void bm_icpt_free(struct bm_icpt *ic);
+
+/* intercept.c: the TLS step of --intercept (intercept.h), per connection. */
+/* Creates c->tls (client leg ready to accept). */
+BM_RESULT bm_icpt_conn_start(bm_relay_opts *o, bm_relay_conn *c);
+void bm_icpt_conn_free(struct bm_icpt_conn *t);
+/* Whether conn.c may read leg 'leg' now (TLS state and backpressure). */
+int bm_icpt_conn_may_read(const bm_relay_conn *c, unsigned leg);
+/* Bytes read from leg 'leg' ('n' == 0: its FIN): runs both TLS legs and
+ * queues what they write. A TLS failure is not an error: it is logged and
+ * sets c->failed_leg. */
+BM_RESULT bm_icpt_conn_input(bm_relay_opts *o, bm_relay_conn *c, unsigned leg, const uint8_t *p,
+                             size_t n);
 
 #endif

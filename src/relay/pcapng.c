@@ -15,7 +15,7 @@
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 #define SEG_MAX 16384 /* payload per synthesized segment */
-#define HDRS (14 + 20 + 20)
+#define HDRS_MAX (14 + 40 + 20) /* Ethernet, IPv6, TCP */
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
@@ -93,17 +93,26 @@ static uint16_t fold(uint32_t s)
     return (uint16_t)~s;
 }
 
-static void write_segment(bm_pcapng *p, bm_tcpflow *fl, int from, uint8_t flags,
-                          const uint8_t *data, size_t n)
+/* The IP header of a segment with 'n' payload bytes; returns its length.
+ * 'pseudo' gets the TCP checksum's pseudo-header, '*plen' its length. */
+static size_t ip_header(bm_pcapng *p, const bm_tcpflow *fl, int from, size_t n, uint8_t *ip,
+                        uint8_t pseudo[40], size_t *plen)
 {
-    uint8_t h[HDRS];
     int to = !from;
-    memset(h, 0, sizeof h);
-    /* locally administered MACs: 02:00:00:00:<leg>:<side> */
-    h[0] = 0x02, h[4] = (uint8_t)fl->leg, h[5] = (uint8_t)to;
-    h[6] = 0x02, h[10] = (uint8_t)fl->leg, h[11] = (uint8_t)from;
-    put16(h + 12, 0x0800);
-    uint8_t *ip = h + 14, *tcp = h + 34;
+    if (fl->v6) {
+        ip[0] = 0x60;
+        put16(ip + 4, (uint16_t)(20 + n));
+        ip[6] = 6;
+        ip[7] = 64;
+        memcpy(ip + 8, fl->ip[from], 16);
+        memcpy(ip + 24, fl->ip[to], 16);
+        memcpy(pseudo, ip + 8, 32);
+        put32(pseudo + 32, (uint32_t)(20 + n));
+        pseudo[36] = pseudo[37] = pseudo[38] = 0;
+        pseudo[39] = 6;
+        *plen = 40;
+        return 40;
+    }
     ip[0] = 0x45;
     put16(ip + 2, (uint16_t)(40 + n));
     put16(ip + 4, p->ip_id++);
@@ -113,6 +122,27 @@ static void write_segment(bm_pcapng *p, bm_tcpflow *fl, int from, uint8_t flags,
     memcpy(ip + 12, fl->ip[from], 4);
     memcpy(ip + 16, fl->ip[to], 4);
     put16(ip + 10, fold(sum16(ip, 20, 0)));
+    memcpy(pseudo, ip + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = 6;
+    put16(pseudo + 10, (uint16_t)(20 + n));
+    *plen = 12;
+    return 20;
+}
+
+static void write_segment(bm_pcapng *p, bm_tcpflow *fl, int from, uint8_t flags,
+                          const uint8_t *data, size_t n)
+{
+    uint8_t h[HDRS_MAX], pseudo[40];
+    size_t plen;
+    int to = !from;
+    memset(h, 0, sizeof h);
+    /* locally administered MACs: 02:00:00:00:<leg>:<side> */
+    h[0] = 0x02, h[4] = (uint8_t)fl->leg, h[5] = (uint8_t)to;
+    h[6] = 0x02, h[10] = (uint8_t)fl->leg, h[11] = (uint8_t)from;
+    put16(h + 12, fl->v6 ? 0x86DD : 0x0800);
+    size_t hdrs = 14 + ip_header(p, fl, from, n, h + 14, pseudo, &plen) + 20;
+    uint8_t *tcp = h + hdrs - 20;
     put16(tcp, fl->port[from]);
     put16(tcp + 2, fl->port[to]);
     put32(tcp + 4, fl->seq[from]);
@@ -120,17 +150,12 @@ static void write_segment(bm_pcapng *p, bm_tcpflow *fl, int from, uint8_t flags,
     tcp[12] = 5 << 4;
     tcp[13] = flags;
     put16(tcp + 14, 65535);
-    uint8_t pseudo[12];
-    memcpy(pseudo, ip + 12, 8);
-    pseudo[8] = 0;
-    pseudo[9] = 6;
-    put16(pseudo + 10, (uint16_t)(20 + n));
-    put16(tcp + 16, fold(sum16(data, n, sum16(tcp, 20, sum16(pseudo, 12, 0)))));
+    put16(tcp + 16, fold(sum16(data, n, sum16(tcp, 20, sum16(pseudo, plen, 0)))));
 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-    size_t caplen = HDRS + n, pad = (4 - caplen % 4) % 4;
+    size_t caplen = hdrs + n, pad = (4 - caplen % 4) % 4;
     static const uint8_t zero[4];
     uint32_t total = (uint32_t)(28 + caplen + pad + 4);
     wr32(p, 6);
@@ -140,28 +165,33 @@ static void write_segment(bm_pcapng *p, bm_tcpflow *fl, int from, uint8_t flags,
     wr32(p, (uint32_t)us);
     wr32(p, (uint32_t)caplen);
     wr32(p, (uint32_t)caplen);
-    wr(p, h, HDRS);
+    wr(p, h, hdrs);
     wr(p, data, n);
     wr(p, zero, pad);
     wr32(p, total);
     fl->seq[from] += (uint32_t)n + ((flags & (TCP_SYN | TCP_FIN)) ? 1u : 0u);
 }
 
-static void ipv4_of(const struct sockaddr *sa, uint16_t *port, uint8_t ip[4], uint8_t fallback)
+static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/* The address as 16 bytes, IPv4 as ::ffff:a.b.c.d; returns 1 for real IPv6. */
+static int addr_of(const struct sockaddr *sa, uint16_t *port, uint8_t ip[16])
 {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    ip[0] = 10, ip[1] = 0, ip[2] = 0, ip[3] = fallback;
+    memset(ip, 0, 16);
     *port = 0;
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
+        memcpy(ip, s->sin6_addr.s6_addr, 16);
+        *port = ntohs(s->sin6_port);
+        return memcmp(ip, v4_mapped, 12) != 0;
+    }
+    memcpy(ip, v4_mapped, 12);
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
-        memcpy(ip, &s->sin_addr, 4);
+        memcpy(ip + 12, &s->sin_addr, 4);
         *port = ntohs(s->sin_port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
-        if (memcmp(s->sin6_addr.s6_addr, mapped, 12) == 0)
-            memcpy(ip, s->sin6_addr.s6_addr + 12, 4);
-        *port = ntohs(s->sin6_port);
     }
+    return 0;
 }
 
 void bm_pcapng_flow_open(bm_pcapng *p, bm_tcpflow *fl, unsigned leg, const struct sockaddr *a,
@@ -169,8 +199,11 @@ void bm_pcapng_flow_open(bm_pcapng *p, bm_tcpflow *fl, unsigned leg, const struc
 {
     memset(fl, 0, sizeof *fl);
     fl->leg = leg;
-    ipv4_of(a, &fl->port[0], fl->ip[0], 1);
-    ipv4_of(b, &fl->port[1], fl->ip[1], 2);
+    fl->v6 = addr_of(a, &fl->port[0], fl->ip[0]) | addr_of(b, &fl->port[1], fl->ip[1]);
+    /* IPv4 (and v4-mapped) flows are written as IPv4 */
+    if (!fl->v6)
+        for (int s = 0; s < 2; s++)
+            memmove(fl->ip[s], fl->ip[s] + 12, 4);
     fl->seq[0] = (uint32_t)(isn_seed * 2654435761u + leg * 7919u);
     fl->seq[1] = (uint32_t)(fl->seq[0] * 40503u + 12345u);
     fl->open = 1;

@@ -1,12 +1,12 @@
 /*
  * pcapng.h - the relay's own capture: one pcapng file with two interfaces,
  * 0 "client-leg" (client <-> relay listener) and 1 "server-leg" (relay <->
- * server), Ethernet/IPv4/TCP headers synthesized around the bytes that
+ * server), Ethernet/IP/TCP headers synthesized around the bytes that
  * really crossed each socket, with consistent seq/ack numbers, a three-way
- * handshake, FIN and RST, and valid IPv4 and TCP checksums.
+ * handshake, FIN and RST, and valid IP and TCP checksums.
  *
- * IPv6 endpoints are written as IPv4 (v4-mapped addresses as their IPv4
- * address, others as 10.0.0.1 / 10.0.0.2), since only the stream matters.
+ * Each leg is written with its sockets' family: IPv6 endpoints as IPv6,
+ * IPv4 and v4-mapped IPv6 ones (::ffff:a.b.c.d) as IPv4.
  */
 #ifndef BM_RELAY_PCAPNG_H
 #define BM_RELAY_PCAPNG_H
@@ -22,7 +22,8 @@ enum { BM_LEG_CLIENT = 0, BM_LEG_SERVER = 1 };
 
 /* One synthesized TCP connection. Side 0 opened it (sent the SYN). */
 typedef struct bm_tcpflow {
-    uint8_t ip[2][4];
+    uint8_t ip[2][16];  /* IPv4 in the first 4 bytes unless v6 */
+    int v6;
     uint16_t port[2];
     uint32_t seq[2];    /* next sequence number each side sends */
     unsigned leg;       /* interface id */

@@ -39,6 +39,12 @@ static const char usage[] =
     "  --connect-timeout SEC  give up connecting to the server (default 5)\n"
     "  --max-conns N          connections at once (default 256)\n"
     "  --once                 stop after the first connection\n"
+    "  --intercept            terminate TLS with a leaf signed by --ca-cert/--ca-key and\n"
+    "                         open a second TLS session to the server (same version,\n"
+    "                         suite and SNI); faults apply to the relay's own records\n"
+    "  --ca-cert FILE         the interception CA's certificate (PEM)\n"
+    "  --ca-key FILE          its private key (PEM, unencrypted)\n"
+    "  --keylog FILE          append both legs' TLS secrets (NSS key log) to FILE\n"
     "\n"
     "faults (SEL: c2s|s2c,index=N,type=T,minlen=N,nth-app=N,rate=A/B,conn=N;\n"
     "comma-joined, all must match; counts start at 0; OFFSET counts from the\n"
@@ -116,8 +122,15 @@ static int num(const char *s, double lo, double hi, double *out)
     return 1;
 }
 
-/* Parses argv into 'o'; returns 0 ok, 1 --help, 2 usage error. */
-static int parse_args(int argc, char **argv, bm_relay_opts *o, const char **log, const char **pcap)
+/* The command line's file names and --intercept. */
+typedef struct relay_args {
+    const char *log, *pcap, *to;
+    const char *ca_cert, *ca_key, *keylog;
+    int intercept;
+} relay_args;
+
+/* Parses argv into 'o' and 'ra'; returns 0 ok, 1 --help, 2 usage error. */
+static int parse_args(int argc, char **argv, bm_relay_opts *o, relay_args *ra)
 {
     int have_listen = 0, have_to = 0;
     double v;
@@ -129,6 +142,10 @@ static int parse_args(int argc, char **argv, bm_relay_opts *o, const char **log,
             o->once = 1;
             continue;
         }
+        if (!strcmp(a, "--intercept")) {
+            ra->intercept = 1;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0 || !arg) {
             fprintf(stderr, "badmac relay: %s: %s\n", a, arg ? "unexpected argument" : "needs a value");
             return 2;
@@ -138,11 +155,17 @@ static int parse_args(int argc, char **argv, bm_relay_opts *o, const char **log,
         if (!strcmp(a, "--listen"))
             good = have_listen = resolve(arg, 1, 1, &o->listen_addr, &o->listen_len);
         else if (!strcmp(a, "--to"))
-            good = have_to = resolve(arg, 0, 0, &o->to_addr, &o->to_len);
+            good = have_to = resolve(arg, 0, 0, &o->to_addr, &o->to_len), ra->to = arg;
         else if (!strcmp(a, "--log"))
-            *log = arg;
+            ra->log = arg;
         else if (!strcmp(a, "--pcap"))
-            *pcap = arg;
+            ra->pcap = arg;
+        else if (!strcmp(a, "--ca-cert"))
+            ra->ca_cert = arg;
+        else if (!strcmp(a, "--ca-key"))
+            ra->ca_key = arg;
+        else if (!strcmp(a, "--keylog"))
+            ra->keylog = arg;
         else if (!strcmp(a, "--seed") && (good = num(arg, 0, 9007199254740992.0, &v)))
             o->cfg.seed = (uint64_t)v;
         else if (!strcmp(a, "--conn") && (good = num(arg, 0, 1e15, &v)))
@@ -170,7 +193,27 @@ static int parse_args(int argc, char **argv, bm_relay_opts *o, const char **log,
         fprintf(stderr, "badmac relay: --listen and --to are required\n%s", usage);
         return 2;
     }
+    if (ra->intercept && (!ra->ca_cert || !ra->ca_key)) {
+        fprintf(stderr, "badmac relay: --intercept needs --ca-cert FILE and --ca-key FILE\n");
+        return 2;
+    }
+    if (!ra->intercept && (ra->ca_cert || ra->ca_key || ra->keylog)) {
+        fprintf(stderr, "badmac relay: --ca-cert, --ca-key and --keylog go with --intercept\n");
+        return 2;
+    }
     return 0;
+}
+
+/* The --to host, without port and brackets: the leaf's name without SNI. */
+static void to_host(const char *to, char *out, size_t cap)
+{
+    const char *colon = strrchr(to, ':');
+    size_t n = colon ? (size_t)(colon - to) : strlen(to);
+    if (n >= 2 && to[0] == '[' && to[n - 1] == ']') {
+        to++;
+        n -= 2;
+    }
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), to);
 }
 
 static void print_listening(const bm_relay_opts *o, int lfd, const char *to)
@@ -189,8 +232,9 @@ static void print_listening(const bm_relay_opts *o, int lfd, const char *to)
 int bm_relay_main(int argc, char **argv)
 {
     bm_relay_opts o; /* about 9 KiB with the fault table */
-    const char *log = NULL, *pcap = NULL, *to = "?";
+    relay_args ra;
     memset(&o, 0, sizeof o);
+    memset(&ra, 0, sizeof ra);
     o.cfg.seed = 1;
     o.cfg.only_conn = -1;
     o.connect_timeout_ms = 5000;
@@ -198,16 +242,13 @@ int bm_relay_main(int argc, char **argv)
     o.max_conns = 256;
     o.info = stderr;
     o.stop = &bm_relay_stop;
-    int prc = parse_args(argc, argv, &o, &log, &pcap);
+    int prc = parse_args(argc, argv, &o, &ra);
     if (prc == 1) {
         fputs(usage, stdout);
         return 0;
     }
     if (prc)
         return 2;
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--to"))
-            to = argv[i + 1];
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -218,36 +259,45 @@ int bm_relay_main(int argc, char **argv)
         return 1;
     signal(SIGPIPE, SIG_IGN);
 
-    int lfd = listen_on(&o);
-    if (lfd < 0) {
-        fprintf(stderr, "badmac relay: cannot listen: %s\n", strerror(errno));
-        return 1;
-    }
+    int rc = 1, lfd = -1;
     FILE *logf = NULL;
     bm_pcapng pcapw;
-    if (log && strcmp(log, "-") != 0 && !(logf = fopen(log, "w"))) {
-        fprintf(stderr, "badmac relay: %s: %s\n", log, strerror(errno));
-        close(lfd);
-        return 1;
-    }
-    o.log = log ? (logf ? logf : stdout) : NULL;
-    if (pcap) {
-        if (!bm_is_ok(bm_pcapng_open(&pcapw, pcap))) {
-            fprintf(stderr, "badmac relay: %s: cannot write\n", pcap);
-            close(lfd);
-            if (logf)
-                fclose(logf);
+    if (ra.intercept) {
+        char err[512], host[256];
+        to_host(ra.to, host, sizeof host);
+        if (!(o.icpt = bm_icpt_new(ra.ca_cert, ra.ca_key, ra.keylog, host, err, sizeof err))) {
+            fprintf(stderr, "badmac relay: %s\n", err);
             return 1;
+        }
+    }
+    if ((lfd = listen_on(&o)) < 0) {
+        fprintf(stderr, "badmac relay: cannot listen: %s\n", strerror(errno));
+        goto out;
+    }
+    if (ra.log && strcmp(ra.log, "-") != 0 && !(logf = fopen(ra.log, "w"))) {
+        fprintf(stderr, "badmac relay: %s: %s\n", ra.log, strerror(errno));
+        goto out;
+    }
+    o.log = ra.log ? (logf ? logf : stdout) : NULL;
+    if (ra.pcap) {
+        if (!bm_is_ok(bm_pcapng_open(&pcapw, ra.pcap))) {
+            fprintf(stderr, "badmac relay: %s: cannot write\n", ra.pcap);
+            goto out;
         }
         o.pcap = &pcapw;
     }
-    print_listening(&o, lfd, to);
-    int rc = bm_relay_run(&o, lfd);
+    print_listening(&o, lfd, ra.to);
+    rc = bm_relay_run(&o, lfd);
+    lfd = -1; /* closed by the loop */
     if (o.pcap && !bm_is_ok(bm_pcapng_close(o.pcap))) {
-        fprintf(stderr, "badmac relay: %s: write error\n", pcap);
+        fprintf(stderr, "badmac relay: %s: write error\n", ra.pcap);
         rc = 1;
     }
+out:
+    if (lfd >= 0)
+        close(lfd);
     if (logf && fclose(logf) != 0)
         rc = 1;
+    bm_icpt_free(o.icpt);
     return rc;
 }

@@ -4,16 +4,9 @@
 # connections, a peer that never reads, half-close, signals.
 set -u
 T=$(mktemp -d /tmp/relay-t.XXXXXX)
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-check() { local d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+# ok, check, cleanup of $T and $PIDS; freeport, waitport, relay NAME ARGS
+# (sets RPID, RPORT), revserver PORT CERT KEY
+. "$(dirname "$0")/relay_lib.sh"
 
 if [ -z "${BADMAC:-}" ] || ! "$BADMAC" relay --help >/dev/null 2>&1; then
     echo "1..0 # SKIP \$BADMAC relay not available (CLI does not dispatch 'relay' yet)"
@@ -23,20 +16,6 @@ for tool in openssl python3 tshark; do
     command -v $tool >/dev/null || { echo "1..0 # SKIP $tool missing"; exit 0; }
 done
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# relay NAME ARGS...: starts the relay, sets RPID and RPORT.
-relay() {
-    local name=$1; shift
-    "$BADMAC" relay --listen 127.0.0.1:0 "$@" >"$T/$name.out" 2>"$T/$name.err" &
-    RPID=$!
-    PIDS="$PIDS $RPID"
-    RPORT=""
-    for _ in $(seq 50); do
-        RPORT=$(sed -n 's/.*listening on .* port \([0-9]*\),.*/\1/p' "$T/$name.err")
-        [ -n "$RPORT" ] && break
-        sleep 0.1
-    done
-}
 # client NAME: one s_client through the relay, sends a line, exits at EOF.
 client() {
     # stdin stays open until the answer is in (or 20 s: CI may be loaded), then EOF
@@ -52,10 +31,7 @@ SPORT=$(freeport)
 openssl s_server -accept 127.0.0.1:$SPORT -cert "$T/cert.pem" -key "$T/key.pem" -rev -quiet \
     >"$T/server.out" 2>&1 &
 PIDS="$PIDS $!"
-for _ in $(seq 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1',$SPORT)).close()" 2>/dev/null && break
-    sleep 0.1
-done
+waitport $SPORT
 
 # 1. clean pass-through, with a capture and a log
 relay clean --to 127.0.0.1:$SPORT --log "$T/clean.jsonl" --pcap "$T/clean.pcapng" --once
@@ -126,27 +102,7 @@ check "drop: logged" grep -q '"fault":"drop"' "$T/drop.jsonl"
 # 4. 50 concurrent connections, no fd leak. s_server serves one client at a
 # time, so the server here is a threaded Python TLS server that reverses lines.
 TPORT=$(freeport)
-python3 - "$TPORT" "$T/cert.pem" "$T/key.pem" >/dev/null 2>&1 <<'PY' &
-import socket, ssl, sys, threading
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(128)
-def serve(c):
-    try:
-        t = ctx.wrap_socket(c, server_side=True); f = t.makefile("rb")
-        for line in f:
-            t.sendall(line.rstrip(b"\n")[::-1] + b"\n")
-        t.close()
-    except (OSError, ssl.SSLError):
-        c.close()
-while True:
-    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-PIDS="$PIDS $!"
-for _ in $(seq 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1',$TPORT)).close()" 2>/dev/null && break
-    sleep 0.1
-done
+revserver $TPORT "$T/cert.pem" "$T/key.pem"
 relay many --to 127.0.0.1:$TPORT --log "$T/many.jsonl"
 before=$(ls /proc/$RPID/fd | wc -l)
 CPIDS=""
@@ -253,7 +209,31 @@ check "connect failure: client reset or closed ($r)" [ "$r" = reset -o "$r" = eo
 wait "$RPID"
 check "connect failure: logged" grep -q '"event":"connect_failed"' "$T/dead.jsonl"
 
-# 8. usage errors
+# 8. an IPv6 client leg (and an IPv4 server leg): each written with its own family
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    LISTEN="[::1]:0" relay v6 --to 127.0.0.1:$SPORT --once --pcap "$T/v6.pcapng"
+    (echo "hello six"; for _ in $(seq 100); do grep -q "xis olleh" "$T/v6.cout" 2>/dev/null && break; sleep 0.1; done) |
+        timeout 30 openssl s_client -connect "[::1]:$RPORT" -no_ign_eof >"$T/v6.cout" 2>&1
+    wait "$RPID"
+    check "ipv6: the reversed line came back" grep -q "xis olleh" "$T/v6.cout"
+    v6=$(tshark -r "$T/v6.pcapng" -Y "ipv6.src==::1 && ipv6.dst==::1 && tcp.port==$RPORT" 2>/dev/null | wc -l)
+    v4=$(tshark -r "$T/v6.pcapng" -Y "ip.src==127.0.0.1 && tcp.port==$SPORT" 2>/dev/null | wc -l)
+    check "ipv6: the client leg is IPv6 ::1 ($v6 packets), the server leg IPv4 ($v4)" [ "$v6" -ge 8 -a "$v4" -ge 8 ]
+    bad=$(tshark -r "$T/v6.pcapng" -o tcp.check_checksum:TRUE -Y "tcp.checksum.status==0 || ip.checksum.status==0 || tcp.analysis.flags" 2>/dev/null | wc -l)
+    check "ipv6: checksums valid, no TCP analysis warnings ($bad)" [ "$bad" = 0 ]
+    recs=$(tshark -r "$T/v6.pcapng" -d tcp.port==$RPORT,tls -Y "ipv6 && tls" -T fields -e tls.record.length 2>/dev/null |
+           tr ',' '\n' | grep -c .)
+    check "ipv6: tshark reads TLS records on the IPv6 leg ($recs)" [ "$recs" -ge 5 ]
+    "$BADMAC" --json "$T/v6.pcapng" >"$T/v6.json" 2>/dev/null
+    legs=$(python3 -c "import json,sys
+c = [json.loads(l) for l in open(sys.argv[1])]
+print(sorted(o['client']['ip'] for o in c if o.get('type') == 'connection'))" "$T/v6.json" 2>/dev/null)
+    check "ipv6: badmac finds both legs, one from ::1 ($legs)" [ "$legs" = "['127.0.0.1', '::1']" ]
+else
+    ok 0 "# SKIP ipv6: no ::1"
+fi
+
+# 9. usage errors
 "$BADMAC" relay --listen 0 --to 127.0.0.1:1 --flip s2c:1:9 >/dev/null 2>&1
 check "usage: bit 9 rejected with status 2" [ $? = 2 ]
 "$BADMAC" relay --to 127.0.0.1:1 >/dev/null 2>&1

@@ -1,14 +1,23 @@
 """matrix.py - run TLS peer pairs through `badmac relay`, inject faults, and
 check that badmac finds each one.  Driven by run.sh (see its header).
 
-A row is pair x version x suite (x EtM for CBC suites); a column is a fault
-class.  The 'none' cell of a row runs first with a no-op probe
-(--delay ...:0, which logs every large server application record) to learn
-the record indices; the fault cells then target the 2nd large server record
-by index.  Every cell keeps its files under OUT/cells/<row>/<fault>/."""
+A row is pair x version x suite (x EtM for CBC suites, x truncated HMAC for
+the mbedtls/mbedtls HMAC rows); a column is a fault class.  The 'none' cell
+of a row runs first with a no-op probe (--delay ...:0, which logs every large
+server application record) to learn the record indices; the fault cells then
+target the 2nd large server record by index.  The 'intercept' cell runs the
+pair through `badmac relay --intercept` (the relay terminates TLS with its own
+CA and makes its own handshake to the server) and judges `badmac compare` on
+the two legs.  Every cell keeps its files under OUT/cells/<row>/<fault>/.
+
+Options: --slice (the CI slice), --rows REGEX (rows whose id matches),
+--faults F,F (columns; 'none' always runs: it finds the record indices),
+--rejudge [--no-rerun].  A filtered run writes OUT/partial.{json,md} and
+leaves docs/interop.md alone."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,7 +28,7 @@ import time
 import peers
 from peers import NA
 
-FAULTS = ("none", "flip", "burst", "drop", "dup", "swap", "truncate", "oversized")
+FAULTS = ("none", "flip", "burst", "drop", "dup", "swap", "truncate", "oversized", "intercept")
 PAIRS = (  # (client lib, server lib, who writes the key log)
     ("openssl", "openssl", "client"),
     ("gnutls", "gnutls", "client"),
@@ -30,6 +39,10 @@ PAIRS = (  # (client lib, server lib, who writes the key log)
 )
 ORDER = ("RC4-SHA", "3DES-CBC-SHA", "AES-CBC-SHA", "AES-CBC-SHA256", "AES-CBC-SHA384",
          "AES-GCM", "AES-256-GCM", "AES-CCM", "AES-CCM_8", "CHACHA20-POLY1305")
+# Truncated HMAC (RFC 6066) rows: mbedTLS 2.28 as Debian builds it has
+# MBEDTLS_SSL_TRUNCATED_HMAC (and not the pre-RFC _COMPAT variant).
+TRUNC_PAIRS = (("mbedtls", "mbedtls"),)
+TRUNC_SUITES = ("AES-CBC-SHA", "AES-CBC-SHA256")
 SIZE = 40000          # response body: 2 full 16 KB records + 1 smaller
 LARGE = 4096          # a server record at least this long is "large" (application data)
 BADMAC = os.environ.get("BADMAC") or os.path.join(peers.TOP, "build", "badmac")
@@ -141,8 +154,13 @@ def _run_cell(cell, d):
                  "--to", "127.0.0.1:%d" % cell["server_port"], "--once",
                  "--log", os.path.join(d, "relay.jsonl"),
                  "--pcap", os.path.join(d, "capture.pcapng"),
-                 "--idle-timeout", "10",
-                 "--delay", cell.get("probe", "s2c,type=23,minlen=%d:0" % LARGE)]
+                 "--idle-timeout", "10"]
+        if cell.get("intercept"):
+            ca = cell["intercept"]
+            rargv += ["--intercept", "--ca-cert", ca["cert"], "--ca-key", ca["key"],
+                      "--keylog", os.path.join(d, "relay.keys")]
+        else:
+            rargv += ["--delay", cell.get("probe", "s2c,type=23,minlen=%d:0" % LARGE)]
         rargv += cell.get("fault_args", [])
         res["relay_argv"] = rargv
         rp = subprocess.Popen(rargv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -189,20 +207,45 @@ def _run_cell(cell, d):
                                              read(os.path.join(d, "server.err")))
     res["relay_log"] = [json.loads(l) for l in read(os.path.join(d, "relay.jsonl")).splitlines()
                         if l.strip()]
-    cap = os.path.join(d, "capture.pcapng")
-    if os.path.exists(cap):
-        with open(os.path.join(d, "badmac.json"), "w") as out:
-            subprocess.run([BADMAC, "--json", "--keylog", keys, cap], stdout=out,
-                           stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=60)
-        legs = [json.loads(l) for l in read(os.path.join(d, "badmac.json")).splitlines() if l]
-        for c in legs:
-            if c.get("type") != "connection":
-                continue
-            if c["server"]["port"] == cell["relay_port"]:
-                res["client_leg"] = c      # what the client received (s2c faults)
-            elif c["server"]["port"] == cell["server_port"]:
-                res["server_leg"] = c
+    if os.path.exists(os.path.join(d, "capture.pcapng")):
+        analyse(d, 60)
+        res.update(legs(read(os.path.join(d, "badmac.json")), cell["relay_port"],
+                        cell["server_port"]))
+        res["pairs"] = compared(d)
+        res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
+
+
+def keylogs(d):
+    """--keylog arguments of a cell: the peer's key log and, for an
+    interception cell, the relay's (both legs)."""
+    a = ["--keylog", os.path.join(d, "keys.log")]
+    if os.path.exists(os.path.join(d, "relay.keys")):
+        a += ["--keylog", os.path.join(d, "relay.keys")]
+    return a
+
+
+def legs(text, rport, sport):
+    """client_leg / server_leg: the connections of badmac's JSON output
+    whose server is the relay (rport) / the server (sport; None: any other)."""
+    out = {}
+    for l in text.splitlines():
+        c = json.loads(l) if l.strip() else {}
+        if c.get("type") != "connection":
+            continue
+        if c["server"]["port"] == rport:
+            out["client_leg"] = c      # what the client received (s2c faults)
+        elif sport is None or c["server"]["port"] == sport:
+            out["server_leg"] = c
+    return out
+
+
+def compared(d):
+    """The `pair` objects of the cell's compare.json (interception cells), or None."""
+    if not os.path.exists(os.path.join(d, "compare.json")):
+        return None
+    return [p for p in (json.loads(l) for l in read(os.path.join(d, "compare.json")).splitlines()
+                        if l.strip()) if p.get("type") == "pair"]
 
 
 def large_records(res):
@@ -318,6 +361,93 @@ def judge_none(res):
     return "ok", "all records verified, Finished ok both ways, healthy"
 
 
+def negotiated(c):
+    """What a connection negotiated, for the table: version, suite, EtM, trunc."""
+    x = (c or {}).get("extensions") or {}
+    return {"version": (c or {}).get("version"), "suite": (c or {}).get("cipher_suite"),
+            "etm": x.get("encrypt_then_mac"), "trunc": x.get("truncated_hmac")}
+
+
+def negotiation_problem(row, c, leg="client leg"):
+    """None when connection C negotiated what ROW says (EtM for +EtM rows,
+    none for -EtM rows, truncated_hmac exactly on +trunc-HMAC rows), else
+    why not.  A row label the session did not honour is a harness error."""
+    if c is None or not c.get("cipher_suite"):
+        return None      # no handshake seen: the verdict says why
+    n = negotiated(c)
+    offered = ((c.get("extensions") or {}).get("offered")) or {}
+    if row.get("etm") is not None and bool(n["etm"]) != row["etm"]:
+        return "harness: the row is %sEtM but the %s %s encrypt_then_mac (client %s it)" % (
+            "+" if row["etm"] else "-", leg, "negotiated" if n["etm"] else "did not negotiate",
+            "offered" if offered.get("encrypt_then_mac") else "did not offer")
+    if bool(n["trunc"]) != bool(row.get("trunc")):
+        return "harness: the row is %s but the %s %s truncated_hmac (client %s it)" % (
+            "+trunc-HMAC" if row.get("trunc") else "without truncated HMAC", leg,
+            "negotiated" if n["trunc"] else "did not negotiate",
+            "offered" if offered.get("truncated_hmac") else "did not offer")
+    return None
+
+
+INTERCEPT_CA = "CN=badmac relay interception CA"
+
+
+def judge_intercept(res):
+    """FOUND interception when `badmac compare` on the two legs says
+    interception by the relay's CA and analysed both legs with keys as
+    healthy; WRONG CAUSE / MISSED / ERROR otherwise."""
+    if "error" in res:
+        return "ERROR", res["error"]
+    pairs = res.get("pairs")
+    if not pairs:
+        return "ERROR", "compare paired no connection (compare.err: %s)" % res.get("compare_err", "")
+    if len(pairs) != 1:
+        return "ERROR", "compare found %d pairs, expected 1" % len(pairs)
+    p = pairs[0]
+    ic = p.get("interception") or {}
+    ls = ic.get("legs") or []
+    legs_txt = "; ".join("%s leg (%s): %s/%s%s" % (
+        l.get("leg"), l.get("side"), l.get("verdict"), l.get("confidence"),
+        "" if l.get("keyed") else " without keys") for l in ls)
+    if p.get("verdict") != "interception":
+        return "MISSED", "compare verdict %s: %s" % (p.get("verdict"), p.get("explanation"))
+    if ic.get("intercepted_by") != INTERCEPT_CA:
+        return "WRONG CAUSE (got interceptor %s)" % ic.get("intercepted_by"), legs_txt
+    if [l.get("leg") for l in ls] != ["client", "server"] or not all(l.get("keyed") for l in ls):
+        return "ERROR", "harness: both legs not analysed with keys: %s" % (legs_txt or "no legs")
+    bad = [l for l in ls if l.get("verdict") != "healthy" or l.get("failed")]
+    if bad or ic.get("failed_leg"):
+        return "WRONG CAUSE (got %s)" % ", ".join(
+            "%s leg %s" % (l.get("leg"), l.get("verdict")) for l in bad), legs_txt
+    for leg in ("client_leg", "server_leg"):
+        why = clean_ok(res.get(leg))
+        if why:
+            return "FAIL", "%s: %s" % (leg.replace("_", " "), why)
+    cn, sn = negotiated(res.get("client_leg")), negotiated(res.get("server_leg"))
+    return "FOUND interception", "intercepted by \"%s\" (%s); client leg %s %s%s, server leg %s %s%s; %s" % (
+        ic.get("intercepted_by"), "certificate decrypted with the keys" if ic.get(
+            "certificates_decrypted") else "certificate in the clear",
+        cn["version"], cn["suite"], " EtM" if cn["etm"] else "",
+        sn["version"], sn["suite"], " EtM" if sn["etm"] else "", legs_txt)
+
+
+def judge_cell(row, fault, res, k, mfl=512):
+    """The verdict of one cell of ROW: a session that did not negotiate what
+    the row says is a harness error whatever badmac found."""
+    if "error" not in res:
+        why = negotiation_problem(row, res.get("client_leg"))
+        if fault == "intercept" and not why:
+            why = negotiation_problem(row, res.get("server_leg"), "server leg")
+        if why:
+            return "ERROR", why
+    if fault == "none":
+        return judge_none(res)
+    if fault == "oversized":
+        return judge_oversized(res, mfl)
+    if fault == "intercept":
+        return judge_intercept(res)
+    return judge(fault, res, k)
+
+
 def first_oversized(log, mfl):
     """Index of the first server record over MFL: plaintext before the
     server's ChangeCipherSpec, MFL + 2048 (the most any suite may add) after."""
@@ -364,12 +494,13 @@ def judge_oversized(res, mfl):
 
 
 def rows(slice_only):
+    """(client, server, keys_from, version, suite, etm, trunc) of every row."""
     out = []
     if slice_only:
         for cl, sv, kf in PAIRS[:4]:
             for v in ("1.2", "1.3"):
                 if v in peers.VERSIONS[cl] and v in peers.VERSIONS[sv]:
-                    out.append((cl, sv, kf, v, "AES-GCM", None))
+                    out.append((cl, sv, kf, v, "AES-GCM", None, False))
         return out
     for cl, sv, kf in PAIRS:
         for v in ("1.0", "1.1", "1.2", "1.3"):
@@ -377,38 +508,86 @@ def rows(slice_only):
                 if v not in peers.SUITES[s]["versions"]:
                     continue
                 etms = (True, False) if peers.SUITES[s]["kind"] == "cbc" else (None,)
-                for e in etms:
-                    out.append((cl, sv, kf, v, s, e))
+                truncs = (False, True) if (cl, sv) in TRUNC_PAIRS and s in TRUNC_SUITES else (False,)
+                for t in truncs:
+                    for e in etms:
+                        out.append((cl, sv, kf, v, s, e, t))
     return out
 
 
 def row_id(r):
-    cl, sv, _, v, s, e = r
+    cl, sv, _, v, s, e, t = r
     etm = "" if e is None else ("+etm" if e else "-etm")
-    return "%s-%s_tls%s_%s%s" % (cl, sv, v, s, etm)
+    return "%s-%s_tls%s_%s%s%s" % (cl, sv, v, s, etm, "+trunc" if t else "")
 
 
-def run(out, slice_only, log):
-    faults = ("none", "flip", "drop") if slice_only else FAULTS
+def intercept_support():
+    """None when this badmac's relay has --intercept, else why not."""
+    p = subprocess.run([BADMAC, "relay", "--help"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10)
+    if b"--intercept" not in p.stdout:
+        return "this badmac relay has no --intercept mode (badmac relay --help)"
+    return None
+
+
+def intercept_na(suite, version, trunc):
+    """Why the relay cannot intercept this row's session, or None: it
+    terminates both legs with OpenSSL 3 (libssl, as Debian builds it) and
+    mirrors the client leg's version and suite on the server leg."""
+    if trunc:
+        return "the relay terminates TLS with OpenSSL, which does not implement " \
+            "truncated_hmac (RFC 6066): the session would not be the row's"
+    try:
+        peers.check("openssl", suite, version)
+    except NA as x:
+        return "the relay terminates TLS with OpenSSL 3: %s" % x
+    return None
+
+
+def make_ca(out):
+    """The relay's interception CA (P-256, subject INTERCEPT_CA), once per run."""
+    d = os.path.join(out, "intercept-ca")
+    os.makedirs(d, exist_ok=True)
+    ca = {"cert": os.path.join(d, "ca.pem"), "key": os.path.join(d, "ca.key")}
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca["key"], "-out", ca["cert"],
+                    "-days", "7", "-subj", "/" + INTERCEPT_CA,
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE, check=True, timeout=30)
+    return ca
+
+
+def run(out, slice_only, log, row_re=None, only=None):
+    """Runs the rows (matching ROW_RE) and columns (ONLY, a set; 'none'
+    always runs) of the matrix; the slice has one interception cell."""
+    faults = ("none", "flip", "drop", "intercept") if slice_only else FAULTS
+    if only:
+        faults = tuple(f for f in faults if f == "none" or f in only)
     www = os.path.join(out, "www")
     os.makedirs(www, exist_ok=True)
     page = "p40.html"
     with open(os.path.join(www, page), "w") as f:
         for i in range(SIZE // 64):
             f.write("line %06d: the quick brown fox jumps over the lazy dog 0123456\n" % i)
+    no_icpt = intercept_support() if "intercept" in faults else None
+    ca = make_ca(out) if "intercept" in faults and not no_icpt else None
     results = []
     for r in rows(slice_only):
-        cl, sv, kf, v, s, e = r
+        cl, sv, kf, v, s, e, t = r
         rid = row_id(r)
-        base = dict(client=cl, server=sv, keys_from=kf, version=v, suite=s, etm=e,
+        if row_re and not re.search(row_re, rid):
+            continue
+        base = dict(client=cl, server=sv, keys_from=kf, version=v, suite=s, etm=e, trunc=t,
                     www=www, page=page, size=SIZE, row=rid)
         row = {"row": rid, "client": cl, "server": sv, "version": v, "suite": s, "etm": e,
-               "cells": {}}
+               "trunc": t, "cells": {}}
         results.append(row)
         na = None
         try:
-            peers.check(cl, s, v)
-            peers.check(sv, s, v)
+            peers.check(cl, s, v, t)
+            peers.check(sv, s, v, t)
         except NA as x:
             na = str(x)
         if na:
@@ -420,10 +599,8 @@ def run(out, slice_only, log):
         res = run_cell(dict(base), os.path.join(out, "cells", rid, "none"))
         why = res.get("error") or clean_ok(res.get("client_leg")) or clean_ok(res.get("server_leg"))
         ks = large_records(res)
-        cl_leg = res.get("client_leg") or {}
-        row["negotiated"] = {"version": cl_leg.get("version"), "suite": cl_leg.get("cipher_suite"),
-                             "etm": (cl_leg.get("extensions") or {}).get("encrypt_then_mac")}
-        nv, ndet = judge_none(res)
+        row["negotiated"] = negotiated(res.get("client_leg"))
+        nv, ndet = judge_cell(row, "none", res, None)
         row["cells"]["none"] = {"verdict": nv, "detail": ndet,
                                 "client_result": res.get("client_result"),
                                 "server_result": res.get("server_result"),
@@ -432,16 +609,22 @@ def run(out, slice_only, log):
         for f in faults[1:]:
             d = os.path.join(out, "cells", rid, f)
             t0 = time.time()
+            k = None
             if f == "oversized":
                 if sv != "mbedtls" or cl == "gnutls":
                     row["cells"][f] = {"verdict": "n/a", "detail":
                                        "needs a client offering max_fragment_length and the "
                                        "mbedtls_peer server (--fault mfl-ignore)"}
                     continue
-                mfl = 512
-                cell = dict(base, mfl=mfl, server_fault="mfl-ignore", probe="s2c:0")
-                res = run_cell(cell, d)
-                v_, det = judge_oversized(res, mfl)
+                cell = dict(base, mfl=512, server_fault="mfl-ignore", probe="s2c:0")
+            elif f == "intercept":
+                if slice_only and results[0] is not row:
+                    continue      # the slice: one interception cell, in its first row
+                na = no_icpt or intercept_na(s, v, t) or (why and "clean run failed: " + why)
+                if na:
+                    row["cells"][f] = {"verdict": "n/a", "detail": na}
+                    continue
+                cell = dict(base, intercept=ca, insecure=True)
             else:
                 if why:
                     row["cells"][f] = {"verdict": "n/a", "detail": "clean run failed: " + why}
@@ -450,8 +633,9 @@ def run(out, slice_only, log):
                     row["cells"][f] = {"verdict": "n/a", "detail": "no large server record"}
                     continue
                 k = ks[1] if len(ks) > 1 else ks[0]
-                res = run_cell(dict(base, fault_args=fault_args(f, k)), d)
-                v_, det = judge(f, res, k)
+                cell = dict(base, fault_args=fault_args(f, k))
+            res = run_cell(cell, d)
+            v_, det = judge_cell(row, f, res, k)
             row["cells"][f] = {"verdict": v_, "detail": det,
                                "client_result": res.get("client_result"),
                                "server_result": res.get("server_result"),
@@ -469,12 +653,17 @@ def cell_text(c):
     return "%s: %s" % (v, c["detail"])
 
 
-def markdown(results, faults, seconds, slice_only):
+def markdown(results, faults, seconds, slice_only, how=""):
     lines = ["# Interop matrix: real TLS peers through `badmac relay`", "",
              "Generated by `tests/matrix/run.sh%s` (do not edit); %s, %.0f s." % (
-                 " --slice" if slice_only else "", time.strftime("%Y-%m-%d"), seconds), "",
-             "Each row is a client/server pair, a TLS version and a suite; each column a fault the",
-             "relay injected into the 2nd large (>= %d bytes) application record the server sent" % LARGE,
+                 how or (" --slice" if slice_only else ""), time.strftime("%Y-%m-%d"), seconds), "",
+             "Each row is a client/server pair, a TLS version and a suite (CBC suites: with and",
+             "without encrypt-then-MAC, `+EtM`/`-EtM`; mbedtls/mbedtls HMAC suites also with RFC 6066",
+             "truncated HMAC, `+trunc-HMAC`); `negotiated` is what the clean run's handshake chose.",
+             "Every cell checks its session against the row: a session that did not negotiate EtM",
+             "(or truncated HMAC) exactly as the row says is a harness `ERROR`, never a result.",
+             "Each column but `intercept` is a fault the relay injected into the 2nd large",
+             "(>= %d bytes) application record the server sent" % LARGE,
              "(`oversized`: the client offers max_fragment_length 512 and the mbedtls_peer server",
              "ignores it for application data; the cell names the first server record over the limit).",
              "The client leg of the capture (what the receiver got) is decrypted with the key log:",
@@ -488,6 +677,13 @@ def markdown(results, faults, seconds, slice_only):
              "drop/dup/swap `sequence_desync`; oversized `record_too_large` when the receiver refused",
              "the record, `healthy` with the over-limit records in the evidence when it accepted it",
              "(mbedTLS reads 16 KB records whatever max_fragment_length says) (docs/diagnoses.md);",
+             "`intercept`: the relay terminates TLS with its own CA (P-256, \"%s\";" % INTERCEPT_CA,
+             "the client verifies no certificate) and makes its own handshake to the server, mirroring",
+             "the client leg's version and suite; `badmac compare --json --keylog RELAY.keys --keylog",
+             "PEER.keys --split-interfaces CAPTURE` judges the two legs: `FOUND interception` = verdict",
+             "`interception`, the interceptor named is the relay's CA, and both legs were analysed with",
+             "their keys and verified completely, `healthy`; a session on either leg that did not",
+             "negotiate the row's EtM / truncated HMAC is a harness `ERROR`.",
              "`WRONG CAUSE (got X)` = the record was found but the verdict is not that;",
              "`MISSED` / `FAIL` / `ERROR` = the record was not found / the clean run failed / harness;",
              "`n/a` = the combination cannot be run.  Cells keep their capture, key log, relay log",
@@ -508,9 +704,12 @@ def markdown(results, faults, seconds, slice_only):
         n = r.get("negotiated") or {}
         neg = ""
         if n.get("suite"):
-            neg = "%s%s" % (n["suite"], " EtM" if n.get("etm") else "")
-        suite = r["suite"] + ("" if r["etm"] is None else (" +EtM" if r["etm"] else " -EtM"))
-        cells = [cell_text(r["cells"][f]).replace("|", "/") for f in faults]
+            neg = "%s%s%s" % (n["suite"], " EtM" if n.get("etm") else "",
+                              " trunc-HMAC" if n.get("trunc") else "")
+        suite = r["suite"] + ("" if r["etm"] is None else (" +EtM" if r["etm"] else " -EtM")) + \
+            (" +trunc-HMAC" if r.get("trunc") else "")
+        cells = [cell_text(r["cells"][f]).replace("|", "/") if f in r["cells"] else "-"
+                 for f in faults]
         if len(set(cells)) == 1 and cells[0].startswith("n/a"):
             cells = [cells[0]] + ["-"] * (len(cells) - 1)   # whole row impossible
         lines.append("| %s / %s | %s | %s | %s | %s |" % (
@@ -519,14 +718,20 @@ def markdown(results, faults, seconds, slice_only):
     return "\n".join(lines), counts
 
 
-def analyse(d):
-    """Runs badmac on a cell's capture again (after a badmac change)."""
+def analyse(d, timeout=120):
+    """Runs badmac on a cell's capture (again, after a badmac change); on an
+    interception cell's also `badmac compare` on its two legs."""
     cap = os.path.join(d, "capture.pcapng")
     if not os.path.exists(cap):
         return
     with open(os.path.join(d, "badmac.json"), "w") as out:
-        subprocess.run([BADMAC, "--json", "--keylog", os.path.join(d, "keys.log"), cap], stdout=out,
-                       stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=120)
+        subprocess.run([BADMAC, "--json"] + keylogs(d) + [cap], stdout=out,
+                       stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=timeout)
+    if os.path.exists(os.path.join(d, "relay.keys")):
+        with open(os.path.join(d, "compare.json"), "w") as out:
+            subprocess.run([BADMAC, "compare", "--json"] + keylogs(d) +
+                           ["--split-interfaces", cap], stdout=out,
+                           stderr=open(os.path.join(d, "compare.err"), "w"), timeout=timeout)
 
 
 def saved(d):
@@ -538,14 +743,9 @@ def saved(d):
         return {"error": "no relay log", "relay_log": []}
     rport = int(opens[0]["listen"].rsplit(":", 1)[1])
     sport = int(opens[0]["server"].rsplit(":", 1)[1]) if opens[0].get("server") else None
-    for l in read(os.path.join(d, "badmac.json")).splitlines():
-        c = json.loads(l)
-        if c.get("type") != "connection":
-            continue
-        if c["server"]["port"] == rport:
-            res["client_leg"] = c
-        elif sport is None or c["server"]["port"] == sport:
-            res["server_leg"] = c
+    res.update(legs(read(os.path.join(d, "badmac.json")), rport, sport))
+    res["pairs"] = compared(d)
+    res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
 
 
@@ -572,15 +772,12 @@ def rejudge(out, name, rerun=True):
                 continue
             res = saved(d)
             res["client_result"] = c.get("client_result")
-            if f_ == "none":
-                v_, det = judge_none(res)
-            elif f_ == "oversized":
-                v_, det = judge_oversized(res, 512)
-            elif ks:
-                v_, det = judge(f_, res, ks[1] if len(ks) > 1 else ks[0])
-            else:
+            if f_ not in ("none", "oversized", "intercept") and not ks:
                 continue
+            v_, det = judge_cell(r, f_, res, ks[1] if ks and len(ks) > 1 else (ks or [None])[0])
             c["verdict"], c["detail"] = v_, det
+            if f_ == "none":
+                r["negotiated"] = negotiated(res.get("client_leg"))
     return run_
 
 
@@ -588,6 +785,8 @@ def tap_lines(results, faults):
     """One line per cell, for the TAP wrapper: STATUS ROW FAULT VERDICT -- DETAIL"""
     for r in results:
         for f in faults:
+            if f not in r["cells"]:
+                continue      # not run (the slice's single interception cell)
             c = r["cells"][f]
             v = c["verdict"]
             st = "SKIP" if v == "n/a" else ("PASS" if v == "ok" or v.startswith("FOUND") else "FAIL")
@@ -598,8 +797,25 @@ def bad_counts(counts):
     return sum(counts.get(k, 0) for k in ("MISSED", "FAIL", "ERROR", "WRONG"))
 
 
+def option(argv, name):
+    """The value after NAME in ARGV, or None."""
+    if name not in argv:
+        return None
+    i = argv.index(name)
+    if i + 1 >= len(argv):
+        raise SystemExit("matrix.py: %s needs a value" % name)
+    return argv[i + 1]
+
+
 def main(argv):
     slice_only = "--slice" in argv
+    row_re, only = option(argv, "--rows"), option(argv, "--faults")
+    if only:
+        only = set(only.split(","))
+        unknown = only - set(FAULTS)
+        if unknown:
+            raise SystemExit("matrix.py: unknown fault %s (%s)" % (
+                ", ".join(sorted(unknown)), " ".join(FAULTS)))
     if "--rejudge" in argv:
         out = os.environ.get("MATRIX_OUT") or os.path.join(peers.TOP, "tests", "matrix", "out")
         name = "slice" if slice_only else "full"
@@ -618,19 +834,23 @@ def main(argv):
         tap_lines(r["rows"], r["faults"])
         return 0 if not bad_counts(counts) else 1
     out = os.environ.get("MATRIX_OUT") or os.path.join(peers.TOP, "tests", "matrix", "out")
-    doc = None if slice_only else os.path.join(peers.TOP, "docs", "interop.md")
+    partial = bool(row_re or only)
+    doc = None if slice_only or partial else os.path.join(peers.TOP, "docs", "interop.md")
     os.makedirs(out, exist_ok=True)
-    name = "slice" if slice_only else "full"
-    if slice_only:      # the slice keeps its cells apart from the full run's
-        out = os.path.join(out, "slice")
+    name = "partial" if partial else "slice" if slice_only else "full"
+    if slice_only or partial:      # their cells stay apart from the full run's
+        out = os.path.join(out, name)
         os.makedirs(out, exist_ok=True)
     shutil.rmtree(os.path.join(out, "cells"), ignore_errors=True)
     t0 = time.time()
-    results, faults = run(out, slice_only, lambda m: print(m, file=sys.stderr, flush=True))
+    results, faults = run(out, slice_only, lambda m: print(m, file=sys.stderr, flush=True),
+                          row_re, only)
     secs = time.time() - t0
     with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump({"seconds": round(secs, 1), "faults": faults, "rows": results}, f, indent=1)
-    md, counts = markdown(results, faults, secs, slice_only)
+    how = "".join(" %s %s" % (o, v) for o, v in (("--rows", row_re), ("--faults", option(
+        argv, "--faults"))) if v)
+    md, counts = markdown(results, faults, secs, slice_only, (" --slice" if slice_only else "") + how)
     with open(os.path.join(out, name + ".md"), "w") as f:
         f.write(md)
     if doc:

@@ -89,7 +89,11 @@ def suite_name(lib, suite, version):
     return s
 
 
-def check(lib, suite, version):
+def check(lib, suite, version, trunc=False):
+    if trunc and lib != "mbedtls":
+        raise NA("%s: the matrix offers truncated_hmac only with mbedtls_peer" % lib)
+    if trunc and SUITES[suite]["kind"] != "cbc":
+        raise NA("truncated_hmac applies to HMAC suites (CBC) only")
     if version not in VERSIONS[lib]:
         raise NA("%s here has no TLS %s" % (lib, version))
     if version not in SUITES[suite]["versions"]:
@@ -109,8 +113,13 @@ def _ossl_suite(suite, v):
 
 
 def _gnutls_prio(suite, v, etm):
+    """The priority string.  No %COMPAT: it sets no_etm (and
+    no_ext_master_secret), so GnuTLS would neither offer nor accept
+    encrypt_then_mac.  Without it a client offers EtM when a CBC cipher is
+    enabled and a server accepts it for CBC suites; %NO_ETM (the -EtM rows)
+    turns both off."""
     cipher, mac, kx = SUITES[suite]["gnutls"]
-    p = "NONE:+VERS-TLS%s:+%s:+%s:+%s:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:%%COMPAT" % (v, cipher, mac, kx)
+    p = "NONE:+VERS-TLS%s:+%s:+%s:+%s:+COMP-NULL:+SIGN-ALL:+GROUP-ALL" % (v, cipher, mac, kx)
     if etm is False:
         p += ":%NO_ETM"
     return p
@@ -143,6 +152,8 @@ def server(lib, cell, keylog):
              "--cert", chain, "--key", key, "--send", str(cell["size"])]
         if cell.get("server_fault"):
             a += ["--fault", cell["server_fault"]]
+        if cell.get("trunc"):
+            a.append("--trunc-hmac")
         if keylog:
             a += ["--keylog", keylog]
         return a, env, None
@@ -150,16 +161,18 @@ def server(lib, cell, keylog):
 
 
 def client(lib, cell, keylog):
-    """argv, env, stdin bytes (or None) for the client of a cell."""
+    """argv, env, stdin bytes (or None) for the client of a cell.  With
+    cell["insecure"] (interception) the client verifies no certificate."""
     v, suite, port = cell["version"], cell["suite"], cell["relay_port"]
     etm, mfl = cell.get("etm"), cell.get("mfl")
     env = dict(os.environ)
-    ca = os.path.join(PKI, "ca.crt")
+    ca = None if cell.get("insecure") else os.path.join(PKI, "ca.crt")
     req = ("GET /%s HTTP/1.0\r\n\r\n" % cell["page"]).encode()
     if lib == "openssl":
         a = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
-             "-CAfile", ca, "-servername", "server.badmac.test",
-             _ossl_version(v)] + _ossl_suite(suite, v)
+             "-servername", "server.badmac.test", _ossl_version(v)] + _ossl_suite(suite, v)
+        if ca:   # s_client goes on after a failed verification either way
+            a += ["-CAfile", ca]
         if etm is False:
             a.append("-no_etm")
         if mfl:
@@ -170,16 +183,20 @@ def client(lib, cell, keylog):
     if lib == "gnutls":
         if mfl:
             raise NA("gnutls-cli cannot offer max_fragment_length (only record_size_limit)")
-        a = ["gnutls-cli", "--x509cafile", ca, "-p", str(port),
-             "--sni-hostname", "server.badmac.test", "--verify-hostname", "server.badmac.test",
-             "--priority", _gnutls_prio(suite, v, etm), "127.0.0.1"]
+        a = ["gnutls-cli", "-p", str(port), "--sni-hostname", "server.badmac.test",
+             "--priority", _gnutls_prio(suite, v, etm)]
+        a += ["--x509cafile", ca, "--verify-hostname", "server.badmac.test"] if ca else ["--insecure"]
+        a.append("127.0.0.1")
         if keylog:
             env["SSLKEYLOGFILE"] = keylog
         return a, env, req
     if lib in ("mbedtls", "wolfssl"):
         a = [os.path.join(PEERS, lib + "_peer"), "client", "--port", str(port),
-             "--version", v, "--suite", suite_name(lib, suite, v), "--ca", ca,
-             "--path", "/" + cell["page"]]
+             "--version", v, "--suite", suite_name(lib, suite, v), "--path", "/" + cell["page"]]
+        if ca:   # without --ca the peers verify nothing
+            a += ["--ca", ca]
+        if cell.get("trunc"):
+            a.append("--trunc-hmac")
         if etm is not None:
             a += ["--etm", "on" if etm else "off"]
         if mfl:

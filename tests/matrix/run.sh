@@ -1,17 +1,24 @@
 #!/bin/sh
-# run.sh [--slice] - the interop matrix: real TLS peers (OpenSSL s_server/
-# s_client, GnuTLS gnutls-serv/gnutls-cli, tests/peers mbedtls_peer and
-# wolfssl_peer) talk through `badmac relay` on 127.0.0.1, the relay injects
-# one fault per cell (none, flip, burst, drop, dup, swap, truncate,
-# oversized) and badmac, given the key log, must name the broken record.
+# run.sh [--slice] [--rows REGEX] [--faults F,F] - the interop matrix: real
+# TLS peers (OpenSSL s_server/s_client, GnuTLS gnutls-serv/gnutls-cli,
+# tests/peers mbedtls_peer and wolfssl_peer) talk through `badmac relay` on
+# 127.0.0.1, the relay injects one fault per cell (none, flip, burst, drop,
+# dup, swap, truncate, oversized) and badmac, given the key log, must name
+# the broken record; in the intercept cell the relay terminates TLS with its
+# own CA and `badmac compare` must name the interception.
 #
-#   sh tests/matrix/run.sh           full matrix -> docs/interop.md (~10 min)
-#   sh tests/matrix/run.sh --slice   4 pairs x TLS 1.2/1.3 x none/flip/drop (CI)
+#   sh tests/matrix/run.sh           full matrix -> docs/interop.md (~12 min)
+#   sh tests/matrix/run.sh --slice   4 pairs x TLS 1.2/1.3 x none/flip/drop,
+#                                    + 1 intercept cell (CI)
+#   sh tests/matrix/run.sh --rows 'gnutls-gnutls_tls1.2' --faults flip,intercept
+#                                    rows whose id matches, those columns
+#                                    ('none' always runs) -> out/partial/
 #
 # stdout: one line per cell "PASS|FAIL|SKIP ROW FAULT VERDICT -- DETAIL";
 # stderr: progress.  Files: tests/matrix/out/full.{md,json} and
 # tests/matrix/out/cells/ROW/FAULT/ (capture.pcapng, keys.log, relay.jsonl,
-# client.*, server.*, badmac.json); the slice: tests/matrix/out/slice/.
+# client.*, server.*, badmac.json; intercept: relay.keys, compare.json);
+# the slice: tests/matrix/out/slice/, a filtered run: tests/matrix/out/partial/.
 # `python3 tests/matrix/matrix.py --rejudge` re-evaluates the saved cells
 # (e.g. after a badmac change) without running the peers again.  MATRIX_OUT overrides the output
 # directory, BADMAC the binary.  Exit 0 when no cell failed.  Reads no stdin.

@@ -230,10 +230,7 @@ int main(int argc, char **argv)
     int suites[2] = { 0, 0 };
     int minor, code, rc = 1, i, lfd = -1;
 
-    if (peer_parse(argc, argv, &o, usage) != argc) {
-        fprintf(stderr, "error: unknown option\n%s", usage);
-        return 2;
-    }
+    peer_parse(argc, argv, &o, usage);
     minor = pick_minor(o.version);
     code = mfl_code(o.mfl);
     if (minor == -2 || code < 0) {

@@ -32,7 +32,7 @@ static long num(const char *usage, const char *opt, const char *s)
     return v;
 }
 
-int peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage)
+void peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage)
 {
     int i;
     memset(o, 0, sizeof *o);
@@ -81,8 +81,10 @@ int peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage)
         else if (!strcmp(a, "--fault")) { o->fault = v; i++; }
         else if (!strcmp(a, "--fault-after")) { o->fault_after = num(usage, a, v); i++; }
         else if (!strcmp(a, "--quiet")) o->quiet = 1;
-        else
-            return i;
+        else {
+            fprintf(stderr, "error: unknown option\n%s", usage);
+            exit(2);
+        }
         if (i >= argc)
             bad(usage, "missing value of", a);
     }
@@ -92,7 +94,6 @@ int peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage)
         bad(usage, "--request takes get|post, not", o->request);
     if (!o->server && !o->port)
         bad(usage, "client needs", "--port");
-    return argc;
 }
 
 static void nodelay(int fd)

@@ -31,9 +31,10 @@ struct peer_opts {
     int quiet;
 };
 
-/* Parses the common options; returns the index of the first unknown
- * argument or argc; exits 2 with a message on a bad value. */
-int peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage);
+/* Parses the command line (every option of both peers; a peer rejects the
+ * values it cannot do itself); exits 2 with a message and 'usage' on an
+ * unknown option or a bad value. */
+void peer_parse(int argc, char **argv, struct peer_opts *o, const char *usage);
 
 /* Blocking TCP helpers. */
 int peer_listen(int port);          /* on 127.0.0.1, SO_REUSEADDR */

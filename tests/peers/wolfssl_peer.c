@@ -191,10 +191,7 @@ int main(int argc, char **argv)
     WOLFSSL_METHOD *m;
     int rc = 1, i, lfd = -1;
 
-    if (peer_parse(argc, argv, &o, usage) != argc) {
-        fprintf(stderr, "error: unknown option\n%s", usage);
-        return 2;
-    }
+    peer_parse(argc, argv, &o, usage);
     if (o.mfl && mfl_code(o.mfl) < 0) {
         fprintf(stderr, "error: bad --mfl\n%s", usage);
         return 2;
