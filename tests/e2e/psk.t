@@ -10,8 +10,9 @@
 # PSK suites seen in the field decrypt with --psk. --export-keylog of the
 # RSA_PSK run is a key log tshark decrypts with, to the same bytes as
 # badmac's --export-plaintext. Tamper twins (tests/fixtures/flip_pcap.py:
-# one bit of an application_data record flipped, TCP checksum valid) fail at
-# exactly that record.
+# one bit of an application_data record flipped, a TCP checksum that
+# verified recomputed, an offloaded one left as captured: none counted bad)
+# fail at exactly that record.
 . "$(dirname "$0")/lib_tap.sh"
 unset SSLKEYLOGFILE
 PSK=client12:1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809

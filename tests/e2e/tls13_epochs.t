@@ -17,13 +17,15 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIX = os.path.join(ROOT, "tests", "fixtures")
+sys.path.insert(0, FIX)
+sys.dont_write_bytecode = True  # no __pycache__ in tests/fixtures
+import flip_pcap  # noqa: E402  (tests/fixtures/flip_pcap.py)
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
 ENV = dict(os.environ)
 ENV.pop("SSLKEYLOGFILE", None)
@@ -63,89 +65,19 @@ def bad(c):
 
 
 # ------------------------------------------------------------------ pcap
-def pcap_frames(path):
-    d = open(path, "rb").read()
-    if struct.unpack_from("<I", d)[0] != 0xA1B2C3D4:
-        sys.exit("Bail out! %s: not a little-endian microsecond pcap" % path)
-    frames, off = [], 24
-    while off + 16 <= len(d):
-        incl = struct.unpack_from("<I", d, off + 8)[0]
-        frames.append([off + 16, incl])
-        off += 16 + incl
-    return bytearray(d), frames
-
-
-def tcp_of(d, off, incl):
-    """(ip header offset, tcp header offset, payload offset, payload length) of an Ethernet/IPv4 frame"""
-    if incl < 54 or d[off + 12:off + 14] != b"\x08\x00":
-        return None
-    ip = off + 14
-    ihl = (d[ip] & 15) * 4
-    tot = struct.unpack_from(">H", d, ip + 2)[0]
-    if d[ip + 9] != 6:
-        return None
-    tcp = ip + ihl
-    thl = (d[tcp + 12] >> 4) * 4
-    return ip, tcp, tcp + thl, ip + tot - (tcp + thl)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
-
-def tcp_sum_ok(d, ip, tcp, end):
-    ph = bytes(d[ip + 12:ip + 20]) + struct.pack(">BBH", 0, 6, end - tcp)
-    return csum(ph + bytes(d[tcp:end])) == 0xFFFF
-
-
-def fix_sum(d, ip, tcp, end):
-    ph = bytes(d[ip + 12:ip + 20]) + struct.pack(">BBH", 0, 6, end - tcp)
-    d[tcp + 16:tcp + 18] = b"\0\0"
-    struct.pack_into(">H", d, tcp + 16, 0xFFFF - csum(ph + bytes(d[tcp:end])))
-
-
 def flip(src, dst, conn, role, index, body_off, bit=0):
     """Copy capture src to dst with one bit flipped in byte body_off of the
-    body of record `index` sent by `role` ("client": the side not on port
-    443) in TCP connection `conn` (1 = first SYN). A checksum that verified
-    is recomputed; one left to offload (partial) stays as it was. Returns
-    the 1-based frame number changed."""
-    d, frames = pcap_frames(src)
-    streams, order = {}, []
-    for no, (off, incl) in enumerate(frames, 1):
-        t = tcp_of(d, off, incl)
-        if not t:
-            continue
-        ip, tcp, pay, plen = t
-        sport, dport = struct.unpack_from(">HH", d, tcp)
-        key = frozenset([(bytes(d[ip + 12:ip + 16]), sport), (bytes(d[ip + 16:ip + 20]), dport)])
-        if key not in streams:
-            streams[key] = {"client": [], "server": []}
-            order.append(key)
-        if plen > 0:
-            streams[key]["server" if sport == 443 else "client"].append((no, ip, tcp, pay, plen))
-    segs = streams[order[conn - 1]][role]
-    data = b"".join(bytes(d[p:p + n]) for _, _, _, p, n in segs)
-    pos = 0
-    for _ in range(index):
-        pos += 5 + struct.unpack_from(">H", data, pos + 3)[0]
-    target = pos + 5 + body_off
-    for no, ip, tcp, pay, plen in segs:
-        if target < plen:
-            end = pay + plen
-            good = tcp_sum_ok(d, ip, tcp, end)
-            d[pay + target] ^= 1 << bit
-            if good:
-                fix_sum(d, ip, tcp, end)
-            open(dst, "wb").write(bytes(d))
-            return no
-        target -= plen
-    sys.exit("Bail out! record %d of the %s not found" % (index, role))
+    body of record `index` sent by `role` in TCP connection `conn` (1 = first
+    SYN), by tests/fixtures/flip_pcap.py: a checksum that verified is
+    recomputed; one left to offload (partial) stays as it was. Returns the
+    1-based frame number changed."""
+    try:
+        got, frame = flip_pcap.flip(src, dst, conn, role, index=index, body_off=body_off, bit=bit)
+    except flip_pcap.FlipError as e:
+        sys.exit("Bail out! %s: %s" % (os.path.basename(src), e))
+    if got != index:
+        sys.exit("Bail out! flip_pcap.flip flipped record %d, not %d" % (got, index))
+    return frame
 
 
 # ------------------------------------------------------------------ tshark

@@ -9,52 +9,8 @@
 #include "keys/keylog.h"
 #include "keys/keystore.h"
 
-#define MAX_LINES 128
-
-typedef struct sink {
-    int n;
-    char lines[MAX_LINES][800];
-} sink;
-
-static void sink_emit(void *ud, const char *line)
-{
-    sink *s = ud;
-    if (s->n < MAX_LINES)
-        snprintf(s->lines[s->n], sizeof s->lines[0], "%s", line);
-    s->n++;
-}
-
-static bm_diag make_diag(sink *s)
-{
-    memset(s, 0, sizeof *s);
-    bm_diag d;
-    memset(&d, 0, sizeof d);
-    d.emit = sink_emit;
-    d.ud = s;
-    return d;
-}
-
-static int sink_has(const sink *s, const char *line)
-{
-    for (int i = 0; i < s->n && i < MAX_LINES; i++)
-        if (strcmp(s->lines[i], line) == 0)
-            return 1;
-    return 0;
-}
-
-static int sink_contains(const sink *s, const char *needle)
-{
-    for (int i = 0; i < s->n && i < MAX_LINES; i++)
-        if (strstr(s->lines[i], needle))
-            return 1;
-    return 0;
-}
-
-static void fill(uint8_t *b, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(v + i);
-}
+#define SINK_MAX_LINES 128
+#include "loader_harness.h"
 
 static void hex(char *out, const uint8_t *b, size_t n, int upper)
 {
@@ -81,14 +37,14 @@ static const char *write_tmp(const char *name, const char *text, size_t len)
 static void test_good_lines(void)
 {
     uint8_t cr1[32], cr2[32], ms[48], s32[32], s48[48], s64[64], enc[8], pms[48];
-    fill(cr1, 32, 0x10);
-    fill(cr2, 32, 0x80);
-    fill(ms, 48, 0x40);
-    fill(s32, 32, 0xa0);
-    fill(s48, 48, 0xb0);
-    fill(s64, 64, 0xc0);
-    fill(enc, 8, 0xe0);
-    fill(pms, 48, 0x03);
+    seq(cr1, 32, 0x10);
+    seq(cr2, 32, 0x80);
+    seq(ms, 48, 0x40);
+    seq(s32, 32, 0xa0);
+    seq(s48, 48, 0xb0);
+    seq(s64, 64, 0xc0);
+    seq(enc, 8, 0xe0);
+    seq(pms, 48, 0x03);
     char hcr1[65], hcr1u[65], hcr2[65], hms[97], h32[65], h48[97], h64[129], henc[17], hpms[97];
     hex(hcr1, cr1, 32, 0);
     hex(hcr1u, cr1, 32, 1);
@@ -127,8 +83,6 @@ static void test_good_lines(void)
     bm_result r = bm_keylog_load_file(ks, path, &d);
     ok(bm_is_ok(r), "good key log loads");
     is_int(s.n, 0, "no diagnostics for a good key log");
-    for (int i = 0; i < s.n && i < MAX_LINES; i++)
-        printf("# diag: %s\n", s.lines[i]);
 
     size_t len = 0;
     const uint8_t *got = bm_keystore_get(ks, BM_KEY_CLIENT_RANDOM, cr1, &len);
@@ -336,7 +290,7 @@ static void test_garbage(void)
     is_int(bm_keystore_get_stats(ks)->entries, 0, "nothing stored from garbage");
     ok(bm_keystore_get_stats(ks)->bad_lines > 100, "garbage lines counted as bad");
     is_int(s.n, BM_DIAG_MAX_PER_FILE + 1, "diagnostics capped, plus one summary line");
-    ok(s.n > 0 && strstr(s.lines[s.n - 1 < MAX_LINES ? s.n - 1 : 0], "further messages suppressed"),
+    ok(s.n > 0 && strstr(s.lines[s.n - 1 < SINK_MAX_LINES ? s.n - 1 : 0], "further messages suppressed"),
        "summary line last");
     ok(grew < 4096, "peak memory grew by less than 4 MiB");
     printf("# rss grew by %ld KiB\n", grew);

@@ -6,27 +6,7 @@
 #include "keys/keystore.h"
 #include "keys/psk.h"
 
-typedef struct sink {
-    int n;
-    char last[800];
-} sink;
-
-static void sink_emit(void *ud, const char *line)
-{
-    sink *s = ud;
-    s->n++;
-    snprintf(s->last, sizeof s->last, "%s", line);
-}
-
-static bm_diag make_diag(sink *s)
-{
-    memset(s, 0, sizeof *s);
-    bm_diag d;
-    memset(&d, 0, sizeof d);
-    d.emit = sink_emit;
-    d.ud = s;
-    return d;
-}
+#include "loader_harness.h"
 
 static void test_parse(void)
 {

@@ -14,28 +14,7 @@
 #include "tap.h"
 #include "crypto/rsa.h"
 
-typedef struct sink {
-    int n;
-    char last[800];
-} sink;
-
-static void sink_emit(void *ud, const char *line)
-{
-    sink *s = ud;
-    s->n++;
-    snprintf(s->last, sizeof s->last, "%s", line);
-    printf("# diag: %s\n", line);
-}
-
-static bm_diag make_diag(sink *s)
-{
-    memset(s, 0, sizeof *s);
-    bm_diag d;
-    memset(&d, 0, sizeof d);
-    d.emit = sink_emit;
-    d.ud = s;
-    return d;
-}
+#include "loader_harness.h"
 
 static char tmpdir[128];
 
