@@ -6,7 +6,7 @@ set -eu
 what=${1:-build}
 pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev"
 if [ "$what" = test ]; then
-    pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
+    pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 python3-cryptography libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
 fi
 missing=""
 for p in $pkgs; do

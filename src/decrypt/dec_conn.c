@@ -133,6 +133,7 @@ void bm_dec_conn_free(dec_conn *k)
         bm_rec_free(k->dir[s].rec);
         bm_rec_free(k->dir[s].next);
         bm_rec_free(k->dir[s].early);
+        bm_rec_free(k->dir[s].prev);
         free(k->dir[s].hs);
         bm_dec_evidence_free(&k->dir[s]);
     }

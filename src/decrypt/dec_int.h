@@ -48,6 +48,11 @@ typedef struct dec_dir {
     bm_rec *rec;             /* current read state, NULL: none */
     bm_rec *next;            /* TLS 1.3: the application epoch's, before it starts */
     bm_rec *early;           /* TLS 1.3 client: 0-RTT keys */
+    bm_rec *prev;            /* the keys before the last switch (KeyUpdate, end of the handshake
+                              * epoch, renegotiation): a failing record that opens under them
+                              * fails with BM_REASON_WRONG_EPOCH */
+    uint64_t prev_seq;       /* the next sequence number under them */
+    bool old_keys_noted;
     uint64_t seq, early_seq;
     int epoch;
     uint8_t secret[BM_MAX_HASH_LEN]; /* TLS 1.3: current application traffic secret */
@@ -220,6 +225,8 @@ void bm_dec_reneg_free(dec_conn *k);
 
 /* dec_record.c */
 void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
+/* A direction leaves its current read state: keep it as d->prev (taking ownership of d->rec). */
+void bm_dec_retire_rec(dec_dir *d);
 
 /* dec_evidence.c */
 bool bm_dec_stateful(const dec_conn *k);

@@ -60,6 +60,14 @@ static void ring_add(dec_dir *d, uint64_t index, uint8_t type)
     d->ring_type[i] = type;
 }
 
+void bm_dec_retire_rec(dec_dir *d)
+{
+    bm_rec_free(d->prev);
+    d->prev = d->rec;
+    d->prev_seq = d->seq;
+    d->rec = NULL;
+}
+
 /* TLS 1.3 epoch changes take effect after the record that announced them. */
 static void after_record(dec_conn *k, int side)
 {
@@ -67,7 +75,7 @@ static void after_record(dec_conn *k, int side)
     if (d->want_switch) {
         d->want_switch = false;
         if (d->next) {
-            bm_rec_free(d->rec);
+            bm_dec_retire_rec(d);
             d->rec = d->next;
             d->next = NULL;
             d->seq = 0;
@@ -82,7 +90,7 @@ static void after_record(dec_conn *k, int side)
             bm_is_ok(bm_tls13_update_secret(k->d->cc, (bm_hash)k->suite->prf, d->secret, ns)) &&
             bm_is_ok(bm_dec_rec13(k, ns, &nr))) {
             memcpy(d->secret, ns, sizeof ns);
-            bm_rec_free(d->rec);
+            bm_dec_retire_rec(d);
             d->rec = nr;
             d->seq = 0;
         } else {
@@ -311,7 +319,20 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
             return;
         }
     }
+    /* Sent with the keys from before the last switch? (Not for stateful
+     * ciphers: their state cannot be tried without being moved.) */
+    bool old_keys = d->prev && !bm_dec_stateful(k) && try_open(k, d->prev, d->prev_seq, ev, &res);
     on_failure(k, side, ev, &first);
+    if (old_keys) {
+        d->prev_seq++;
+        if (d->has_bad && d->bad.index == ev->index)
+            d->bad.reason = BM_REASON_WRONG_EPOCH;
+        if (!d->old_keys_noted)
+            bm_dec_problem(k, "%s record #%" PRIu64 " opens only under the %s's keys from before its last key "
+                              "change: it was sent with old keys",
+                           bm_dec_side_name(k, side), ev->index, bm_dec_side_name(k, side));
+        d->old_keys_noted = true;
+    }
     bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_FAILED, 1, ev->len);
     d->seq++;
 }

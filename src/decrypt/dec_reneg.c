@@ -190,7 +190,7 @@ void bm_dec_reneg_ccs(dec_conn *k, int side)
     }
     if (!g->keys_made)
         make_keys(k);
-    bm_rec_free(d->rec);
+    bm_dec_retire_rec(d);
     d->rec = d->next;
     d->next = NULL;
     d->seq = 0;

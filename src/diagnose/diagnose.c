@@ -47,6 +47,25 @@ void bm_dg_rec_common(bm_dg_rec *r)
         bm_vd_ev(r->v, "%" PRIu64 " %s records failed in all", r->e->failed, bm_dg_role(r->dir));
 }
 
+/* The record authenticates under the sender's keys from before its last
+ * key change (KeyUpdate, end of the handshake epoch, renegotiation): only
+ * the sender holds those keys, so it wrote the record with old keys. */
+static bool try_epoch(bm_dg_rec *r)
+{
+    if (r->b->reason != BM_REASON_WRONG_EPOCH)
+        return false;
+    bm_vd_set(r->v, BM_CAUSE_SENDER_FAULT, BM_CONF_PROVEN,
+              "%s authenticates only under the %s's keys from before its last key change (KeyUpdate, the end of "
+              "the handshake, or a renegotiation): the %s kept writing with old keys",
+              r->name, bm_dg_role(r->dir), bm_dg_role(r->dir));
+    bm_dg_rec_common(r);
+    bm_vd_ex(r->v, "the network: the record is intact, it was written under other keys");
+    bm_vd_next(r->v, "look at the %s's key update / renegotiation handling (a known class of TLS stack bugs: the "
+                     "write keys switched late or not at all)",
+               bm_dg_role(r->dir));
+    return true;
+}
+
 static bool try_keys(bm_dg_rec *r)
 {
     const bm_diag_dir *e = r->e;
@@ -251,7 +270,7 @@ static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
         bm_vd_record(r.v, &ref);
         return;
     }
-    if (!bm_dg_try_seq(&r) && !bm_dg_try_stateful(&r) && !try_keys(&r) && !try_mac(&r) && !bm_dg_try_locate(&r) &&
+    if (!try_epoch(&r) && !bm_dg_try_seq(&r) && !bm_dg_try_stateful(&r) && !try_keys(&r) && !try_mac(&r) && !bm_dg_try_locate(&r) &&
         !try_foreign(&r) && !try_finished(&r) && !(c->failed && bm_dg_too_large(c, &ref)))
         bm_dg_shape_verdict(&r);
     bm_vd_record(r.v, &ref);
