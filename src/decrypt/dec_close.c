@@ -121,8 +121,10 @@ static void merge_alerts(dec_conn *k, bm_conn *c, int cs, int mine[BM_MAX_ALERTS
         uint8_t r = a->side == cs ? BM_CLIENT : BM_SERVER;
         unsigned i;
         for (i = 0; i < c->n_alerts; i++)
-            if (!claimed[i] && c->alerts[i].from == r && c->alerts[i].index == a->index && c->alerts[i].encrypted)
-                break;
+            if (!claimed[i] && c->alerts[i].from == r && c->alerts[i].index == a->index)
+                break; /* the inferred one, or a NULL suite's read in the clear */
+        /* NULL suite: the TLS stage read it in the clear; it stays so. */
+        bool clear = i < c->n_alerts && !c->alerts[i].encrypted;
         if (i == c->n_alerts) {
             if (c->n_alerts >= BM_MAX_ALERTS)
                 continue;
@@ -137,7 +139,7 @@ static void merge_alerts(dec_conn *k, bm_conn *c, int cs, int mine[BM_MAX_ALERTS
         e->from = r;
         e->level = (int16_t)a->level;
         e->desc = (int16_t)a->desc;
-        e->encrypted = true;
+        e->encrypted = !clear;
         e->inferred = false;
         e->frame = a->frame;
         e->index = a->index;

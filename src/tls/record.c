@@ -128,7 +128,14 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
      * that cannot be plaintext alerts is taken for an encrypted one. */
     const bm_handshake *h = &c->conn->hs;
     bool blind = !h->client_hello_seen && !h->server_hello_seen;
-    if (prot || (blind && p && !looks_plain && len != 2 && len > 1)) {
+    /* A NULL suite protects integrity only: the alert is readable, followed
+     * by its MAC (what it says is not authenticated without keys). */
+    bm_suite_info si;
+    bool null_suite = prot && p && !bm_tls_is13(c) && bm_suite_info_get(h->cipher_suite, &si) &&
+                      si.kind == BM_SUITE_NULL && (len == 2u + si.mac_len || (h->truncated_hmac && len == 12u));
+    if (null_suite)
+        len = 2;
+    else if (prot || (blind && p && !looks_plain && len != 2 && len > 1)) {
         add_alert(c, side, ref, -1, -1, true, snap);
         return;
     }

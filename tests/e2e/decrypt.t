@@ -108,6 +108,18 @@ is "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline()
 like "$(cat "$TMPD/out")" "problem: PSK with \(EC\)DHE: .*export a key log" "tls13 psk_dhe_ke: problem line, export a key log"
 like "$(cat "$TMPD/out")" "keys: none found" "tls13 psk_dhe_ke: not decrypted"
 
+# NULL suites: no encryption, only the MAC; a flipped bit in the (readable)
+# body of a record is a MAC mismatch at exactly that record.
+for n in tls12-null-sha256 tls10-null-sha; do
+    fl=$(python3 "$FIX/flip_pcap.py" "$FIX/$n.pcap" "$TMPD/$n-bad.pcap" --dir s2c --nth-app 0 --byte 4 --bit 1)
+    "$BADMAC" --json --keylog "$FIX/$n.keys" "$TMPD/$n-bad.pcap" >"$TMPD/j" 2>/dev/null
+    got=$(python3 -c '
+import json,sys
+o=json.loads(open(sys.argv[1]).readline()); b=o["first_bad_record"] or {}; r=o["records"]["server"]
+print(b.get("direction"), b.get("index"), b.get("reason"), r["failed"])' "$TMPD/j")
+    is "$got" "server ${fl% *} mac_mismatch 1" "$n: a flipped bit fails exactly that record, MAC mismatch"
+done
+
 # The application data badmac decrypts is what tshark decrypts: compare the
 # number of verified application_data bytes is not exposed, so compare the
 # alert tshark reads with ours (the cheap cross-check).
