@@ -9,7 +9,9 @@ its write keys late sends), TCP checksums kept valid. badmac must report that
 record with reason "wrong_epoch", keep verifying the records after it, and
 diagnose a proven sender fault. Control twins: the same plaintext under the
 old key at another sequence number, and under a key of no epoch, are plain
-tag mismatches. AES-256-GCM via python3-cryptography (installed by
+tag mismatches. The same for TLS 1.2 renegotiation (tls12-renegotiation, AES-128-GCM): the server's
+first record after its second ChangeCipherSpec, sealed under the first handshake's keys.
+AES-GCM via python3-cryptography (installed by
 scripts/install-deps.sh test).
 """
 import hashlib
@@ -168,6 +170,104 @@ path = os.path.join(TMP, "no-epoch.pcap")
 variant(path, AESGCM(bytes(32)), IV0, seq0)
 b = analyse(path)["first_bad_record"] or {}
 is_((b.get("index"), b.get("reason")), (target, "tag_mismatch"), "control: a key of no epoch is a plain tag mismatch")
+
+
+# ---- TLS 1.2 renegotiation (tests/fixtures/tls12-renegotiation, AES-128-GCM,
+#      abbreviated: same master secret, new randoms): the server's first
+#      application record after its renegotiation CCS, sealed again under
+#      the first handshake's server write key at the sequence number that key
+#      would have used next.
+def prf256(secret, label, seed, n):
+    a, out = label + seed, b""
+    while len(out) < n:
+        a = hmac.new(secret, a, hashlib.sha256).digest()
+        out += hmac.new(secret, a + label + seed, hashlib.sha256).digest()
+    return out[:n]
+
+
+R_CAP = os.path.join(FIX, "tls12-renegotiation.pcap")
+R_KEYS = os.path.join(FIX, "tls12-renegotiation.keys")
+MS = {}
+for line in open(R_KEYS):
+    f = line.split()
+    if len(f) == 3 and f[0] == "CLIENT_RANDOM":
+        MS[bytes.fromhex(f[1])] = bytes.fromhex(f[2])
+RD = bytearray(open(R_CAP, "rb").read())
+
+
+def records(role):
+    st, wh = flip_pcap.stream_of(RD, 1, role)
+    out, pos = [], 0
+    while pos + 5 <= len(st):
+        ln = struct.unpack_from("!H", st, pos + 3)[0]
+        out.append((pos, st[pos], bytes(st[pos:pos + 5]), bytes(st[pos + 5:pos + 5 + ln])))
+        pos += 5 + ln
+    return out, wh
+
+
+CREC, _ = records("client")
+SREC, SWHERE = records("server")
+cr1 = CREC[0][3][4 + 2:4 + 2 + 32]   # plaintext ClientHello: after type/len24 and version
+sr1 = SREC[0][3][4 + 2:4 + 2 + 32]   # plaintext ServerHello
+
+
+def gcm_keys(ms, cr, sr):
+    kb = prf256(ms, b"key expansion", sr + cr, 40)
+    return {"client": (AESGCM(kb[0:16]), kb[32:36]), "server": (AESGCM(kb[16:32]), kb[36:40])}
+
+
+def open12(key, seq, typ, hdr, body):
+    aead, salt = key
+    aad = struct.pack("!QB", seq, typ) + hdr[1:3] + struct.pack("!H", len(body) - 24)
+    return aead.decrypt(salt + body[:8], body[8:], aad)
+
+
+def seal12(key, seq, typ, hdr, explicit, plain):
+    aead, salt = key
+    aad = struct.pack("!QB", seq, typ) + hdr[1:3] + struct.pack("!H", len(plain))
+    return explicit + aead.encrypt(salt + explicit, plain, aad)
+
+
+def walk(recs, key, role):
+    """Records after the first CCS under the first keys, up to and
+    including the second CCS: (plaintexts by record index, index of the
+    second CCS, the next sequence number of the first keys)."""
+    seq, plain, ccs = 0, {}, [i for i, r in enumerate(recs) if r[1] == 20]
+    for i in range(ccs[0] + 1, ccs[1] + 1):
+        plain[i] = open12(key, seq, recs[i][1], recs[i][2], recs[i][3])
+        seq += 1
+    return plain, ccs[1], seq
+
+
+K1 = gcm_keys(MS[cr1], cr1, sr1)
+cplain, _, _ = walk(CREC, K1["client"], "client")
+splain, sccs2, sseq_old = walk(SREC, K1["server"], "server")
+cr2 = next(p for p in cplain.values() if p[:1] == b"\x01")[6:38]   # the renegotiation's ClientHello
+sr2 = next(p for p in splain.values() if p[:1] == b"\x02")[6:38]   # ... and ServerHello
+K2 = gcm_keys(MS.get(cr2, MS[cr1]), cr2, sr2)
+# after the server's second CCS: Finished (new seq 0), then application data (new seq 1)
+tgt = next(i for i in range(sccs2 + 1, len(SREC)) if SREC[i][1] == 23)
+tpos2, ttyp, thdr, tbody = SREC[tgt]
+tplain = open12(K2["server"], tgt - sccs2 - 1, ttyp, thdr, tbody)
+nbody = seal12(K1["server"], sseq_old, ttyp, thdr, tbody[:8], tplain)
+d = bytearray(RD)
+for so, at, n, frame, ip, t, tcp_len, complete in SWHERE:
+    lo, hi = max(so, tpos2 + 5), min(so + n, tpos2 + 5 + len(tbody))
+    if lo < hi:
+        good = complete and flip_pcap.tcp_sum_ok(d, ip, t, tcp_len)
+        d[at + lo - so:at + hi - so] = nbody[lo - tpos2 - 5:hi - tpos2 - 5]
+        if good:
+            flip_pcap.fix_sum(d, ip, t, tcp_len)
+path = os.path.join(TMP, "reneg-old-keys.pcap")
+with open(path, "wb") as f:
+    f.write(d)
+p = subprocess.run([BADMAC, "--json", "--keylog", R_KEYS, path], capture_output=True, text=True)
+c = [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{"type":"connection"')][0]
+b = c["first_bad_record"] or {}
+is_((b.get("direction"), b.get("index"), b.get("reason")), ("server", tgt, "wrong_epoch"),
+    "renegotiation: server record #%d sealed with the first handshake's keys: wrong_epoch" % tgt)
+is_((c["records"]["server"]["failed"], c["diagnosis"]["cause"], c["diagnosis"]["confidence"]),
+    (1, "sender_fault", "proven"), "... only that record fails; sender fault, proven")
 
 print("1..%d" % N)
 sys.exit(1 if FAILED else 0)
