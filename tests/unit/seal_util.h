@@ -13,9 +13,42 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/provider.h>
 
+#include "tap.h"
+#include "crypto/crypto.h"
 #include "crypto/suite.h"
 #include "crypto/kdf.h"
+
+/* The frame of a record-layer test's main(): OpenSSL's default provider
+ * (and the legacy one for RC4/3DES), recognisable test bytes
+ * data[i] = i * mul + add + (shift ? i >> shift : 0), and a crypto context
+ * (NULL if it cannot be made). su_end frees it all and returns tap_done(). */
+typedef struct su_env {
+    OSSL_PROVIDER *leg, *def;
+    bm_crypto_ctx *cc;
+} su_env;
+
+static inline bm_crypto_ctx *su_begin(su_env *e, bool legacy, uint8_t *data, size_t n, unsigned mul, unsigned add,
+                                      unsigned shift)
+{
+    e->leg = legacy ? OSSL_PROVIDER_load(NULL, "legacy") : NULL;
+    e->def = OSSL_PROVIDER_load(NULL, "default");
+    for (size_t i = 0; i < n; i++)
+        data[i] = (uint8_t)(i * mul + add + (shift ? i >> shift : 0));
+    e->cc = bm_crypto_new();
+    return e->cc;
+}
+
+static inline int su_end(su_env *e)
+{
+    bm_crypto_free(e->cc);
+    if (e->leg)
+        OSSL_PROVIDER_unload(e->leg);
+    if (e->def)
+        OSSL_PROVIDER_unload(e->def);
+    return tap_done();
+}
 
 static inline void su_keys(const bm_suite *s, bm_dir_keys *k, uint8_t seed)
 {

@@ -221,21 +221,13 @@ static void test_shape(void)
 
 int main(void)
 {
-    OSSL_PROVIDER *leg = OSSL_PROVIDER_load(NULL, "legacy");
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 11 + 3);
-    cc = bm_crypto_new();
+    su_env env;
+    cc = su_begin(&env, true, data, sizeof data, 11, 3, 0);
     if (!ok(cc != NULL, "crypto context"))
-        return tap_done();
+        return su_end(&env);
     test_seq();
     test_keys();
     test_mac();
     test_shape();
-    bm_crypto_free(cc);
-    if (leg)
-        OSSL_PROVIDER_unload(leg);
-    if (def)
-        OSSL_PROVIDER_unload(def);
-    return tap_done();
+    return su_end(&env);
 }

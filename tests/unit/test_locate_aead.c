@@ -173,12 +173,10 @@ static void test_ccm(void)
 
 int main(void)
 {
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 29 + (i >> 7));
-    cc = bm_crypto_new();
+    su_env env;
+    cc = su_begin(&env, false, data, sizeof data, 29, 0, 7);
     if (!ok(cc != NULL, "crypto context"))
-        return tap_done();
+        return su_end(&env);
     test_gf128();
     test_suite(0xC02F, 0x0303, 300);   /* TLS 1.2 AES-128-GCM */
     test_suite(0xC02F, 0x0303, 16384);
@@ -190,8 +188,5 @@ int main(void)
     test_suite(0xCCA8, 0x0303, 500);   /* TLS 1.2 ChaCha20 */
     test_suite(0xCCA8, 0x0303, 16384);
     test_ccm();
-    bm_crypto_free(cc);
-    if (def)
-        OSSL_PROVIDER_unload(def);
-    return tap_done();
+    return su_end(&env);
 }

@@ -137,12 +137,10 @@ static void test_suite(uint16_t id, uint16_t ver, size_t n, bool full)
 
 int main(void)
 {
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 29 + (i >> 7));
-    cc = bm_crypto_new();
+    su_env env;
+    cc = su_begin(&env, false, data, sizeof data, 29, 0, 7);
     if (!ok(cc != NULL, "crypto context"))
-        return tap_done();
+        return su_end(&env);
     test_suite(0xC09C, 0x0303, 300, true);   /* TLS 1.2 AES-128-CCM */
     test_suite(0xC0A0, 0x0303, 300, true);   /* TLS 1.2 AES-128-CCM_8 */
     test_suite(0xC09D, 0x0303, 1000, true);  /* AES-256-CCM */
@@ -151,8 +149,5 @@ int main(void)
     test_suite(0xC09C, 0x0303, 16384, false);
     test_suite(0x1304, 0x0304, 500, true);   /* TLS 1.3 AES-128-CCM */
     test_suite(0x1305, 0x0304, 64, true);    /* TLS 1.3 AES-128-CCM_8 */
-    bm_crypto_free(cc);
-    if (def)
-        OSSL_PROVIDER_unload(def);
-    return tap_done();
+    return su_end(&env);
 }

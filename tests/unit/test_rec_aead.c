@@ -140,13 +140,10 @@ static void test_stream(uint16_t id, uint16_t ver)
 
 int main(void)
 {
-    OSSL_PROVIDER *leg = OSSL_PROVIDER_load(NULL, "legacy");
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 13 + 1);
-    cc = bm_crypto_new();
+    su_env env;
+    cc = su_begin(&env, true, data, sizeof data, 13, 1, 0);
     if (!ok(cc != NULL, "crypto context"))
-        return tap_done();
+        return su_end(&env);
     const uint16_t aead[] = {0xC02F, 0xC030, 0x009C, 0xC09C, 0xC09D, 0xC0A0, 0xC0AF, 0xCCA8, 0xCCAB, 0xC050, 0xD001};
     for (size_t i = 0; i < sizeof aead / sizeof aead[0]; i++)
         test_aead(aead[i]);
@@ -155,10 +152,5 @@ int main(void)
     test_stream(0x0004, 0x0301);
     test_stream(0x003B, 0x0303);
     test_stream(0x0002, 0x0302);
-    bm_crypto_free(cc);
-    if (leg)
-        OSSL_PROVIDER_unload(leg);
-    if (def)
-        OSSL_PROVIDER_unload(def);
-    return tap_done();
+    return su_end(&env);
 }

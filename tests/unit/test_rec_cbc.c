@@ -397,13 +397,10 @@ static void test_params(void)
 
 int main(void)
 {
-    OSSL_PROVIDER *leg = OSSL_PROVIDER_load(NULL, "legacy");
-    OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (uint8_t)(i * 7 + 3);
-    cc = bm_crypto_new();
+    su_env env;
+    cc = su_begin(&env, true, data, sizeof data, 7, 3, 0);
     if (!ok(cc != NULL, "crypto context"))
-        return tap_done();
+        return su_end(&env);
     test_mte(0x002F, 0x0303, "AES128-SHA TLS 1.2");
     test_mte(0x002F, 0x0301, "AES128-SHA TLS 1.0 (chained IV)");
     test_mte(0xC028, 0x0303, "ECDHE-RSA-AES256-SHA384 TLS 1.2");
@@ -414,10 +411,5 @@ int main(void)
     test_etm(0x002F, 0x0301);
     test_truncated();
     test_params();
-    bm_crypto_free(cc);
-    if (leg)
-        OSSL_PROVIDER_unload(leg);
-    if (def)
-        OSSL_PROVIDER_unload(def);
-    return tap_done();
+    return su_end(&env);
 }
