@@ -15,24 +15,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "seal_util.h"
 #include "crypto/rec.h"
 #include "diagnose/diagnose.h"
 
 static uint8_t data[20000], rec[20000], bad[20000];
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int run(bm_crypto_ctx *cc, const char *what, uint16_t id, int runs)
 {

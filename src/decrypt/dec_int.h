@@ -201,9 +201,15 @@ BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out);
 /* TLS 1.3: derive a direction's record state from a traffic secret. */
 BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out);
 void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs);
-/* The --rsa-key key for the server's certificate (the only key when no
- * certificate was seen), or NULL after a problem line. */
-const bm_rsa_key *bm_dec_rsa_key(dec_conn *k);
+/* The RSA-encrypted premaster a key log's "RSA" line gives for this
+ * connection's ClientKeyExchange, or NULL; *entry: that line. */
+const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry);
+/* Decrypt the premaster in enc (an EncryptedPreMasterSecret, with or
+ * without its 2-byte length) with the --rsa-key matching the server
+ * certificate (*used). what: the message, for the problem lines; NULL:
+ * quiet (the diagnosis' trials). BM_ERR_PMS_VERSION still fills pms. */
+bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, const char *what, uint8_t pms[48],
+                             const bm_rsa_key **used);
 
 /* dec_psk12.c: TLS <= 1.2 PSK key exchanges (PSK, RSA_PSK; DHE_PSK and
  * ECDHE_PSK only say why not). true: pms holds *pl bytes, the key source

@@ -205,48 +205,63 @@ static void setup13(dec_conn *k)
     }
 }
 
-const bm_rsa_key *bm_dec_rsa_key(dec_conn *k)
+const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry)
+{
+    if (!k->cke)
+        return NULL;
+    /* TLS: a vector; SSL 3.0: the bare ciphertext. */
+    bm_cur c = bm_cur_make(k->cke, k->cke_len);
+    bm_cur enc = bm_cur_vec16(&c);
+    bool vec = bm_cur_done(&c);
+    const uint8_t *e = vec ? enc.p : k->cke;
+    size_t el = vec ? bm_cur_left(&enc) : k->cke_len;
+    const uint8_t *known = bm_keystore_get_rsa_pms(k->d->ks, e, el);
+    if (known && entry)
+        *entry = bm_keystore_find(k->d->ks, BM_KEY_RSA_PMS, e, 8);
+    return known;
+}
+
+bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, const char *what, uint8_t pms[48],
+                             const bm_rsa_key **used)
 {
     const bm_rsa_keys *rk = k->d->rsa;
     const bm_rsa_key *key = k->cert && rk ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
     if (!key && rk)
         key = bm_rsa_keys_only(rk);
-    if (!key)
-        bm_dec_problem(k, "no RSA key given matches the server certificate");
-    return key;
+    if (used)
+        *used = key;
+    if (!key) {
+        if (what && rk)
+            bm_dec_problem(k, "no RSA key given matches the server certificate");
+        return bm_res(BM_ERR_NO_KEYS);
+    }
+    bm_result r = bm_rsa_decrypt_cke(key, enc, el, k->client_version, pms, NULL);
+    if (what && r.code == BM_ERR_PMS_VERSION)
+        bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
+    else if (what && !bm_is_ok(r))
+        bm_dec_problem(k, "RSA key %s does not decrypt the %s (%s)", bm_rsa_key_source(key), what,
+                       bm_strerror(r.code));
+    return r;
 }
 
-/* TLS <= 1.2 premaster from an RSA-encrypted ClientKeyExchange. */
+/* TLS <= 1.2 premaster from an RSA-encrypted ClientKeyExchange: a key
+ * log's "RSA" line, else the --rsa-key. A premaster whose version differs
+ * from the ClientHello's is used all the same (and said). */
 static bool rsa_premaster(dec_conn *k, uint8_t pms[48])
 {
-    const bm_rsa_keys *rk = k->d->rsa;
-    if (!k->cke)
-        return false;
-    /* A key log may carry the premaster itself ("RSA" lines). */
-    bm_cur c = bm_cur_make(k->cke, k->cke_len);
-    bm_cur enc = bm_cur_vec16(&c);
-    const uint8_t *e = bm_cur_done(&c) ? enc.p : k->cke;
-    size_t el = bm_cur_done(&c) ? bm_cur_left(&enc) : k->cke_len;
-    const uint8_t *known = bm_keystore_get_rsa_pms(k->d->ks, e, el);
+    const bm_key_entry *ke = NULL;
+    const uint8_t *known = bm_dec_logged_rsa_pms(k, &ke);
     if (known) {
         memcpy(pms, known, 48);
-        const bm_key_entry *ke = bm_keystore_find(k->d->ks, BM_KEY_RSA_PMS, e, 8);
         set_source(k, entry_kind(ke), ke, "key log RSA line");
         return true;
     }
-    if (!rk)
+    if (!k->cke || !k->d->rsa)
         return false;
-    const bm_rsa_key *key = bm_dec_rsa_key(k);
-    if (!key)
+    const bm_rsa_key *key = NULL;
+    bm_result r = bm_dec_rsa_decrypt(k, k->cke, k->cke_len, "ClientKeyExchange", pms, &key);
+    if (!bm_is_ok(r) && r.code != BM_ERR_PMS_VERSION)
         return false;
-    bm_result r = bm_rsa_decrypt_cke(key, k->cke, k->cke_len, k->client_version, pms, NULL);
-    if (r.code == BM_ERR_PMS_VERSION)
-        bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
-    else if (!bm_is_ok(r)) {
-        bm_dec_problem(k, "RSA key %s does not decrypt the ClientKeyExchange (%s)", bm_rsa_key_source(key),
-                       bm_strerror(r.code));
-        return false;
-    }
     k->key_kind = BM_KEYS_RSA;
     snprintf(k->key_source, sizeof k->key_source, "%s", bm_rsa_key_source(key));
     return true;

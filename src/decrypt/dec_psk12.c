@@ -48,18 +48,11 @@ static bool have_rsa_keys(const dec_conn *k)
 static bool rsa_psk(dec_conn *k, const bm_key_entry *e, const uint8_t *enc, size_t el, uint8_t *pms,
                     size_t cap, size_t *pl)
 {
-    const bm_rsa_key *key = bm_dec_rsa_key(k);
-    if (!key)
-        return false;
+    const bm_rsa_key *key = NULL;
     uint8_t rpms[48];
-    bm_result r = bm_rsa_decrypt_cke(key, enc, el, k->client_version, rpms, NULL);
-    if (r.code == BM_ERR_PMS_VERSION) {
-        bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
+    bm_result r = bm_dec_rsa_decrypt(k, enc, el, "RSA_PSK ClientKeyExchange", rpms, &key);
+    if (r.code == BM_ERR_PMS_VERSION)
         r = BM_SUCCESS;
-    } else if (!bm_is_ok(r)) {
-        bm_dec_problem(k, "RSA key %s does not decrypt the RSA_PSK ClientKeyExchange (%s)", bm_rsa_key_source(key),
-                       bm_strerror(r.code));
-    }
     if (bm_is_ok(r))
         r = bm_psk_premaster(e->secret, e->secret_len, rpms, sizeof rpms, pms, cap, pl);
     OPENSSL_cleanse(rpms, sizeof rpms);

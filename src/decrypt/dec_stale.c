@@ -86,22 +86,14 @@ static bool rsa_pms(dec_conn *k, uint8_t pms[48], const char **src)
 {
     if (!k->cke || k->suite->kx != BM_KX_RSA)
         return false;
-    bm_cur c = bm_cur_make(k->cke, k->cke_len);
-    bm_cur enc = bm_cur_vec16(&c);
-    bool vec = bm_cur_done(&c); /* TLS: a vector; SSL 3.0: the bare ciphertext */
-    const uint8_t *known =
-        bm_keystore_get_rsa_pms(k->d->ks, vec ? enc.p : k->cke, vec ? bm_cur_left(&enc) : k->cke_len);
+    const uint8_t *known = bm_dec_logged_rsa_pms(k, NULL);
     if (known) {
         memcpy(pms, known, 48);
         *src = "the key log's RSA line";
         return true;
     }
-    const bm_rsa_keys *rk = k->d->rsa;
-    const bm_rsa_key *key = rk && k->cert ? bm_rsa_keys_match_cert(rk, k->cert, k->cert_len) : NULL;
-    if (!key && rk)
-        key = bm_rsa_keys_only(rk);
     *src = "the RSA key";
-    return key && bm_is_ok(bm_rsa_decrypt_cke(key, k->cke, k->cke_len, k->client_version, pms, NULL));
+    return bm_is_ok(bm_dec_rsa_decrypt(k, k->cke, k->cke_len, NULL, pms, NULL));
 }
 
 /* Full handshake: the master secret from the premaster, computed the way

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../include/badmac/badmac.h"
+#include "tap.h"
 
 #define AH_MAX_CONNS 8
 
@@ -92,6 +93,14 @@ typedef struct ah_fixture {
     char cap[300];  /* path of the capture, readable */
     char keys[300]; /* path of its key log */
 } ah_fixture;
+
+/* TESTLIST, opened (a test that it is readable), or NULL. */
+static inline FILE *ah_testlist(void)
+{
+    FILE *f = fopen("tests/fixtures/TESTLIST", "r");
+    ok(f != NULL, "TESTLIST readable");
+    return f;
+}
 
 /* The next line of TESTLIST (f) with a key log whose capture is readable
  * and whose name is not in skip (NULL-terminated, may be NULL); false at

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int tap_n_, tap_failed_;
+static int tap_n_ __attribute__((unused)), tap_failed_ __attribute__((unused));
 
-static int tap_ok_(int cond, const char *file, int line, const char *name)
+static inline int tap_ok_(int cond, const char *file, int line, const char *name)
 {
     tap_n_++;
     if (!cond)

@@ -24,8 +24,7 @@ static const char *const special[] = {
 
 static void clean_fixtures(void)
 {
-    FILE *f = fopen(FIX "TESTLIST", "r");
-    ok(f != NULL, "TESTLIST readable");
+    FILE *f = ah_testlist();
     if (!f)
         return;
     unsigned n = 0;

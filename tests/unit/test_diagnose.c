@@ -153,8 +153,7 @@ static void clean_fixtures(void)
 {
     static const char *const skip[] = {"demo", "demo-tls13", "demo-cbc", "demo-c2s", "tls12-alert-unknown-ca",
                                        "tls13-alert-clear", "tls13-alert-encrypted", "snaplen-200", NULL};
-    FILE *f = fopen(FIX "TESTLIST", "r");
-    ok(f != NULL, "TESTLIST readable");
+    FILE *f = ah_testlist();
     if (!f)
         return;
     unsigned n = 0;
