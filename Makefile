@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libbadmac.a
 BIN      := $(BUILD)/badmac
 
-.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix
+.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix golden-update
 all: $(BIN) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -91,6 +91,12 @@ demo: deps
 
 fixtures:
 	sh tests/fixtures/regen.sh
+
+# The golden outputs of tests/e2e/golden.t, regenerated after an intended
+# change of the report (say in the commit message why each file differs).
+golden-update: $(BIN)
+	rm -rf tests/golden/out
+	sh tests/golden/run.sh tests/golden/out $(CURDIR)/$(BIN)
 
 # Real peers (mbedTLS, wolfSSL programs), and the interop/fault matrix
 # through badmac relay, which regenerates docs/interop.md.
