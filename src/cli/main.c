@@ -21,6 +21,7 @@
 #include "../relay/relay.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
+#include "../util/opt.h"
 
 #define CLI_MAX_FAILED_LISTED 10
 #define CLI_MAX_KEYS 64
@@ -35,48 +36,72 @@ typedef struct cli {
     unsigned n_keylogs, n_rsa_keys, n_psks;
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
     const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
+    const char **files; /* the captures, in command-line order (room for argc) */
+    int n_files;
 } cli;
 
-static void usage(FILE *f)
-{
-    fputs("usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX]\n"
-          "              [--export-plaintext DIR] [--export-keylog FILE] [--write OUT.pcapng] CAPTURE...\n"
-          "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
-          "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
-          "       badmac --help | --version\n"
-          "\n"
-          "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
-          "(version, suite, resumption, extensions that matter for MAC failures, certificates),\n"
-          "records per direction, alerts, and for a failed connection the side that sent the\n"
-          "fatal alert and the last record the other side sent before it (the prime suspect).\n"
-          "\n"
-          "  --json     JSON Lines (contract: docs/json.md), one object per connection, then a summary\n"
-          "  --quiet    text mode: print only the summary\n"
-          "  --keylog FILE   key log (NSS SSLKEYLOGFILE format, or an mbedTLS / JSSE debug log);\n"
-          "                  repeatable. Default: $SSLKEYLOGFILE when set and no --keylog is given.\n"
-          "                  Keys embedded in a pcapng (decryption secrets blocks) are always used.\n"
-          "  --rsa-key FILE  RSA private key (PEM/DER) of a server using RSA key exchange; repeatable\n"
-          "  --psk ID:HEX    pre-shared key for identity ID (\":HEX\": any identity): TLS 1.2 PSK suites\n"
-          "                  (RSA_PSK also needs --rsa-key; DHE/ECDHE_PSK need a key log), TLS 1.3\n"
-          "                  external PSK without (EC)DHE (psk_ke); repeatable\n"
-          "\n"
-          "With key material every protected record is decrypted and its MAC/tag checked, both\n"
-          "Finished messages are verified, encrypted alerts are read, and the first record that\n"
-          "fails its integrity check is named (FIRST BAD RECORD). Secrets are never printed.\n"
-          "\n"
-          "  --export-plaintext DIR  decrypted application data: DIR/ID-client.bin, DIR/ID-server.bin\n"
-          "                  (what each side sent, as Wireshark's Follow TLS stream); records that are\n"
-          "                  missing or fail their check are left out and listed in DIR/ID.json\n"
-          "  --export-keylog FILE    NSS key log of the keys every connection was decrypted with\n"
-          "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
-          "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
-          "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
-          "  These files hold secrets or plaintext: they are created mode 0600.\n"
-          "\n"
-          "Messages about bad input go to stderr, one line each, naming the file and frame.\n"
-          "Exit status: 0 no failure found, 1 a failure found, 2 usage or input error (2 wins).\n",
-          f);
-}
+/* Option ids of the main command (bm_opt table below). */
+enum {
+    CLI_JSON = 1,
+    CLI_QUIET,
+    CLI_KEYLOG,
+    CLI_RSA_KEY,
+    CLI_PSK,
+    CLI_EXPORT_PLAINTEXT,
+    CLI_EXPORT_KEYLOG,
+    CLI_WRITE,
+};
+
+static const bm_opt cli_opts[] = {
+    {"json", BM_OPT_FLAG, CLI_JSON, 0},
+    {"quiet", BM_OPT_FLAG, CLI_QUIET, 'q'},
+    {"keylog", BM_OPT_VALUE, CLI_KEYLOG, 0},
+    {"rsa-key", BM_OPT_VALUE, CLI_RSA_KEY, 0},
+    {"psk", BM_OPT_VALUE, CLI_PSK, 0},
+    {"export-plaintext", BM_OPT_VALUE, CLI_EXPORT_PLAINTEXT, 0},
+    {"export-keylog", BM_OPT_VALUE, CLI_EXPORT_KEYLOG, 0},
+    {"write", BM_OPT_VALUE, CLI_WRITE, 0},
+};
+
+static const char cli_usage[] =
+    "usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX]\n"
+    "              [--export-plaintext DIR] [--export-keylog FILE] [--write OUT.pcapng] CAPTURE...\n"
+    "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
+    "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
+    "       badmac --help | --version\n"
+    "\n"
+    "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
+    "(version, suite, resumption, extensions that matter for MAC failures, certificates),\n"
+    "records per direction, alerts, and for a failed connection the side that sent the\n"
+    "fatal alert and the last record the other side sent before it (the prime suspect).\n"
+    "\n"
+    "  --json     JSON Lines (contract: docs/json.md), one object per connection, then a summary\n"
+    "  --quiet    text mode: print only the summary\n"
+    "  --keylog FILE   key log (NSS SSLKEYLOGFILE format, or an mbedTLS / JSSE debug log);\n"
+    "                  repeatable. Default: $SSLKEYLOGFILE when set and no --keylog is given.\n"
+    "                  Keys embedded in a pcapng (decryption secrets blocks) are always used.\n"
+    "  --rsa-key FILE  RSA private key (PEM/DER) of a server using RSA key exchange; repeatable\n"
+    "  --psk ID:HEX    pre-shared key for identity ID (\":HEX\": any identity): TLS 1.2 PSK suites\n"
+    "                  (RSA_PSK also needs --rsa-key; DHE/ECDHE_PSK need a key log), TLS 1.3\n"
+    "                  external PSK without (EC)DHE (psk_ke); repeatable\n"
+    "\n"
+    "With key material every protected record is decrypted and its MAC/tag checked, both\n"
+    "Finished messages are verified, encrypted alerts are read, and the first record that\n"
+    "fails its integrity check is named (FIRST BAD RECORD). Secrets are never printed.\n"
+    "\n"
+    "  --export-plaintext DIR  decrypted application data: DIR/ID-client.bin, DIR/ID-server.bin\n"
+    "                  (what each side sent, as Wireshark's Follow TLS stream); records that are\n"
+    "                  missing or fail their check are left out and listed in DIR/ID.json\n"
+    "  --export-keylog FILE    NSS key log of the keys every connection was decrypted with\n"
+    "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
+    "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
+    "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
+    "  These files hold secrets or plaintext: they are created mode 0600.\n"
+    "\n"
+    "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
+    "argument after -- is a capture.\n"
+    "Messages about bad input go to stderr, one line each, naming the file and frame.\n"
+    "Exit status: 0 no failure found, 1 a failure found, 2 usage or input error (2 wins).\n";
 
 static void on_diag(void *ud, const char *line)
 {
@@ -121,33 +146,60 @@ static void on_conn(void *ud, const bm_conn *k)
         bm_text_conn(c->out, k);
 }
 
-static int add_key_arg(cli *c, const char *opt, const char *val)
+/* --keylog, --rsa-key, --psk (repeatable, kept in order): 0, or 2 after a one-line error. */
+static int add_key_arg(cli *c, int id, const char *name, const char *val)
 {
     const char **list = c->keylogs;
     unsigned *n = &c->n_keylogs;
-    if (!strcmp(opt, "--rsa-key")) {
+    if (id == CLI_RSA_KEY) {
         list = c->rsa_keys;
         n = &c->n_rsa_keys;
-    } else if (!strcmp(opt, "--psk")) {
+    } else if (id == CLI_PSK) {
         list = c->psks;
         n = &c->n_psks;
     }
-    if (*n >= CLI_MAX_KEYS) {
-        fprintf(stderr, "badmac: more than %d %s options\n", CLI_MAX_KEYS, opt);
-        return 0;
-    }
+    if (*n >= CLI_MAX_KEYS)
+        return bm_opt_fail("badmac", "more than %d --%s options", CLI_MAX_KEYS, name);
     list[(*n)++] = val;
-    return 1;
+    return 0;
 }
 
-static void set_export(cli *c, const char *opt, const char *val)
+/* --export-plaintext, --export-keylog, --write (the last one given wins): a
+ * non-empty value, else 2 after a one-line error. */
+static int set_export(cli *c, int id, const char *name, const char *val)
 {
-    if (!strcmp(opt, "--export-plaintext"))
+    if (!val[0])
+        return bm_opt_fail("badmac", "option '--%s' needs a value", name);
+    if (id == CLI_EXPORT_PLAINTEXT)
         c->plain_dir = val;
-    else if (!strcmp(opt, "--export-keylog"))
+    else if (id == CLI_EXPORT_KEYLOG)
         c->keylog_out = val;
     else
         c->write_out = val;
+    return 0;
+}
+
+/* bm_opt_fn of the main command: options and capture files into 'ud' (a cli). */
+static int cli_on_opt(void *ud, int id, const char *name, const char *val)
+{
+    cli *c = ud;
+    switch (id) {
+    case BM_OPT_OPERAND:
+        c->files[c->n_files++] = val;
+        return 0;
+    case CLI_JSON:
+        c->json = 1;
+        return 0;
+    case CLI_QUIET:
+        c->quiet = 1;
+        return 0;
+    case CLI_KEYLOG:
+    case CLI_RSA_KEY:
+    case CLI_PSK:
+        return add_key_arg(c, id, name, val);
+    default:
+        return set_export(c, id, name, val);
+    }
 }
 
 static FILE *create_private(const char *path)
@@ -167,14 +219,14 @@ static bool same_file(const char *x, const char *y)
 
 /* Checks and opens what the export options need before any analysis:
  * a problem is one stderr line and exit status 2. */
-static int prepare_exports(cli *c, char **files, int n_files, FILE **keylog)
+static int prepare_exports(cli *c, FILE **keylog)
 {
     *keylog = NULL;
-    if (c->write_out && n_files != 1) {
-        fprintf(stderr, "badmac: --write takes exactly one capture (%d given): run once per capture\n", n_files);
+    if (c->write_out && c->n_files != 1) {
+        fprintf(stderr, "badmac: --write takes exactly one capture (%d given): run once per capture\n", c->n_files);
         return -1;
     }
-    if (c->write_out && same_file(c->write_out, files[0])) {
+    if (c->write_out && same_file(c->write_out, c->files[0])) {
         fprintf(stderr, "badmac: --write %s: that is the input capture\n", c->write_out);
         return -1;
     }
@@ -225,130 +277,89 @@ static int copy_stream(FILE *from, FILE *to)
     return ferror(from) ? -1 : 0;
 }
 
-int main(int argc, char **argv)
+/* The command line into 'c' (c->files MUST have room for argc entries):
+ * BM_OPT_RUN, or the exit status to return now. */
+static int cli_parse(cli *c, int argc, char **argv)
 {
-    cli c;
-    memset(&c, 0, sizeof c);
-    if (argc > 1 && !strcmp(argv[1], "relay"))
-        return bm_relay_main(argc - 1, argv + 1);
-    if (argc > 1 && !strcmp(argv[1], "compare"))
-        return bm_compare_main(argc - 1, argv + 1);
-    int first_file = argc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            first_file = i + 1;
-            break;
-        }
-        if (a[0] != '-' || !a[1]) {
-            first_file = i;
-            break;
-        }
-        if (!strcmp(a, "--json")) {
-            c.json = 1;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            c.quiet = 1;
-        } else if (!strcmp(a, "--keylog") || !strcmp(a, "--rsa-key") || !strcmp(a, "--psk")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "badmac: %s needs an argument\n", a);
-                return 2;
-            }
-            if (!add_key_arg(&c, a, argv[++i]))
-                return 2;
-        } else if (!strncmp(a, "--keylog=", 9) || !strncmp(a, "--rsa-key=", 10) || !strncmp(a, "--psk=", 6)) {
-            char opt[16];
-            size_t n = (size_t)(strchr(a, '=') - a);
-            snprintf(opt, sizeof opt, "%.*s", (int)n, a);
-            if (!add_key_arg(&c, opt, a + n + 1))
-                return 2;
-        } else if (!strcmp(a, "--export-plaintext") || !strcmp(a, "--export-keylog") || !strcmp(a, "--write")) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "badmac: %s needs an argument\n", a);
-                return 2;
-            }
-            set_export(&c, a, argv[++i]);
-        } else if (!strncmp(a, "--export-plaintext=", 19) || !strncmp(a, "--export-keylog=", 16) ||
-                   !strncmp(a, "--write=", 8)) {
-            char opt[24];
-            size_t n = (size_t)(strchr(a, '=') - a);
-            snprintf(opt, sizeof opt, "%.*s", (int)n, a);
-            if (!a[n + 1]) {
-                fprintf(stderr, "badmac: %s needs an argument\n", opt);
-                return 2;
-            }
-            set_export(&c, opt, a + n + 1);
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            printf("badmac %s\n", BADMAC_VERSION);
-            return 0;
-        } else {
-            fprintf(stderr, "badmac: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    /* Options after the first file are not accepted: files may start with '-' only after "--". */
-    if (first_file >= argc) {
-        fprintf(stderr, "badmac: no capture file given\n");
-        usage(stderr);
-        return 2;
-    }
+    bm_opt_cmd cmd = {.cmd = "badmac", .help = cli_usage, .version = BADMAC_VERSION,
+                      .opts = cli_opts, .n_opts = sizeof cli_opts / sizeof cli_opts[0],
+                      .on = cli_on_opt, .ud = c};
+    int rc = bm_opt_parse(&cmd, argc, argv);
+    if (rc == BM_OPT_RUN && c->n_files == 0)
+        return bm_opt_fail("badmac", "no capture file given");
+    return rc;
+}
 
+/* Every capture through one analysis; connection blocks go to c->out.
+ * 0, or -1 (out of memory, one stderr line). */
+static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
+{
+    if (c->n_keylogs == 0 && bm_keylog_default_path())
+        c->keylogs[c->n_keylogs++] = bm_keylog_default_path();
+    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = c,
+                          .keylogs = c->keylogs, .n_keylogs = c->n_keylogs,
+                          .rsa_keys = c->rsa_keys, .n_rsa_keys = c->n_rsa_keys,
+                          .psks = c->psks, .n_psks = c->n_psks,
+                          .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out};
+    bm_analysis *an = bm_analysis_new(&o);
+    if (!an) {
+        fprintf(stderr, "badmac: out of memory\n");
+        return -1;
+    }
+    for (int i = 0; i < c->n_files; i++)
+        (void)bm_analysis_add_capture(an, c->files[i]);
+    bm_analysis_finish(an, t);
+    bm_analysis_free(an);
+    return 0;
+}
+
+/* Text mode: the summary, the failed connections, the patterns, then the
+ * connection blocks gathered in 'blocks' (NULL with --quiet). */
+static void cli_print_text(const cli *c, const bm_totals *t, FILE *blocks)
+{
+    bm_text_summary_line(stdout, t);
+    fputs(t->failed ? ":\n" : "\n", stdout);
+    for (uint64_t i = 0; i < c->n_failed_listed && i < CLI_MAX_FAILED_LISTED; i++)
+        printf("  %s\n", c->failed_lines[i]);
+    if (c->n_failed_listed > CLI_MAX_FAILED_LISTED)
+        printf("  ... and %" PRIu64 " more failed connections\n", c->n_failed_listed - CLI_MAX_FAILED_LISTED);
+    bm_text_patterns(stdout, &c->patterns);
+    if (t->input_errors)
+        printf("%u input problem%s reported on stderr\n", t->input_errors, t->input_errors == 1 ? "" : "s");
+    if (blocks) {
+        fputc('\n', stdout);
+        if (copy_stream(blocks, stdout) != 0)
+            fprintf(stderr, "badmac: cannot read back the temporary report file\n");
+        fclose(blocks);
+    }
+}
+
+/* The analysis and the report of a parsed command line: the exit status. */
+static int cli_run(cli *c)
+{
     FILE *keylog_out = NULL;
-    if (prepare_exports(&c, argv + first_file, argc - first_file, &keylog_out) != 0)
+    if (prepare_exports(c, &keylog_out) != 0)
         return 2;
     FILE *blocks = NULL;
-    if (c.json) {
-        c.out = stdout;
-    } else if (!c.quiet) {
+    if (c->json) {
+        c->out = stdout;
+    } else if (!c->quiet) {
         blocks = tmpfile();
         if (!blocks) {
             fprintf(stderr, "badmac: cannot create a temporary file: %s\n", strerror(errno));
             return 2;
         }
-        c.out = blocks;
+        c->out = blocks;
     }
-
-    if (c.n_keylogs == 0 && bm_keylog_default_path())
-        c.keylogs[c.n_keylogs++] = bm_keylog_default_path();
-    bm_analysis_opts o = {.on_conn = on_conn, .on_diag = on_diag, .ud = &c,
-                          .keylogs = c.keylogs, .n_keylogs = c.n_keylogs,
-                          .rsa_keys = c.rsa_keys, .n_rsa_keys = c.n_rsa_keys,
-                          .psks = c.psks, .n_psks = c.n_psks,
-                          .export_plaintext_dir = c.plain_dir, .export_keylog = keylog_out};
-    bm_analysis *an = bm_analysis_new(&o);
-    if (!an) {
-        fprintf(stderr, "badmac: out of memory\n");
-        return 2;
-    }
-    for (int i = first_file; i < argc; i++)
-        (void)bm_analysis_add_capture(an, argv[i]);
     bm_totals t;
-    bm_analysis_finish(an, &t);
-    bm_analysis_free(an);
-    int export_rc = finish_exports(&c, argv[first_file], keylog_out);
-
-    if (c.json) {
-        bm_json_patterns(stdout, &c.patterns);
+    if (cli_analyse(c, keylog_out, &t) != 0)
+        return 2;
+    int export_rc = finish_exports(c, c->files[0], keylog_out);
+    if (c->json) {
+        bm_json_patterns(stdout, &c->patterns);
         bm_json_summary(stdout, &t);
     } else {
-        bm_text_summary_line(stdout, &t);
-        fputs(t.failed ? ":\n" : "\n", stdout);
-        for (uint64_t i = 0; i < c.n_failed_listed && i < CLI_MAX_FAILED_LISTED; i++)
-            printf("  %s\n", c.failed_lines[i]);
-        if (c.n_failed_listed > CLI_MAX_FAILED_LISTED)
-            printf("  ... and %" PRIu64 " more failed connections\n", c.n_failed_listed - CLI_MAX_FAILED_LISTED);
-        bm_text_patterns(stdout, &c.patterns);
-        if (t.input_errors)
-            printf("%u input problem%s reported on stderr\n", t.input_errors, t.input_errors == 1 ? "" : "s");
-        if (blocks) {
-            fputc('\n', stdout);
-            if (copy_stream(blocks, stdout) != 0)
-                fprintf(stderr, "badmac: cannot read back the temporary report file\n");
-            fclose(blocks);
-        }
+        cli_print_text(c, &t, blocks);
     }
     if (fflush(stdout) != 0) {
         fprintf(stderr, "badmac: cannot write the report: %s\n", strerror(errno));
@@ -357,4 +368,25 @@ int main(int argc, char **argv)
     if (t.unreadable || t.input_errors || t.key_errors || t.export_errors || export_rc)
         return 2;
     return t.failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "relay"))
+        return bm_relay_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "compare"))
+        return bm_compare_main(argc - 1, argv + 1);
+    cli *c = calloc(1, sizeof *c);
+    const char **files = calloc((size_t)argc, sizeof *files);
+    if (!c || !files) {
+        fprintf(stderr, "badmac: out of memory\n");
+        return 2;
+    }
+    c->files = files;
+    int rc = cli_parse(c, argc, argv);
+    if (rc == BM_OPT_RUN)
+        rc = cli_run(c);
+    free(files);
+    free(c);
+    return rc;
 }

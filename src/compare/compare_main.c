@@ -8,6 +8,7 @@
  * malformed input (2 wins).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "compare_out.h"
 #include "ends.h"
 #include "split.h"
+#include "../../include/badmac/badmac.h"
+#include "../util/opt.h"
 
 typedef struct cmp_cli {
     int json;
@@ -33,43 +36,44 @@ typedef struct cmp_split {
     bool made[2];
 } cmp_split;
 
-static void usage(FILE *f)
-{
-    fputs("usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256]\n"
-          "                      [--keylog FILE]... [--diagnose] A B\n"
-          "       badmac compare [options] --split-interfaces FILE.pcapng\n"
-          "       badmac compare --expect-cert SHA256 [--keylog FILE]... [--json] CAPTURE\n"
-          "\n"
-          "A and B are captures of the same traffic taken at two points of the path (e.g. next to\n"
-          "the client and next to the server). Connections are paired (ClientHello random, else\n"
-          "the first payload bytes, else time + SNI + server port: interception), both\n"
-          "directions compared byte by byte, and each pair gets a verdict: identical,\n"
-          "resegmented, lost_between, diverged, in_path_corruption or interception.\n"
-          "No keys are needed. Addresses may differ (NAT).\n"
-          "\n"
-          "  --json             JSON Lines (docs/compare.md)\n"
-          "  --client-side a|b  which capture is nearer the client (default: from the timing)\n"
-          "  --window BYTES     bytes held per direction while one capture is ahead (default 8M);\n"
-          "                     beyond it the streams are declared diverged\n"
-          "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
-          "                     showing another one is flagged, naming its issuer (TLS <= 1.2: in\n"
-          "                     the clear; TLS 1.3: encrypted, checked only when --keylog decrypts it)\n"
-          "  --keylog FILE      with --expect-cert: decrypts TLS 1.3 certificates for the check.\n"
-          "                     With A and B, also diagnose each capture alone with these keys (as\n"
-          "                     badmac --keylog) and combine: where the fault is (between the\n"
-          "                     points, at the receiver, at an endpoint, before the sender's\n"
-          "                     point); repeatable. For an interception give both legs' keys:\n"
-          "                     each leg is analysed with its own, TLS 1.3 certificates decrypted\n"
-          "                     (the interceptor's issuer named) and the failing leg said\n"
-          "  --diagnose         the same without keys (two captures only)\n"
-          "  --split-interfaces FILE  compare interface 0 (a) with interface 1 (b) of one pcapng,\n"
-          "                     e.g. the two legs `badmac relay --pcap` writes\n"
-          "\n"
-          "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
-          "2 usage or input error. A certificate that cannot be seen (\"cannot tell\") does not\n"
-          "change it.\n",
-          f);
-}
+static const char cmp_usage[] =
+    "usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256]\n"
+    "                      [--keylog FILE]... [--diagnose] A B\n"
+    "       badmac compare [options] --split-interfaces FILE.pcapng\n"
+    "       badmac compare --expect-cert SHA256 [--keylog FILE]... [--json] CAPTURE\n"
+    "\n"
+    "A and B are captures of the same traffic taken at two points of the path (e.g. next to\n"
+    "the client and next to the server). Connections are paired (ClientHello random, else\n"
+    "the first payload bytes, else time + SNI + server port: interception), both\n"
+    "directions compared byte by byte, and each pair gets a verdict: identical,\n"
+    "resegmented, lost_between, diverged, in_path_corruption or interception.\n"
+    "No keys are needed. Addresses may differ (NAT).\n"
+    "\n"
+    "  --json             JSON Lines (docs/compare.md)\n"
+    "  --client-side a|b  which capture is nearer the client (default: from the timing)\n"
+    "  --window BYTES     bytes held per direction while one capture is ahead (default 8M;\n"
+    "                     suffixes K, M, G; 1K to 16G);\n"
+    "                     beyond it the streams are declared diverged\n"
+    "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
+    "                     showing another one is flagged, naming its issuer (TLS <= 1.2: in\n"
+    "                     the clear; TLS 1.3: encrypted, checked only when --keylog decrypts it)\n"
+    "  --keylog FILE      with --expect-cert: decrypts TLS 1.3 certificates for the check.\n"
+    "                     With A and B, also diagnose each capture alone with these keys (as\n"
+    "                     badmac --keylog) and combine: where the fault is (between the\n"
+    "                     points, at the receiver, at an endpoint, before the sender's\n"
+    "                     point); repeatable. For an interception give both legs' keys:\n"
+    "                     each leg is analysed with its own, TLS 1.3 certificates decrypted\n"
+    "                     (the interceptor's issuer named) and the failing leg said\n"
+    "  --diagnose         the same without keys (two captures only)\n"
+    "  --split-interfaces FILE  compare interface 0 (a) with interface 1 (b) of one pcapng,\n"
+    "                     e.g. the two legs `badmac relay --pcap` writes\n"
+    "\n"
+    "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
+    "argument after -- is a capture.\n"
+    "\n"
+    "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
+    "2 usage or input error. A certificate that cannot be seen (\"cannot tell\") does not\n"
+    "change it.\n";
 
 static void on_diag(void *ud, const char *line)
 {
@@ -124,21 +128,35 @@ static int parse_sha256(const char *s, uint8_t out[32], char hex[65])
     return 0;
 }
 
+/* --window: decimal bytes with an optional K, M or G suffix (powers of 1024),
+ * from 1K to 16G. 0, or -1 for anything else (a sign, junk, overflow). */
 static int parse_size(const char *s, size_t *out)
 {
+    const unsigned long long max = 1ull << 34;
     char *end;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (end == s)
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    }
+    end += shift ? 1 : 0;
+    if (errno || *end || v > (max >> shift) || (v << shift) < 1024)
         return -1;
-    if (*end == 'k' || *end == 'K')
-        v <<= 10, end++;
-    else if (*end == 'm' || *end == 'M')
-        v <<= 20, end++;
-    else if (*end == 'g' || *end == 'G')
-        v <<= 30, end++;
-    if (*end || v < 1024 || v > (1ull << 34))
-        return -1;
-    *out = (size_t)v;
+    *out = (size_t)(v << shift);
     return 0;
 }
 
@@ -211,102 +229,155 @@ static int split_file(cmp_split *sp, const char *file)
 static int compare_run(cmp_cli *k, bm_cmp_opts *o, int nfiles, const char *const files[2],
                        const char *const names[2], int expect, const uint8_t want[32], const char *want_hex);
 
-int bm_compare_main(int argc, char **argv)
-{
-    cmp_cli k = {0};
+/* The command line of `badmac compare`. */
+typedef struct cmp_args {
+    cmp_cli k;
     bm_cmp_opts o;
-    bm_cmp_opts_default(&o);
-    const char *files[2] = {NULL, NULL};
-    int nfiles = 0;
-    uint8_t want[32];
-    char want_hex[65] = "";
-    int expect = 0, diagnose = 0;
+    const char *files[2];
+    int nfiles;
+    uint8_t want[32];   /* --expect-cert */
+    char want_hex[65];
+    int expect, diagnose;
     const char *keylogs[BM_CMP_ENDS_KEYS];
-    unsigned nkeys = 0;
-    const char *split = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            k.json = 1;
-        } else if (!strcmp(a, "--client-side") && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (strcmp(v, "a") && strcmp(v, "b")) {
-                fprintf(stderr, "badmac compare: --client-side takes a or b\n");
-                return 2;
-            }
-            o.client_side = v[0] == 'a' ? BM_CAP_A : BM_CAP_B;
-        } else if (!strcmp(a, "--window") && i + 1 < argc) {
-            if (parse_size(argv[++i], &o.window)) {
-                fprintf(stderr, "badmac compare: --window takes a size from 1K to 16G\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--expect-cert") && i + 1 < argc) {
-            if (parse_sha256(argv[++i], want, want_hex)) {
-                fprintf(stderr, "badmac compare: --expect-cert takes a SHA-256 fingerprint (64 hex digits)\n");
-                return 2;
-            }
-            expect = 1;
-        } else if (!strcmp(a, "--keylog") && i + 1 < argc) {
-            if (nkeys == BM_CMP_ENDS_KEYS) {
-                fprintf(stderr, "badmac compare: at most %d --keylog files\n", BM_CMP_ENDS_KEYS);
-                return 2;
-            }
-            keylogs[nkeys++] = argv[++i];
-        } else if (!strcmp(a, "--diagnose")) {
-            diagnose = 1;
-        } else if (!strcmp(a, "--split-interfaces") && i + 1 < argc) {
-            split = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "badmac compare: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
-        } else if (nfiles < 2) {
-            files[nfiles++] = a;
-        } else {
-            fprintf(stderr, "badmac compare: at most two captures\n");
-            return 2;
-        }
+    unsigned nkeys;
+    const char *split;  /* --split-interfaces FILE */
+} cmp_args;
+
+enum {
+    CMP_JSON = 1,
+    CMP_CLIENT_SIDE,
+    CMP_WINDOW,
+    CMP_EXPECT_CERT,
+    CMP_KEYLOG,
+    CMP_DIAGNOSE,
+    CMP_SPLIT,
+};
+
+static const bm_opt cmp_opts[] = {
+    {"json", BM_OPT_FLAG, CMP_JSON, 0},
+    {"client-side", BM_OPT_VALUE, CMP_CLIENT_SIDE, 0},
+    {"window", BM_OPT_VALUE, CMP_WINDOW, 0},
+    {"expect-cert", BM_OPT_VALUE, CMP_EXPECT_CERT, 0},
+    {"keylog", BM_OPT_VALUE, CMP_KEYLOG, 0},
+    {"diagnose", BM_OPT_FLAG, CMP_DIAGNOSE, 0},
+    {"split-interfaces", BM_OPT_VALUE, CMP_SPLIT, 0},
+};
+
+#define CMP_CMD "badmac compare"
+
+/* The options that check their value: 0, or 2 after a one-line error. */
+static int cmp_on_value(cmp_args *a, int id, const char *v)
+{
+    switch (id) {
+    case CMP_CLIENT_SIDE:
+        if (strcmp(v, "a") && strcmp(v, "b"))
+            return bm_opt_fail(CMP_CMD, "--client-side takes a or b");
+        a->o.client_side = v[0] == 'a' ? BM_CAP_A : BM_CAP_B;
+        return 0;
+    case CMP_WINDOW:
+        if (parse_size(v, &a->o.window))
+            return bm_opt_fail(CMP_CMD, "--window takes a size from 1K to 16G: bytes, or a number with K, M or G");
+        return 0;
+    case CMP_EXPECT_CERT:
+        if (parse_sha256(v, a->want, a->want_hex))
+            return bm_opt_fail(CMP_CMD, "--expect-cert takes a SHA-256 fingerprint (64 hex digits)");
+        a->expect = 1;
+        return 0;
+    default: /* CMP_KEYLOG */
+        if (a->nkeys == BM_CMP_ENDS_KEYS)
+            return bm_opt_fail(CMP_CMD, "at most %d --keylog files", BM_CMP_ENDS_KEYS);
+        a->keylogs[a->nkeys++] = v;
+        return 0;
     }
-    if (split ? nfiles != 0 : (nfiles == 0 || (nfiles == 1 && !expect))) {
-        if (split)
-            fprintf(stderr, "badmac compare: --split-interfaces takes the place of A and B\n");
-        usage(stderr);
+}
+
+/* bm_opt_fn of `badmac compare`: options and captures into 'ud' (a cmp_args). */
+static int cmp_on_opt(void *ud, int id, const char *name, const char *v)
+{
+    cmp_args *a = ud;
+    switch (id) {
+    case BM_OPT_OPERAND:
+        if (a->nfiles == 2)
+            return bm_opt_fail(CMP_CMD, "at most two captures");
+        a->files[a->nfiles++] = v;
+        return 0;
+    case CMP_JSON:
+        a->k.json = 1;
+        return 0;
+    case CMP_DIAGNOSE:
+        a->diagnose = 1;
+        return 0;
+    case CMP_SPLIT:
+        a->split = v;
+        return 0;
+    default:
+        return cmp_on_value(a, id, v);
+    }
+}
+
+/* The command line into 'a': BM_OPT_RUN, or the exit status to return now. */
+static int cmp_parse(cmp_args *a, int argc, char **argv)
+{
+    bm_opt_cmd cmd = {.cmd = CMP_CMD, .help = cmp_usage, .version = BADMAC_VERSION,
+                      .opts = cmp_opts, .n_opts = sizeof cmp_opts / sizeof cmp_opts[0],
+                      .on = cmp_on_opt, .ud = a};
+    int rc = bm_opt_parse(&cmd, argc, argv);
+    if (rc != BM_OPT_RUN)
+        return rc;
+    if (a->split && a->nfiles)
+        return bm_opt_fail(CMP_CMD, "--split-interfaces takes the place of A and B");
+    if (!a->split && a->nfiles == 0)
+        return bm_opt_fail(CMP_CMD, "no capture given: A B, or one CAPTURE with --expect-cert");
+    if (!a->split && a->nfiles == 1 && !a->expect)
+        return bm_opt_fail(CMP_CMD, "one capture needs --expect-cert SHA256; else give A and B");
+    return BM_OPT_RUN;
+}
+
+/* The single-capture analyses at both points (--keylog, --diagnose with two
+ * captures) into *ends and a->k, or *ends NULL when not asked for. 0, or 2
+ * (out of memory, a key log that cannot be read: stderr says so). */
+static int cmp_ends_open(cmp_args *a, bm_cmp_ends **ends)
+{
+    *ends = NULL;
+    if (a->nfiles == 1 && a->diagnose)
+        fprintf(stderr, "badmac compare: --diagnose needs two captures; ignored\n");
+    a->k.keylog = a->nkeys > 0;
+    if (!a->nkeys && !(a->diagnose && a->nfiles == 2))
+        return 0;
+    if (!(*ends = bm_cmp_ends_new(a->keylogs, a->nkeys))) {
+        fprintf(stderr, "badmac compare: out of memory\n");
         return 2;
     }
+    a->k.ends = *ends;
+    for (int i = 0; i < a->nfiles; i++)
+        (void)bm_cmp_ends_scan(*ends, i, a->files[i]); /* unreadable: the comparison's pass 1 says so */
+    return bm_cmp_ends_key_errors(*ends) ? 2 : 0;
+}
+
+int bm_compare_main(int argc, char **argv)
+{
+    cmp_args a;
+    memset(&a, 0, sizeof a);
+    bm_cmp_opts_default(&a.o);
+    int rc = cmp_parse(&a, argc, argv);
+    if (rc != BM_OPT_RUN)
+        return rc;
     cmp_split sp;
     memset(&sp, 0, sizeof sp);
-    const char *names[2] = {files[0], files[1]};
-    if (split) {
-        if (split_file(&sp, split)) {
+    const char *names[2] = {a.files[0], a.files[1]};
+    if (a.split) {
+        if (split_file(&sp, a.split)) {
             split_cleanup(&sp);
             return 2;
         }
-        nfiles = 2;
-        files[0] = sp.path[0], files[1] = sp.path[1];
+        a.nfiles = 2;
+        a.files[0] = sp.path[0], a.files[1] = sp.path[1];
         names[0] = sp.name[0], names[1] = sp.name[1];
     }
-    bm_cmp_ends *ends = NULL;
-    int rc = 0;
-    if (nfiles == 1 && diagnose)
-        fprintf(stderr, "badmac compare: --diagnose needs two captures; ignored\n");
-    k.keylog = nkeys > 0;
-    if (nkeys || (diagnose && nfiles == 2)) {
-        ends = bm_cmp_ends_new(keylogs, nkeys);
-        if (!ends) {
-            fprintf(stderr, "badmac compare: out of memory\n");
-            rc = 2;
-        }
-        for (int i = 0; i < nfiles && rc == 0; i++)
-            (void)bm_cmp_ends_scan(ends, i, files[i]); /* unreadable: the comparison's pass 1 says so */
-        if (rc == 0 && bm_cmp_ends_key_errors(ends))
-            rc = 2;
-        k.ends = ends;
-    }
+    bm_cmp_ends *ends;
+    rc = cmp_ends_open(&a, &ends);
     if (rc == 0)
-        rc = compare_run(&k, &o, nfiles, files, names, expect, want, want_hex);
+        rc = compare_run(&a.k, &a.o, a.nfiles, a.files, names, a.expect, a.want, a.want_hex);
     bm_cmp_ends_free(ends);
     split_cleanup(&sp);
     return rc;

@@ -2,6 +2,8 @@
  * relay_main.c - `badmac relay`: command line, addresses, signals.
  */
 #include "loop.h"
+#include "../../include/badmac/badmac.h"
+#include "../util/opt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,7 @@ static const char usage[] =
     "A TCP relay that follows TLS record framing in both directions and\n"
     "injects faults into chosen records, deterministically from --seed.\n"
     "\n"
-    "options:\n"
+    "options (--opt VALUE and --opt=VALUE are the same):\n"
     "  --listen [ADDR:]PORT   where to accept (ADDR defaults to 127.0.0.1; PORT 0 = any,\n"
     "                         the chosen port is printed on stderr)\n"
     "  --to HOST:PORT         the server to connect to\n"
@@ -45,6 +47,7 @@ static const char usage[] =
     "  --ca-cert FILE         the interception CA's certificate (PEM)\n"
     "  --ca-key FILE          its private key (PEM, unencrypted)\n"
     "  --keylog FILE          append both legs' TLS secrets (NSS key log) to FILE\n"
+    "  --help, --version      this text; the version\n"
     "\n"
     "faults (SEL: c2s|s2c,index=N,type=T,minlen=N,nth-app=N,rate=A/B,conn=N;\n"
     "comma-joined, all must match; counts start at 0; OFFSET counts from the\n"
@@ -129,79 +132,157 @@ typedef struct relay_args {
     int intercept;
 } relay_args;
 
-/* Parses argv into 'o' and 'ra'; returns 0 ok, 1 --help, 2 usage error. */
+/* What the option handler fills. */
+typedef struct relay_parse {
+    bm_relay_opts *o;
+    relay_args *ra;
+    int have_listen, have_to;
+} relay_parse;
+
+enum {
+    RELAY_LISTEN = 1,
+    RELAY_TO,
+    RELAY_LOG,
+    RELAY_PCAP,
+    RELAY_SEED,
+    RELAY_CONN,
+    RELAY_IDLE_TIMEOUT,
+    RELAY_CONNECT_TIMEOUT,
+    RELAY_MAX_CONNS,
+    RELAY_ONCE,
+    RELAY_INTERCEPT,
+    RELAY_CA_CERT,
+    RELAY_CA_KEY,
+    RELAY_KEYLOG,
+    RELAY_FAULT, /* every fault option: its name is the fault kind's (bm_relay_kind_name) */
+};
+
+static const bm_opt relay_opts[] = {
+    {"listen", BM_OPT_VALUE, RELAY_LISTEN, 0},
+    {"to", BM_OPT_VALUE, RELAY_TO, 0},
+    {"log", BM_OPT_VALUE, RELAY_LOG, 0},
+    {"pcap", BM_OPT_VALUE, RELAY_PCAP, 0},
+    {"seed", BM_OPT_VALUE, RELAY_SEED, 0},
+    {"conn", BM_OPT_VALUE, RELAY_CONN, 0},
+    {"idle-timeout", BM_OPT_VALUE, RELAY_IDLE_TIMEOUT, 0},
+    {"connect-timeout", BM_OPT_VALUE, RELAY_CONNECT_TIMEOUT, 0},
+    {"max-conns", BM_OPT_VALUE, RELAY_MAX_CONNS, 0},
+    {"once", BM_OPT_FLAG, RELAY_ONCE, 0},
+    {"intercept", BM_OPT_FLAG, RELAY_INTERCEPT, 0},
+    {"ca-cert", BM_OPT_VALUE, RELAY_CA_CERT, 0},
+    {"ca-key", BM_OPT_VALUE, RELAY_CA_KEY, 0},
+    {"keylog", BM_OPT_VALUE, RELAY_KEYLOG, 0},
+};
+
+#define RELAY_N_OPTS (sizeof relay_opts / sizeof relay_opts[0] + BM_FAULT_KIND_COUNT_)
+#define RELAY_CMD "badmac relay"
+
+/* The numeric options: 1 when 'arg' is a number in the option's range (stored), else 0. */
+static int relay_number(bm_relay_opts *o, int id, const char *arg)
+{
+    double v;
+    if (id == RELAY_SEED && num(arg, 0, 9007199254740992.0, &v))
+        o->cfg.seed = (uint64_t)v;
+    else if (id == RELAY_CONN && num(arg, 0, 1e15, &v))
+        o->cfg.only_conn = (int64_t)v;
+    else if (id == RELAY_IDLE_TIMEOUT && num(arg, 0.001, 86400, &v))
+        o->idle_timeout_ms = (int)(v * 1000);
+    else if (id == RELAY_CONNECT_TIMEOUT && num(arg, 0.001, 3600, &v))
+        o->connect_timeout_ms = (int)(v * 1000);
+    else if (id == RELAY_MAX_CONNS && num(arg, 1, 100000, &v))
+        o->max_conns = (unsigned)v;
+    else
+        return 0;
+    return 1;
+}
+
+/* The file names: where each option's value goes. */
+static const char **relay_name_slot(relay_args *ra, int id)
+{
+    switch (id) {
+    case RELAY_LOG:
+        return &ra->log;
+    case RELAY_PCAP:
+        return &ra->pcap;
+    case RELAY_CA_CERT:
+        return &ra->ca_cert;
+    case RELAY_CA_KEY:
+        return &ra->ca_key;
+    default: /* RELAY_KEYLOG */
+        return &ra->keylog;
+    }
+}
+
+/* An option with a value: 1 when the value is valid (stored), else 0. A fault
+ * MUST have room in the table; faults are kept in command-line order. */
+static int relay_value(relay_parse *p, int id, const char *name, const char *arg)
+{
+    switch (id) {
+    case RELAY_LISTEN:
+        return p->have_listen = resolve(arg, 1, 1, &p->o->listen_addr, &p->o->listen_len);
+    case RELAY_TO:
+        p->ra->to = arg;
+        return p->have_to = resolve(arg, 0, 0, &p->o->to_addr, &p->o->to_len);
+    case RELAY_FAULT:
+        return bm_is_ok(bm_relay_fault_parse(name, arg, &p->o->cfg.faults[p->o->cfg.nfaults++]));
+    case RELAY_LOG:
+    case RELAY_PCAP:
+    case RELAY_CA_CERT:
+    case RELAY_CA_KEY:
+    case RELAY_KEYLOG:
+        *relay_name_slot(p->ra, id) = arg;
+        return 1;
+    default:
+        return relay_number(p->o, id, arg);
+    }
+}
+
+/* bm_opt_fn of `badmac relay` ('ud' a relay_parse): 0, or 2 after a one-line error. */
+static int relay_on_opt(void *ud, int id, const char *name, const char *arg)
+{
+    relay_parse *p = ud;
+    if (id == BM_OPT_OPERAND)
+        return bm_opt_fail(RELAY_CMD, "unexpected argument '%s'", arg);
+    if (id == RELAY_ONCE)
+        p->o->once = 1;
+    else if (id == RELAY_INTERCEPT)
+        p->ra->intercept = 1;
+    else if (id == RELAY_FAULT && p->o->cfg.nfaults == BM_RELAY_MAX_FAULTS)
+        return bm_opt_fail(RELAY_CMD, "more than %d faults", BM_RELAY_MAX_FAULTS);
+    else if (!relay_value(p, id, name, arg))
+        return bm_opt_fail(RELAY_CMD, "--%s %s: invalid", name, arg);
+    return 0;
+}
+
+/* The options that go together. 0, or 2 after a one-line error. */
+static int relay_check(const relay_parse *p)
+{
+    const relay_args *ra = p->ra;
+    if (!p->have_listen || !p->have_to)
+        return bm_opt_fail(RELAY_CMD, "--listen and --to are required");
+    if (ra->intercept && (!ra->ca_cert || !ra->ca_key))
+        return bm_opt_fail(RELAY_CMD, "--intercept needs --ca-cert FILE and --ca-key FILE");
+    if (!ra->intercept && (ra->ca_cert || ra->ca_key || ra->keylog))
+        return bm_opt_fail(RELAY_CMD, "--ca-cert, --ca-key and --keylog go with --intercept");
+    return 0;
+}
+
+/* Parses argv into 'o' and 'ra': BM_OPT_RUN, or the exit status to return now
+ * (0 after --help / --version, 2 after a usage error). */
 static int parse_args(int argc, char **argv, bm_relay_opts *o, relay_args *ra)
 {
-    int have_listen = 0, have_to = 0;
-    double v;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            return 1;
-        if (!strcmp(a, "--once")) {
-            o->once = 1;
-            continue;
-        }
-        if (!strcmp(a, "--intercept")) {
-            ra->intercept = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || !arg) {
-            fprintf(stderr, "badmac relay: %s: %s\n", a, arg ? "unexpected argument" : "needs a value");
-            return 2;
-        }
-        i++;
-        int good = 1;
-        if (!strcmp(a, "--listen"))
-            good = have_listen = resolve(arg, 1, 1, &o->listen_addr, &o->listen_len);
-        else if (!strcmp(a, "--to"))
-            good = have_to = resolve(arg, 0, 0, &o->to_addr, &o->to_len), ra->to = arg;
-        else if (!strcmp(a, "--log"))
-            ra->log = arg;
-        else if (!strcmp(a, "--pcap"))
-            ra->pcap = arg;
-        else if (!strcmp(a, "--ca-cert"))
-            ra->ca_cert = arg;
-        else if (!strcmp(a, "--ca-key"))
-            ra->ca_key = arg;
-        else if (!strcmp(a, "--keylog"))
-            ra->keylog = arg;
-        else if (!strcmp(a, "--seed") && (good = num(arg, 0, 9007199254740992.0, &v)))
-            o->cfg.seed = (uint64_t)v;
-        else if (!strcmp(a, "--conn") && (good = num(arg, 0, 1e15, &v)))
-            o->cfg.only_conn = (int64_t)v;
-        else if (!strcmp(a, "--idle-timeout") && (good = num(arg, 0.001, 86400, &v)))
-            o->idle_timeout_ms = (int)(v * 1000);
-        else if (!strcmp(a, "--connect-timeout") && (good = num(arg, 0.001, 3600, &v)))
-            o->connect_timeout_ms = (int)(v * 1000);
-        else if (!strcmp(a, "--max-conns") && (good = num(arg, 1, 100000, &v)))
-            o->max_conns = (unsigned)v;
-        else if (!strcmp(a, "--seed") || !strcmp(a, "--conn") || !strcmp(a, "--idle-timeout") ||
-                 !strcmp(a, "--connect-timeout") || !strcmp(a, "--max-conns"))
-            good = 0;
-        else if (o->cfg.nfaults == BM_RELAY_MAX_FAULTS) {
-            fprintf(stderr, "badmac relay: more than %d faults\n", BM_RELAY_MAX_FAULTS);
-            return 2;
-        } else
-            good = bm_is_ok(bm_relay_fault_parse(a + 2, arg, &o->cfg.faults[o->cfg.nfaults++]));
-        if (!good) {
-            fprintf(stderr, "badmac relay: %s %s: invalid (see badmac relay --help)\n", a, arg);
-            return 2;
-        }
-    }
-    if (!have_listen || !have_to) {
-        fprintf(stderr, "badmac relay: --listen and --to are required\n%s", usage);
-        return 2;
-    }
-    if (ra->intercept && (!ra->ca_cert || !ra->ca_key)) {
-        fprintf(stderr, "badmac relay: --intercept needs --ca-cert FILE and --ca-key FILE\n");
-        return 2;
-    }
-    if (!ra->intercept && (ra->ca_cert || ra->ca_key || ra->keylog)) {
-        fprintf(stderr, "badmac relay: --ca-cert, --ca-key and --keylog go with --intercept\n");
-        return 2;
-    }
-    return 0;
+    bm_opt opts[RELAY_N_OPTS];
+    size_t n = sizeof relay_opts / sizeof relay_opts[0];
+    memcpy(opts, relay_opts, sizeof relay_opts);
+    for (int k = 0; k < BM_FAULT_KIND_COUNT_; k++)
+        opts[n++] = (bm_opt){bm_relay_kind_name((bm_relay_kind)k), BM_OPT_VALUE, RELAY_FAULT, 0};
+    relay_parse p = {.o = o, .ra = ra};
+    bm_opt_cmd cmd = {.cmd = RELAY_CMD, .help = usage, .version = BADMAC_VERSION,
+                      .opts = opts, .n_opts = n, .on = relay_on_opt, .ud = &p};
+    int rc = bm_opt_parse(&cmd, argc, argv);
+    if (rc == BM_OPT_RUN && relay_check(&p) != 0)
+        return BM_OPT_USAGE;
+    return rc;
 }
 
 /* The --to host, without port and brackets: the leaf's name without SNI. */
@@ -243,12 +324,8 @@ int bm_relay_main(int argc, char **argv)
     o.info = stderr;
     o.stop = &bm_relay_stop;
     int prc = parse_args(argc, argv, &o, &ra);
-    if (prc == 1) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (prc)
-        return 2;
+    if (prc != BM_OPT_RUN)
+        return prc;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
