@@ -15,7 +15,10 @@ tab=$(printf '\t')
 emit() { # emit NAME ARGS...: text and JSON
     n=$1; shift
     printf '%s%s%s\n' "$n.txt" "$tab" "$*"
-    printf '%s%s%s\n' "$n.json" "$tab" "--json $*"
+    case $1 in
+    compare) shift; printf '%s%s%s\n' "$n.json" "$tab" "compare --json $*" ;;
+    *) printf '%s%s%s\n' "$n.json" "$tab" "--json $*" ;;
+    esac
 }
 for cap in $(find $F tests/golden/corpus -name '*.pcap' -o -name '*.pcapng' 2>/dev/null | LC_ALL=C sort); do
     base=${cap%.*}
