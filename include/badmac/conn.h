@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "findings.h"
+
 #define BM_MAX_CERTS 10
 #define BM_MAX_ALERTS 16
 #define BM_MAX_PROBLEMS 24
