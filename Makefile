@@ -39,7 +39,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libbadmac.a
 BIN      := $(BUILD)/badmac
 
-.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix golden-update
+.PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix golden-update \
+        reword
 all: $(BIN) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -71,6 +72,7 @@ test-deps:
 check: test-deps
 	$(MAKE) all
 	$(MAKE) sanitize
+	$(MAKE) reword
 	BADMAC=$(CURDIR)/$(BIN) BUILD=$(CURDIR)/$(BUILD) prove -f $(TEST_BIN) tests/e2e/*.t
 
 unit: all
@@ -84,6 +86,13 @@ sanitize:
 	$(MAKE) SANITIZE=1 all
 	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
 	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t
+
+# The CLI with every finding worded differently (-DBM_REWORD_FINDINGS) in
+# its own directory: tests/e2e/reword.t checks that only the words of the
+# problems change, so no stage depends on them.
+REWORD_BUILD = build-reword
+reword:
+	$(MAKE) BUILD=$(REWORD_BUILD) SANITIZE= CFLAGS='$(OPT) -g -DBM_REWORD_FINDINGS' $(REWORD_BUILD)/badmac
 
 demo: deps
 	$(MAKE) $(BIN)
@@ -109,7 +118,7 @@ bench: $(BIN)
 	sh bench/run.sh
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-reword
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
 

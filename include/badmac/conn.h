@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "findings.h"
+
 #define BM_MAX_CERTS 10
 #define BM_MAX_ALERTS 16
-#define BM_MAX_PROBLEMS 24
-#define BM_PROBLEM_LEN 200
 #define BM_MAX_FLAGGED 8
 #define BM_NAME_LEN 256
 
@@ -243,8 +243,8 @@ typedef struct bm_conn {
     bm_record_ref suspect;          /* last record of the other side before the fatal alert */
     bm_tcp_info tcp;
     bm_crypto_info crypto;          /* filled when key material was given */
-    uint8_t n_problems;
-    char problems[BM_MAX_PROBLEMS][BM_PROBLEM_LEN];
+    uint8_t n_findings;             /* the report's "problems": bm_finding_format() words them */
+    bm_finding findings[BM_MAX_FINDINGS];
     bm_verdict verdict;             /* the diagnosis; cause BM_CAUSE_NONE only before it ran */
 } bm_conn;
 

@@ -2,26 +2,12 @@
  * dec_close.c - what the decryption stage adds to a connection when it
  * closes: bm_conn.crypto, the alerts as they really were (replacing the
  * keyless stage's inferences), failed / fatal_from / suspect recomputed
- * from them, the handshake fields TLS 1.3 hides, and problem lines.
+ * from them, the handshake fields TLS 1.3 hides, and findings.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dec_int.h"
-
-static const char *reason_text(bm_rec_reason r)
-{
-    switch (r) {
-    case BM_REASON_TAG_MISMATCH: return "tag mismatch";
-    case BM_REASON_MAC_MISMATCH: return "MAC mismatch";
-    case BM_REASON_BAD_PADDING: return "bad padding";
-    case BM_REASON_BAD_LENGTH: return "impossible length";
-    case BM_REASON_WRONG_EPOCH: return "keys of another epoch";
-    case BM_REASON_NO_CONTENT_TYPE: return "no inner content type";
-    default: return "unknown";
-    }
-}
 
 static bool same_ep(const bm_endpoint *e, const bm_tuple *t, int side)
 {
@@ -37,21 +23,25 @@ static int client_side_of(const dec_conn *k, const bm_conn *c)
                                                                                                      : BM_SIDE_A;
 }
 
-static void add_problem(bm_conn *c, const char *s)
+/* Findings of this stage go after the TLS stage's; once the list is full
+ * they are dropped. */
+static void add_finding(bm_conn *c, const bm_finding *f)
 {
-    if (c->n_problems >= BM_MAX_PROBLEMS)
+    if (c->n_findings >= BM_MAX_FINDINGS)
         return;
-    snprintf(c->problems[c->n_problems++], BM_PROBLEM_LEN, "%s", s);
+    c->findings[c->n_findings++] = *f;
 }
 
-static void remove_problem_prefix(bm_conn *c, const char *prefix)
+/* The TLS stage's inference about the alert in record 'index' of role r
+ * (finish.c) is superseded: the first such finding goes. */
+static void remove_inferred_fatal(bm_conn *c, uint8_t r, uint64_t index)
 {
-    size_t n = strlen(prefix);
-    for (unsigned i = 0; i < c->n_problems; i++) {
-        if (strncmp(c->problems[i], prefix, n))
+    for (unsigned i = 0; i < c->n_findings; i++) {
+        const bm_finding *f = &c->findings[i];
+        if (f->code != BM_F_ALERT_INFERRED_FATAL || f->role != r || f->index != index)
             continue;
-        memmove(c->problems[i], c->problems[i + 1], (size_t)(c->n_problems - i - 1) * sizeof c->problems[0]);
-        c->n_problems--;
+        memmove(&c->findings[i], &c->findings[i + 1], (size_t)(c->n_findings - i - 1) * sizeof c->findings[0]);
+        c->n_findings--;
         return;
     }
 }
@@ -131,10 +121,7 @@ static void merge_alerts(dec_conn *k, bm_conn *c, int cs, int mine[BM_MAX_ALERTS
             c->n_alerts++;
             memset(&c->alerts[i], 0, sizeof c->alerts[i]);
         }
-        char pre[96];
-        snprintf(pre, sizeof pre, "fatal alert inferred: encrypted alert from the %s (record #%" PRIu64 ",",
-                 r == BM_CLIENT ? "client" : "server", a->index);
-        remove_problem_prefix(c, pre);
+        remove_inferred_fatal(c, r, a->index);
         bm_alert *e = &c->alerts[i];
         e->from = r;
         e->level = (int16_t)a->level;
@@ -152,10 +139,7 @@ static void merge_alerts(dec_conn *k, bm_conn *c, int cs, int mine[BM_MAX_ALERTS
         const bm_alert *e = &c->alerts[i];
         int side = e->from == BM_CLIENT ? cs : !cs;
         if (!claimed[i] && e->inferred && e->encrypted && verified_non_alert(&k->dir[side], e->index)) {
-            char pre[96];
-            snprintf(pre, sizeof pre, "fatal alert inferred: encrypted alert from the %s (record #%" PRIu64 ",",
-                     e->from == BM_CLIENT ? "client" : "server", e->index);
-            remove_problem_prefix(c, pre);
+            remove_inferred_fatal(c, e->from, e->index);
             continue;
         }
         c->alerts[o] = c->alerts[i];
@@ -229,9 +213,11 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         if (k->have_keys)
             judge(k, c, cs);
         if (k->have_keys && k->key_kind == BM_KEYS_PSK && !k->dir[0].verified &&
-            !k->dir[1].verified && k->dir[0].failed + k->dir[1].failed > 0)
-            bm_dec_problem(k, "no record verifies under the keys derived from the PSK (%s): wrong PSK for this "
-                              "identity?", k->key_source);
+            !k->dir[1].verified && k->dir[0].failed + k->dir[1].failed > 0) {
+            bm_finding f = {.code = BM_F_PSK_NO_RECORD_VERIFIES};
+            snprintf(f.str, sizeof f.str, "%s", k->key_source);
+            bm_dec_finding(k, &f);
+        }
         /* The first failing record per direction, earliest first. */
         int order[2] = {0, 1};
         if (k->dir[1].has_bad && (!k->dir[0].has_bad || k->dir[1].bad_order < k->dir[0].bad_order)) {
@@ -242,13 +228,14 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
             const dec_dir *d = &k->dir[order[i]];
             if (!d->has_bad)
                 continue;
-            char line[BM_PROBLEM_LEN];
-            snprintf(line, sizeof line, "record #%" PRIu64 " from the %s fails its integrity check (%s) at frame %" PRIu64,
-                     d->bad.index, order[i] == cs ? "client" : "server", reason_text(d->bad.reason), d->bad.frame);
-            add_problem(c, line);
+            add_finding(c, &(bm_finding){.code = BM_F_RECORD_FAILED, .role = order[i] == cs ? BM_CLIENT : BM_SERVER,
+                                         .index = d->bad.index, .frame = d->bad.frame, .arg = {d->bad.reason}});
         }
-        for (unsigned i = 0; i < k->n_problems; i++)
-            add_problem(c, k->problems[i]);
+        for (unsigned i = 0; i < k->n_findings; i++) {
+            bm_finding f = k->findings[i];
+            f.role = f.role == cs ? BM_CLIENT : BM_SERVER; /* side -> role */
+            add_finding(c, &f);
+        }
         if (!k->reneg) /* after a renegotiation k->ms is not the first session's */
             bm_dec_store_session(k, c->id, &c->hs);
         bm_dec_diagnose(k, c, cs);

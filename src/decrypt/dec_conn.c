@@ -3,8 +3,6 @@
  * transcript and the reassembly of handshake messages (plaintext ones and
  * those the stage decrypts alike).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +11,11 @@
 #include "../wire/cur.h"
 #include "dec_int.h"
 
-void bm_dec_problem(dec_conn *k, const char *fmt, ...)
+void bm_dec_finding(dec_conn *k, const bm_finding *f)
 {
-    if (k->n_problems >= BM_DEC_MAX_PROBLEMS)
+    if (k->n_findings >= BM_DEC_MAX_FINDINGS)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->problems[k->n_problems++], BM_PROBLEM_LEN, fmt, ap);
-    va_end(ap);
-}
-
-const char *bm_dec_side_name(const dec_conn *k, int side)
-{
-    if (k->client_side < 0)
-        return side == BM_SIDE_A ? "first side" : "second side";
-    return side == k->client_side ? "client" : "server";
+    k->findings[k->n_findings++] = *f;
 }
 
 /* Grow *buf to hold need bytes, never beyond cap. */
@@ -56,8 +44,7 @@ bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n)
         return false;
     if (!reserve(&k->ts, &k->ts_cap, k->ts_len + n, BM_DEC_TRANSCRIPT_CAP)) {
         k->ts_broken = true;
-        bm_dec_problem(k, "handshake transcript longer than %u KiB: Finished messages not checked",
-                       BM_DEC_TRANSCRIPT_CAP / 1024);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_TRANSCRIPT_OVER_CAP, .arg = {BM_DEC_TRANSCRIPT_CAP / 1024}});
         return false;
     }
     memcpy(k->ts + k->ts_len, msg, n);

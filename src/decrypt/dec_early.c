@@ -114,7 +114,7 @@ void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev)
     }
     OPENSSL_cleanse(sec, sizeof sec);
     if (!first) {
-        bm_dec_problem(k, "the client's early traffic secret fits none of the TLS 1.3 suites it offered");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_EARLY_SECRET_NO_SUITE});
         return;
     }
     d->early = first;
@@ -158,10 +158,8 @@ void bm_dec_early_decide(dec_conn *k, bool accepted)
     } else {
         d->undecryptable += d->early_pending;
         if (!d->early_noted)
-            bm_dec_problem(k,
-                           "client early data (0-RTT) from record #%" PRIu64
-                           " on: not accepted by the server, skipped",
-                           d->early_first);
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_EARLY_DATA_REJECTED, .role = (uint8_t)k->client_side,
+                                            .index = d->early_first});
         d->early_noted = true;
     }
     d->early_pending = 0;

@@ -18,7 +18,7 @@
 
 #define BM_DEC_BUF (BM_REC_BUFSIZE + 512u)
 #define BM_DEC_MAX_ALERTS 16
-#define BM_DEC_MAX_PROBLEMS 8
+#define BM_DEC_MAX_FINDINGS 8
 #define BM_DEC_RING 8
 #define BM_DEC_HS_MSG_CAP (64u * 1024u)
 
@@ -170,18 +170,19 @@ typedef struct dec_conn {
     bool certs_truncated;
     bm_cert certs[BM_MAX_CERTS];
     bool nst13;
-    /* decrypted alerts, problems to add */
+    /* decrypted alerts, findings to add (role: a capture side) */
     unsigned n_alerts;
     dec_alert alerts[BM_DEC_MAX_ALERTS];
-    unsigned n_problems;
-    char problems[BM_DEC_MAX_PROBLEMS][BM_PROBLEM_LEN];
+    unsigned n_findings;
+    bm_finding findings[BM_DEC_MAX_FINDINGS];
     void *obs_conn;          /* the observer's per-connection state */
     struct dec_reneg *reneg; /* TLS <= 1.2 renegotiation, NULL until one starts */
 } dec_conn;
 
 /* dec_conn.c */
-void bm_dec_problem(dec_conn *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *bm_dec_side_name(const dec_conn *k, int side); /* "client" / "server" */
+/* Record a finding for the bm_conn: f->role is a capture SIDE, mapped to a
+ * role at close. Beyond BM_DEC_MAX_FINDINGS they are dropped. */
+void bm_dec_finding(dec_conn *k, const bm_finding *f);
 bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n);
 void bm_dec_hs_feed(dec_conn *k, int side, const uint8_t *p, size_t n, bool prot);
 
@@ -206,9 +207,10 @@ void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs)
 const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry);
 /* Decrypt the premaster in enc (an EncryptedPreMasterSecret, with or
  * without its 2-byte length) with the --rsa-key matching the server
- * certificate (*used). what: the message, for the problem lines; NULL:
- * quiet (the diagnosis' trials). BM_ERR_PMS_VERSION still fills pms. */
-bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, const char *what, uint8_t pms[48],
+ * certificate (*used). what: the message (bm_finding_msg), for the
+ * findings; 0: quiet (the diagnosis' trials). BM_ERR_PMS_VERSION still
+ * fills pms. */
+bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, int what, uint8_t pms[48],
                              const bm_rsa_key **used);
 
 /* dec_psk12.c: TLS <= 1.2 PSK key exchanges (PSK, RSA_PSK; DHE_PSK and

@@ -82,11 +82,11 @@ static void setup13_psk(dec_conn *k)
     if (!e)
         return;
     if (k->sh_key_share) {
-        bm_dec_problem(k, "PSK with (EC)DHE: the secrets cannot be derived from the PSK alone; export a key log");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_WITH_DHE});
         return;
     }
     if (k->ts_broken || !k->ts_len) {
-        bm_dec_problem(k, "PSK without (EC)DHE: the handshake transcript is incomplete, keys cannot be derived");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_TRANSCRIPT_INCOMPLETE});
         return;
     }
     bm_hash h = (bm_hash)k->suite->prf;
@@ -103,7 +103,7 @@ static void setup13_psk(dec_conn *k)
         d->epoch = BM_EP_HS;
     }
     if (!bm_is_ok(r)) {
-        bm_dec_problem(k, "the TLS 1.3 keys cannot be set up from the PSK: %s", bm_strerror(r.code));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_KEYS_FAILED, .arg = {r.code}});
         bm_tls13_schedule_clear(&sc);
         return;
     }
@@ -146,7 +146,7 @@ void bm_dec_psk13_app(dec_conn *k)
         bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_CLIENT_TRAFFIC_SECRET_0), ap[0], hl);
         bm_dec_obs_secret(k, bm_key_label_name(BM_KEY_SERVER_TRAFFIC_SECRET_0), ap[1], hl);
     } else {
-        bm_dec_problem(k, "the TLS 1.3 application keys cannot be derived from the PSK: %s", bm_strerror(r.code));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_APP_KEYS_FAILED, .arg = {r.code}});
     }
     OPENSSL_cleanse(ap, sizeof ap);
 }
@@ -200,8 +200,7 @@ static void setup13(dec_conn *k)
         if (client && early && !d->early) /* else set up at the 0-RTT record (dec_early.c) */
             ok = ok && bm_is_ok(bm_dec_rec13(k, early, &d->early));
         if (!ok)
-            bm_dec_problem(k, "the %s's TLS 1.3 keys cannot be set up (suite not supported by this libcrypto?)",
-                           bm_dec_side_name(k, side));
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_TLS13_KEYS_FAILED, .role = (uint8_t)side});
     }
 }
 
@@ -221,7 +220,7 @@ const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry)
     return known;
 }
 
-bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, const char *what, uint8_t pms[48],
+bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, int what, uint8_t pms[48],
                              const bm_rsa_key **used)
 {
     const bm_rsa_keys *rk = k->d->rsa;
@@ -232,15 +231,17 @@ bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, const c
         *used = key;
     if (!key) {
         if (what && rk)
-            bm_dec_problem(k, "no RSA key given matches the server certificate");
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_RSA_NO_MATCHING_KEY});
         return bm_res(BM_ERR_NO_KEYS);
     }
     bm_result r = bm_rsa_decrypt_cke(key, enc, el, k->client_version, pms, NULL);
     if (what && r.code == BM_ERR_PMS_VERSION)
-        bm_dec_problem(k, "the RSA premaster secret carries a version other than the ClientHello's");
-    else if (what && !bm_is_ok(r))
-        bm_dec_problem(k, "RSA key %s does not decrypt the %s (%s)", bm_rsa_key_source(key), what,
-                       bm_strerror(r.code));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_RSA_PREMASTER_VERSION});
+    else if (what && !bm_is_ok(r)) {
+        bm_finding f = {.code = BM_F_RSA_DECRYPT_FAILED, .arg = {what, r.code}};
+        snprintf(f.str, sizeof f.str, "%s", bm_rsa_key_source(key));
+        bm_dec_finding(k, &f);
+    }
     return r;
 }
 
@@ -259,7 +260,7 @@ static bool rsa_premaster(dec_conn *k, uint8_t pms[48])
     if (!k->cke || !k->d->rsa)
         return false;
     const bm_rsa_key *key = NULL;
-    bm_result r = bm_dec_rsa_decrypt(k, k->cke, k->cke_len, "ClientKeyExchange", pms, &key);
+    bm_result r = bm_dec_rsa_decrypt(k, k->cke, k->cke_len, BM_FM_CLIENT_KEY_EXCHANGE, pms, &key);
     if (!bm_is_ok(r) && r.code != BM_ERR_PMS_VERSION)
         return false;
     k->key_kind = BM_KEYS_RSA;
@@ -314,7 +315,7 @@ static bool master12(dec_conn *k, const bm_handshake *hs)
             r = bm_extended_master_secret(k->d->cc, k->version, k->suite, pms, pl, sh, shl, k->ms);
     } else if (hs->ems) {
         r = bm_res(BM_ERR_TRUNCATED);
-        bm_dec_problem(k, "extended master secret: the handshake transcript is incomplete");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_EMS_TRANSCRIPT_INCOMPLETE});
     } else {
         r = bm_master_secret(k->d->cc, k->version, k->suite, pms, pl, k->client_random, hs->server_random, k->ms);
     }
@@ -346,7 +347,7 @@ void bm_dec_keys12(dec_conn *k, const bm_handshake *hs)
     }
     OPENSSL_cleanse(&kb, sizeof kb);
     if (!bm_is_ok(r)) {
-        bm_dec_problem(k, "record keys cannot be set up: %s", bm_strerror(r.code));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_RECORD_KEYS_FAILED, .arg = {r.code}});
         return;
     }
     k->have_keys = true;
@@ -363,8 +364,7 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
     if (!hs->server_hello_seen || !k->have_random || k->client_side < 0)
         return; /* the handshake was not captured: nothing to derive from */
     if (!k->suite || k->version < 0x0300 || k->version > 0x0304) {
-        bm_dec_problem(k, "cipher suite 0x%04x / version 0x%04x: decryption not supported", hs->cipher_suite,
-                       hs->version);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_DECRYPTION_UNSUPPORTED, .arg = {hs->cipher_suite, hs->version}});
         return;
     }
     if (k->version == 0x0304)

@@ -133,7 +133,7 @@ static void encrypted_extensions(dec_conn *k, bm_cur *c)
         }
     }
     if (!bm_cur_done(c) || !bm_cur_ok(&exts))
-        bm_dec_problem(k, "malformed EncryptedExtensions");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_ENCRYPTED_EXTENSIONS_MALFORMED});
     bm_dec_early_decide(k, k->early_accepted);
 }
 
@@ -154,10 +154,10 @@ static void certificate13(dec_conn *k, bm_cur *c)
         }
         bm_cert *ce = &k->certs[k->n_certs++];
         if (!bm_is_ok(bm_x509_describe(der.p, bm_cur_left(&der), ce)))
-            bm_dec_problem(k, "certificate %u of the server chain does not parse as X.509", k->n_certs);
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_CERTIFICATE_NOT_X509, .arg = {k->n_certs}});
     }
     if (!bm_cur_done(c) || !bm_cur_ok(&list))
-        bm_dec_problem(k, "malformed TLS 1.3 Certificate message");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_TLS13_CERTIFICATE_MALFORMED});
 }
 
 static void certificate12(dec_conn *k, bm_cur *c)
@@ -182,8 +182,7 @@ static void finished(dec_conn *k, int side, const uint8_t *body, size_t n)
     uint8_t want[BM_MAX_HASH_LEN];
     size_t wl = 0;
     if (k->ts_broken) {
-        bm_dec_problem(k, "the %s's Finished was decrypted but not checked: handshake messages are missing",
-                       bm_dec_side_name(k, side));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_UNCHECKED, .role = (uint8_t)side});
         return;
     }
     bm_result r;
@@ -204,9 +203,7 @@ static void finished(dec_conn *k, int side, const uint8_t *body, size_t n)
     d->finished = (n == wl && CRYPTO_memcmp(want, body, wl) == 0) ? BM_FIN_OK : BM_FIN_FAILED;
     OPENSSL_cleanse(want, sizeof want);
     if (d->finished == BM_FIN_FAILED)
-        bm_dec_problem(k, "the %s's Finished does not match the handshake transcript (tampered handshake, "
-                          "or keys/transcript of another connection)",
-                       bm_dec_side_name(k, side));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_MISMATCH, .role = (uint8_t)side});
 }
 
 void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool prot)

@@ -24,7 +24,7 @@
 #include "../wire/cur.h"
 #include "dec_int.h"
 
-/* The identity as problem text: printable ASCII, anything else as '?',
+/* The identity as a finding's string: printable ASCII, anything else as '?',
  * cut to fit. Identities travel in the clear: no secret here. */
 static void identity_text(const uint8_t *p, size_t n, char *out, size_t cap)
 {
@@ -50,7 +50,7 @@ static bool rsa_psk(dec_conn *k, const bm_key_entry *e, const uint8_t *enc, size
 {
     const bm_rsa_key *key = NULL;
     uint8_t rpms[48];
-    bm_result r = bm_dec_rsa_decrypt(k, enc, el, "RSA_PSK ClientKeyExchange", rpms, &key);
+    bm_result r = bm_dec_rsa_decrypt(k, enc, el, BM_FM_RSA_PSK_CLIENT_KEY_EXCHANGE, rpms, &key);
     if (r.code == BM_ERR_PMS_VERSION)
         r = BM_SUCCESS;
     if (bm_is_ok(r))
@@ -70,13 +70,13 @@ bool bm_dec_psk12_premaster(dec_conn *k, uint8_t *pms, size_t cap, size_t *pl)
     int kx = k->suite->kx;
     if ((kx != BM_KX_PSK && kx != BM_KX_RSA_PSK && kx != BM_KX_DHE_PSK && kx != BM_KX_ECDHE_PSK) || !k->cke)
         return false;
-    static const char *const names[] = {[BM_KX_PSK] = "PSK", [BM_KX_RSA_PSK] = "RSA_PSK",
-                                        [BM_KX_DHE_PSK] = "DHE_PSK", [BM_KX_ECDHE_PSK] = "ECDHE_PSK"};
-    const char *name = names[kx];
+    static const uint8_t fkx[] = {[BM_KX_PSK] = BM_FKX_PSK, [BM_KX_RSA_PSK] = BM_FKX_RSA_PSK,
+                                  [BM_KX_DHE_PSK] = BM_FKX_DHE_PSK, [BM_KX_ECDHE_PSK] = BM_FKX_ECDHE_PSK};
+    int fk = fkx[kx];
     bm_cur c = bm_cur_make(k->cke, k->cke_len);
     bm_cur id = bm_cur_vec16(&c);
     if (!bm_cur_ok(&c) || (kx == BM_KX_PSK && !bm_cur_done(&c)) || (kx != BM_KX_PSK && bm_cur_left(&c) == 0)) {
-        bm_dec_problem(k, "malformed %s ClientKeyExchange: no key derived", name);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_KX_MALFORMED, .arg = {fk}});
         return false;
     }
     const bm_key_entry *e = bm_keystore_get_psk(k->d->ks, id.p, bm_cur_left(&id));
@@ -85,21 +85,20 @@ bool bm_dec_psk12_premaster(dec_conn *k, uint8_t *pms, size_t cap, size_t *pl)
     identity_text(id.p, bm_cur_left(&id), who, sizeof who);
     if (kx == BM_KX_DHE_PSK || kx == BM_KX_ECDHE_PSK) {
         if (any_psk)
-            bm_dec_problem(k, "%s key exchange: the premaster secret includes an (EC)DH shared secret that no "
-                              "capture reveals, so the PSK alone cannot decrypt it: export a key log (--keylog)",
-                           name);
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_PSK_KX_DH_SECRET, .arg = {fk}});
         return false;
     }
     if (!e) {
-        if (any_psk || (kx == BM_KX_RSA_PSK && have_rsa_keys(k)))
-            bm_dec_problem(k, "%s key exchange: no --psk for the identity \"%s\"%s", name, who,
-                           kx == BM_KX_RSA_PSK ? " (RSA_PSK needs both the PSK and --rsa-key)" : "");
+        if (any_psk || (kx == BM_KX_RSA_PSK && have_rsa_keys(k))) {
+            bm_finding f = {.code = BM_F_PSK_IDENTITY_UNKNOWN, .arg = {fk}};
+            snprintf(f.str, sizeof f.str, "%s", who);
+            bm_dec_finding(k, &f);
+        }
         return false;
     }
     if (kx == BM_KX_RSA_PSK) {
         if (!have_rsa_keys(k)) {
-            bm_dec_problem(k, "RSA_PSK key exchange: the PSK is not enough, the premaster is also RSA-encrypted "
-                              "to the server: give its private key with --rsa-key (or a key log)");
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_RSA_PSK_NEEDS_RSA_KEY});
             return false;
         }
         return rsa_psk(k, e, c.p, bm_cur_left(&c), pms, cap, pl);

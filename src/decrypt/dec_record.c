@@ -49,8 +49,8 @@ static void on_alert(dec_conn *k, int side, const bm_tls_record_ev *ev, const ui
         a->other = k->dir[!side].last;
     }
     if (n < 2 || n % 2)
-        bm_dec_problem(k, "decrypted alert record #%" PRIu64 " from the %s has %zu bytes", ev->index,
-                       bm_dec_side_name(k, side), n);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_DECRYPTED_ALERT_LENGTH, .role = (uint8_t)side, .index = ev->index,
+                                        .arg = {(int64_t)n}});
 }
 
 static void ring_add(dec_dir *d, uint64_t index, uint8_t type)
@@ -111,8 +111,8 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
     const uint8_t *p = k->d->buf;
     size_t n = res->plain_len;
     if (k->version != 0x0304 && !d->prot_seen && (n < 1 || p[0] != 20))
-        bm_dec_problem(k, "the %s's first protected record #%" PRIu64 " is not a Finished message",
-                       bm_dec_side_name(k, side), ev->index);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_FIRST_PROTECTED_NOT_FINISHED, .role = (uint8_t)side,
+                                        .index = ev->index});
     d->prot_seen = true;
     if (res->inner_type == 23 && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
         k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
@@ -140,9 +140,8 @@ static bool recover_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_re
             bm_rec_free(d->rec);
             d->rec = trial;
             d->seq += i;
-            bm_dec_problem(k, "%u record%s lost in the capture gap before %s record #%" PRIu64
-                              " (sequence number recovered by trial)",
-                           i, i == 1 ? "" : "s", bm_dec_side_name(k, side), ev->index);
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_RECORDS_LOST_IN_GAP, .role = (uint8_t)side, .index = ev->index,
+                                            .arg = {i}});
             bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_LOST, i, d->gap_bytes);
             return true;
         }
@@ -159,8 +158,8 @@ static bool try_next_epoch(dec_conn *k, int side, const bm_tls_record_ev *ev, bm
     if (!d->next || !try_open(k, d->next, 0, ev, res))
         return false;
     if (k->have_hs_secret[side == k->client_side ? 0 : 1])
-        bm_dec_problem(k, "the %s's application keys start at record #%" PRIu64 " without a Finished seen",
-                       bm_dec_side_name(k, side), ev->index);
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_APP_KEYS_WITHOUT_FINISHED, .role = (uint8_t)side,
+                                        .index = ev->index});
     bm_rec_free(d->rec);
     d->rec = d->next;
     d->next = NULL;
@@ -201,8 +200,7 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
     d->failed++;
     if (k->version != 0x0304 && !d->prot_seen && d->finished == BM_FIN_UNSEEN) {
         d->finished = BM_FIN_FAILED;
-        bm_dec_problem(k, "the %s's Finished record does not decrypt: wrong keys, or the record was damaged",
-                       bm_dec_side_name(k, side));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_UNDECRYPTABLE, .role = (uint8_t)side});
     }
     d->prot_seen = true;
     bm_dec_note_failure(k, side, ev);
@@ -233,8 +231,8 @@ static void early_failure(dec_conn *k, int side, const bm_tls_record_ev *ev)
         d->undecryptable++;
         bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
         if (!d->early && !d->early_noted)
-            bm_dec_problem(k, "client early data (0-RTT) record #%" PRIu64 " not checked: no early traffic secret",
-                           ev->index);
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_EARLY_DATA_NO_SECRET, .role = (uint8_t)side,
+                                            .index = ev->index});
         d->early_noted = d->early_noted || !d->early;
         /* Accepted 0-RTT ends with an EndOfEarlyData: the transcript may
          * now lack it */
@@ -328,9 +326,8 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         if (d->has_bad && d->bad.index == ev->index)
             d->bad.reason = BM_REASON_WRONG_EPOCH;
         if (!d->old_keys_noted)
-            bm_dec_problem(k, "%s record #%" PRIu64 " opens only under the %s's keys from before its last key "
-                              "change: it was sent with old keys",
-                           bm_dec_side_name(k, side), ev->index, bm_dec_side_name(k, side));
+            bm_dec_finding(k, &(bm_finding){.code = BM_F_RECORD_UNDER_OLD_KEYS, .role = (uint8_t)side,
+                                            .index = ev->index});
         d->old_keys_noted = true;
     }
     bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_FAILED, 1, ev->len);

@@ -46,7 +46,7 @@ static void merge_finished(dec_conn *k)
 static void start(dec_conn *k)
 {
     if (!k->reneg && !(k->reneg = calloc(1, sizeof *k->reneg))) {
-        bm_dec_problem(k, "renegotiation: out of memory, its records are not checked");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_RENEG_OUT_OF_MEMORY});
         return;
     }
     dec_reneg *g = k->reneg;
@@ -95,7 +95,7 @@ static void server_hello(dec_conn *k, const uint8_t *msg, size_t n)
             h->truncated_hmac = true;
     }
     if (!bm_cur_ok(&c) || !bm_cur_ok(&exts)) {
-        bm_dec_problem(k, "renegotiation: malformed ServerHello, its records are not checked");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_RENEG_SERVER_HELLO_MALFORMED});
         return;
     }
     h->server_hello_seen = h->client_hello_seen = true;
@@ -172,8 +172,7 @@ static void make_keys(dec_conn *k)
     k->key_kind = kind;
     memcpy(k->key_source, src, sizeof src);
     if (!ok)
-        bm_dec_problem(k, "renegotiation: no key material for the new handshake (a key log line for its "
-                          "client random): the records after it are not checked");
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_RENEG_NO_KEYS});
 }
 
 void bm_dec_reneg_ccs(dec_conn *k, int side)
@@ -181,9 +180,7 @@ void bm_dec_reneg_ccs(dec_conn *k, int side)
     dec_reneg *g = k->reneg;
     dec_dir *d = &k->dir[side];
     if (!g || !g->active || !g->sh_seen) {
-        bm_dec_problem(k, "an encrypted ChangeCipherSpec from the %s without a renegotiation seen: the records "
-                          "after it are not checked",
-                       bm_dec_side_name(k, side));
+        bm_dec_finding(k, &(bm_finding){.code = BM_F_CCS_WITHOUT_RENEG, .role = (uint8_t)side});
         bm_rec_free(d->rec);
         d->rec = NULL;
         return;

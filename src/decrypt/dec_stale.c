@@ -93,7 +93,7 @@ static bool rsa_pms(dec_conn *k, uint8_t pms[48], const char **src)
         return true;
     }
     *src = "the RSA key";
-    return bm_is_ok(bm_dec_rsa_decrypt(k, k->cke, k->cke_len, NULL, pms, NULL));
+    return bm_is_ok(bm_dec_rsa_decrypt(k, k->cke, k->cke_len, 0, pms, NULL));
 }
 
 /* Full handshake: the master secret from the premaster, computed the way

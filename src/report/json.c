@@ -279,8 +279,11 @@ void bm_json_conn(FILE *out, const bm_conn *c)
     }
     json_object_set_new(o, "tcp", tcp_json(&c->tcp));
     json_t *probs = json_array();
-    for (unsigned i = 0; i < c->n_problems && i < BM_MAX_PROBLEMS; i++)
-        json_array_append_new(probs, jstr_or_null(c->problems[i]));
+    for (unsigned i = 0; i < c->n_findings && i < BM_MAX_FINDINGS; i++) {
+        char line[BM_FINDING_TEXT_LEN];
+        bm_finding_format(&c->findings[i], line, sizeof line);
+        json_array_append_new(probs, jstr_or_null(line));
+    }
     json_object_set_new(o, "problems", probs);
     json_object_set_new(o, "diagnosis", verdict_json(&c->verdict));
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);

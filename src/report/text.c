@@ -243,9 +243,11 @@ void bm_text_conn(FILE *out, const bm_conn *c)
                   "offload; bad checksums matter on received packets)\n",
                   out);
     }
-    for (unsigned i = 0; i < c->n_problems && i < BM_MAX_PROBLEMS; i++) {
+    for (unsigned i = 0; i < c->n_findings && i < BM_MAX_FINDINGS; i++) {
+        char line[BM_FINDING_TEXT_LEN];
+        bm_finding_format(&c->findings[i], line, sizeof line);
         fputs("  problem: ", out);
-        put_safe(out, c->problems[i]);
+        put_safe(out, line);
         fputc('\n', out);
     }
     put_verdict(out, &c->verdict);

@@ -3,7 +3,6 @@
  * followed them, pick the suspect record, and turn the side-indexed state
  * into the role-indexed bm_conn the reports read.
  */
-#include <inttypes.h>
 #include <string.h>
 
 #include "suite_info.h"
@@ -80,26 +79,27 @@ static void infer_tls13_alerts(bm_tls_conn *c)
  * graceful: no RST, the peer sent nothing but alerts afterwards, the
  * handshake had completed (both sides had sent a protected record), and
  * either application data had flowed or the peer sent an alert too (one
- * answering the other). Anything else is the way a fatal alert ends a connection. */
-static const char *judge(const bm_tls_conn *c, unsigned i, bool rst)
+ * answering the other). Anything else is the way a fatal alert ends a
+ * connection: the bm_finding_why, 0 for close_notify. */
+static int judge(const bm_tls_conn *c, unsigned i, bool rst)
 {
     const bm_alert *a = &c->conn->alerts[i];
     const bm_tls_snap *s = &c->alert_snap[i];
     const bm_tls_dir *o = &c->dir[!a->from];
     if (o->nonalert > s->other_nonalert)
-        return "the peer kept sending records after it";
+        return BM_FW_PEER_KEPT_SENDING;
     if (!s->hs_done)
-        return "it came before the handshake completed";
+        return BM_FW_BEFORE_HANDSHAKE;
     /* Mutual alerts (either one answering the other) are a clean close,
      * even when a reset follows: servers such as gnutls-serv reset after
      * the close_notify exchange. */
     if (o->alerts > 0)
-        return NULL;
+        return 0;
     if (rst)
-        return "the connection was then reset";
+        return BM_FW_RESET;
     if (!s->appdata)
-        return "no application data had been exchanged and the peer sent no alert";
-    return NULL;
+        return BM_FW_NO_APPDATA;
+    return 0;
 }
 
 static uint8_t role(int side, int client_side) { return side == client_side ? BM_CLIENT : BM_SERVER; }
@@ -112,16 +112,15 @@ static void judge_alerts(bm_tls_conn *c, const bm_tcp_summary *s)
         bm_alert *a = &k->alerts[i];
         if (!c->alert_pending[i])
             continue;
-        const char *why = judge(c, i, rst);
+        int why = judge(c, i, rst);
         a->level = why ? 2 : 1;
         a->desc = why ? -1 : 0;
         a->inferred = true;
+        /* The decryption stage removes it by code, role and index
+         * (dec_close.c) when the alert or the record is read. */
         if (why)
-            bm_tls_problem(c,
-                           "fatal alert inferred: encrypted alert from the %s (record #%" PRIu64 ", frame %" PRIu64
-                           "): %s",
-                           role(a->from, c->client_side) == BM_CLIENT ? "client" : "server", a->index, a->frame,
-                           why);
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_INFERRED_FATAL, .role = a->from, .index = a->index,
+                                            .frame = a->frame, .arg = {why}});
     }
     for (unsigned i = 0; i < k->n_alerts; i++) {
         const bm_alert *a = &k->alerts[i];
@@ -154,6 +153,8 @@ static void to_roles(bm_tls_conn *c)
         k->fatal_from = role(k->fatal_from, cs);
     if (k->has_suspect)
         k->suspect.direction = role(k->suspect.direction, cs);
+    for (unsigned i = 0; i < k->n_findings; i++)
+        k->findings[i].role = role(k->findings[i].role, cs);
 }
 
 static void fill_endpoint(bm_endpoint *e, const bm_tuple *t, int side)

@@ -85,7 +85,8 @@ void bm_tls_complain_header(bm_tls_conn *c, int side, const uint8_t h[5], uint64
              h[0], h[1], h[2], bm_tls_hdr_len(h), off, bm_tls_dir_name(c, side));
     if (c->t->diag)
         bm_diag_frame(c->t->diag, frame, "%s", what);
-    bm_tls_problem(c, "frame %" PRIu64 ": %s", frame, what);
+    bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_HEADER_IMPOSSIBLE, .role = (uint8_t)side, .frame = frame,
+                                    .stream_off = off, .arg = {h[0], (h[1] << 8) | h[2], bm_tls_hdr_len(h)}});
 }
 
 /* A record is complete: reset for the next header, then account for it. */
@@ -224,7 +225,7 @@ static size_t take_body(bm_tls_conn *c, int side, const uint8_t *p, size_t n, co
             memcpy(d->buf + d->rec_got, p, k);
         } else {
             d->rec_lost = true;
-            bm_tls_problem(c, "out of memory buffering a record (%s)", bm_tls_dir_name(c, side));
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_OUT_OF_MEMORY, .role = (uint8_t)side});
         }
     }
     d->rec_got += (uint32_t)k;
@@ -277,10 +278,8 @@ void bm_tls_frame_gap(bm_tls_conn *c, int side, uint64_t off, uint64_t len, cons
         d->next_off = off + len;
     if (d->state == BM_FS_OFF || len == 0)
         return;
-    bm_tls_problem(c,
-                   "%" PRIu64 " bytes not captured at stream offset %" PRIu64
-                   " (%s): records across the gap unreadable",
-                   len, off, bm_tls_dir_name(c, side));
+    bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_GAP, .role = (uint8_t)side, .stream_off = off,
+                                    .arg = {(int64_t)len}});
     if (d->state == BM_FS_BODY && !d->rec_v2) {
         /* Inside a record whose header we have: its end is known, so
          * framing survives and only this record's payload is lost. */
@@ -313,13 +312,11 @@ void bm_tls_frame_end(bm_tls_conn *c, int side)
     if (d->state == BM_FS_RESYNC)
         bm_tls_resync_scan(c, side, true);
     if (d->state == BM_FS_BODY) {
-        bm_tls_problem(c,
-                       "capture ends inside a record: %" PRIu32 " of %" PRIu32
-                       " payload bytes at stream offset %" PRIu64 " (%s)",
-                       d->rec_got, d->rec_len, d->rec_off, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_ENDS_IN_RECORD, .role = (uint8_t)side,
+                                        .stream_off = d->rec_off, .arg = {d->rec_got, d->rec_len}});
     } else if (d->state == BM_FS_HDR && d->hdr_have > 0 && d->started) {
-        bm_tls_problem(c, "capture ends inside a record header at stream offset %" PRIu64 " (%s)",
-                       d->rec_off, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_ENDS_IN_HEADER, .role = (uint8_t)side,
+                                        .stream_off = d->rec_off});
     }
     if (d->state != BM_FS_OFF)
         bm_tls_hs_end(c, side);

@@ -9,7 +9,6 @@
  * BM_TLS_HS_CAP plus one record. A message larger than the cap is noted
  * and skipped.
  */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,13 +42,13 @@ static void parse_certificates(bm_tls_conn *c, const uint8_t *p, size_t n)
     bm_cur cur = bm_cur_make(p, n);
     bm_cur list = bm_cur_vec24(&cur);
     if (!bm_cur_done(&cur)) {
-        bm_tls_problem(c, "malformed Certificate message");
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_MALFORMED});
         return;
     }
     while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
         bm_cur one = bm_cur_vec24(&list);
         if (!bm_cur_ok(&list)) {
-            bm_tls_problem(c, "malformed Certificate message (certificate %u overruns the list)", h->n_certs + 1u);
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_OVERRUN, .arg = {h->n_certs + 1}});
             return;
         }
         if (h->n_certs >= BM_MAX_CERTS) {
@@ -58,7 +57,7 @@ static void parse_certificates(bm_tls_conn *c, const uint8_t *p, size_t n)
         }
         bm_cert *cert = &h->certs[h->n_certs++];
         if (!bm_is_ok(bm_x509_describe(one.p, bm_cur_left(&one), cert)))
-            bm_tls_problem(c, "certificate %u of the server chain does not parse as X.509", h->n_certs);
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_NOT_X509, .arg = {h->n_certs}});
     }
 }
 
@@ -108,7 +107,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
     size_t avail = n;
     if (d->hs_have) {
         if (!hs_reserve(d, d->hs_have + n)) {
-            bm_tls_problem(c, "handshake reassembly buffer exhausted (%s)", bm_tls_dir_name(c, side));
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_BUFFER_EXHAUSTED, .role = (uint8_t)side});
             d->hs_have = 0;
             return;
         }
@@ -129,9 +128,8 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
                 c->conn->hs.record_version = rec_version;
         }
         if (mlen > BM_TLS_HS_CAP - 4) {
-            bm_tls_problem(c,
-                           "handshake message (type %u) of %" PRIu32 " bytes exceeds the %u KiB reassembly cap; skipped (%s)",
-                           type, mlen, BM_TLS_HS_CAP / 1024, bm_tls_dir_name(c, side));
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_OVER_CAP, .role = (uint8_t)side,
+                                            .arg = {type, mlen, BM_TLS_HS_CAP / 1024}});
             if (avail - pos - 4 >= mlen) {
                 pos += 4 + (size_t)mlen;
                 continue;
@@ -154,7 +152,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
             memcpy(d->hs, src + pos, rest);
             d->hs_have = rest;
         } else {
-            bm_tls_problem(c, "out of memory reassembling handshake (%s)", bm_tls_dir_name(c, side));
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_OUT_OF_MEMORY, .role = (uint8_t)side});
         }
     }
 }
@@ -169,13 +167,13 @@ void bm_tls_hs_end(bm_tls_conn *c, int side)
     if (d->hs_have >= 4)
         mlen = ((uint32_t)d->hs[1] << 16) | ((uint32_t)d->hs[2] << 8) | d->hs[3];
     if (type == 1 && d->hs_have >= 4) {
-        bm_tls_problem(c, "ClientHello truncated: %zu of %" PRIu32 " bytes captured (%s)", d->hs_have - 4, mlen,
-                       bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CLIENT_HELLO_TRUNCATED, .role = (uint8_t)side,
+                                        .arg = {(int64_t)(d->hs_have - 4), mlen}});
         /* Keep what the captured part says (version, random, SNI, ...). */
         (void)bm_tls_parse_client_hello(c, side, d->hs + 4, d->hs_have - 4, false);
     } else {
-        bm_tls_problem(c, "handshake message (type %u) truncated: %zu bytes captured (%s)", type, d->hs_have,
-                       bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_TRUNCATED, .role = (uint8_t)side,
+                                        .arg = {type, (int64_t)d->hs_have}});
     }
     d->hs_have = 0;
 }
@@ -206,7 +204,7 @@ void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n)
         memcpy(h->client_session_id, sid.p, sid_len);
         h->resumption_offered = sid_len > 0;
     } else {
-        bm_tls_problem(c, "malformed SSLv2 ClientHello (%s)", bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_SSL2_HELLO_MALFORMED, .role = (uint8_t)side});
     }
     (void)specs;
 }

@@ -4,7 +4,7 @@
  *
  * Every vector is decoded with exact consumption: an extension body must
  * be used up by its parser (bm_cur_done). A malformed extension is noted
- * as a problem and the next one is read; a malformed hello keeps what was
+ * as a finding and the next one is read; a malformed hello keeps what was
  * read before the fault.
  */
 #include <string.h>
@@ -17,26 +17,6 @@ static const uint8_t bm_hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
-
-static const char *ext_name(uint16_t type)
-{
-    switch (type) {
-    case 0: return "server_name";
-    case 1: return "max_fragment_length";
-    case 4: return "truncated_hmac";
-    case 10: return "supported_groups";
-    case 16: return "application_layer_protocol_negotiation";
-    case 22: return "encrypt_then_mac";
-    case 23: return "extended_master_secret";
-    case 28: return "record_size_limit";
-    case 35: return "session_ticket";
-    case 41: return "pre_shared_key";
-    case 42: return "early_data";
-    case 43: return "supported_versions";
-    case 51: return "key_share";
-    default: return "unknown";
-    }
-}
 
 static void set_alpn(bm_handshake *h, bm_cur *name)
 {
@@ -243,13 +223,14 @@ bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
             if (!bm_cur_ok(&exts))
                 break;
             if (!ch_ext(h, et, &body))
-                bm_tls_problem(c, "malformed %s extension (%u) in ClientHello", ext_name(et), et);
+                bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
+                                                .arg = {et, BM_FM_CLIENT_HELLO}});
         }
         ok = bm_cur_done(&exts) && bm_cur_done(&cur);
     }
     h->resumption_offered = h->client_session_id_len > 0 || h->ticket_offered || h->psk_offered;
     if (!ok && complete)
-        bm_tls_problem(c, "malformed ClientHello (%zu bytes)", n);
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CLIENT_HELLO_MALFORMED, .arg = {(int64_t)n}});
     return ok;
 }
 
@@ -266,7 +247,7 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
     uint16_t suite = bm_get_u16(&cur);
     uint8_t comp = bm_get_u8(&cur);
     if (!bm_cur_ok(&cur) || bm_cur_left(&sid) > 32) {
-        bm_tls_problem(c, "malformed ServerHello (%zu bytes)", n);
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_SERVER_HELLO_MALFORMED, .arg = {(int64_t)n}});
         return false;
     }
     bool hrr = memcmp(rnd, bm_hrr_random, sizeof rnd) == 0;
@@ -291,12 +272,13 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
             if (!bm_cur_ok(&exts))
                 break;
             if (!sh_ext(h, et, &body, hrr, &selected))
-                bm_tls_problem(c, "malformed %s extension (%u) in %s", ext_name(et), et,
-                               hrr ? "HelloRetryRequest" : "ServerHello");
+                bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
+                                                .arg = {et, hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
         }
         ok = bm_cur_done(&exts) && bm_cur_done(&cur);
         if (!ok)
-            bm_tls_problem(c, "malformed extensions in %s", hrr ? "HelloRetryRequest" : "ServerHello");
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSIONS_MALFORMED,
+                                            .arg = {hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
     }
     h->version = selected ? selected : ver;
     if (hrr)

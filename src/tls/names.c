@@ -84,6 +84,19 @@ const char *bm_tls_content_type_name(int type)
     return lookup(t, sizeof t / sizeof t[0], (unsigned)type);
 }
 
+/* The extensions whose contents the TLS stage checks (hello.c). */
+const char *bm_tls_extension_name(uint16_t type)
+{
+    static const bm_name16 t[] = {
+        {0, "server_name"}, {1, "max_fragment_length"}, {4, "truncated_hmac"},
+        {10, "supported_groups"}, {16, "application_layer_protocol_negotiation"},
+        {22, "encrypt_then_mac"}, {23, "extended_master_secret"}, {28, "record_size_limit"},
+        {35, "session_ticket"}, {41, "pre_shared_key"}, {42, "early_data"},
+        {43, "supported_versions"}, {51, "key_share"},
+    };
+    return lookup(t, sizeof t / sizeof t[0], type);
+}
+
 /* IANA "TLS Supported Groups" registry. */
 const char *bm_tls_group_name(uint16_t group)
 {

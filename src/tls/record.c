@@ -3,7 +3,6 @@
  * the protection boundary, ChangeCipherSpec, alerts, and the hand-off of
  * plaintext handshake bytes to the reassembler.
  */
-#include <inttypes.h>
 #include <string.h>
 
 #include "../wire/cur.h"
@@ -69,11 +68,8 @@ static void check_size(bm_tls_conn *c, int side, bm_record_ref *ref, bool prot)
         return;
     bm_dir_records *r = &c->conn->rec[side];
     if (r->flagged == 0)
-        bm_tls_problem(c,
-                       "record #%" PRIu64 " (frame %" PRIu64 ", %s) is %" PRIu32
-                       " bytes, over the %s limit of %" PRIu32,
-                       ref->index, ref->frame, bm_tls_dir_name(c, side), ref->length,
-                       neg ? "negotiated" : "protocol", lim);
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_OVER_LIMIT, .role = (uint8_t)side, .index = ref->index,
+                                        .frame = ref->frame, .arg = {ref->length, lim, neg}});
     r->flagged++;
     if (r->n_flagged_list < BM_MAX_FLAGGED) {
         ref->limit = lim;
@@ -140,8 +136,8 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
         return;
     }
     if (!p) {
-        bm_tls_problem(c, "alert record #%" PRIu64 " (frame %" PRIu64 ", %s) not captured", ref->index,
-                       ref->frame, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_NOT_CAPTURED, .role = (uint8_t)side, .index = ref->index,
+                                        .frame = ref->frame});
         return;
     }
     bm_cur cur = bm_cur_make(p, len);
@@ -149,13 +145,13 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
         int level = bm_get_u8(&cur);
         int desc = bm_get_u8(&cur);
         if (level != 1 && level != 2)
-            bm_tls_problem(c, "alert with invalid level %d in record #%" PRIu64 " (frame %" PRIu64 ", %s)",
-                           level, ref->index, ref->frame, bm_tls_dir_name(c, side));
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_INVALID_LEVEL, .role = (uint8_t)side,
+                                            .index = ref->index, .frame = ref->frame, .arg = {level}});
         add_alert(c, side, ref, level, desc, false, snap);
     }
     if (bm_cur_left(&cur))
-        bm_tls_problem(c, "partial alert (1 byte) in record #%" PRIu64 " (frame %" PRIu64 ", %s)", ref->index,
-                       ref->frame, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_PARTIAL, .role = (uint8_t)side, .index = ref->index,
+                                        .frame = ref->frame});
 }
 
 static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uint8_t *p, bool prot)
@@ -168,8 +164,8 @@ static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uin
         r->ccs_frame = ref->frame;
     }
     if (p && !prot && (ref->length != 1 || p[0] != 1)) /* encrypted: a renegotiation's */
-        bm_tls_problem(c, "malformed ChangeCipherSpec record #%" PRIu64 " (frame %" PRIu64 ", %s)", ref->index,
-                       ref->frame, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CCS_MALFORMED, .role = (uint8_t)side, .index = ref->index,
+                                        .frame = ref->frame});
     /* TLS 1.3's CCS is only for middleboxes; so is one sent between the
      * ClientHello and the ServerHello (compatibility mode before a HRR). */
     if (bm_tls_is13(c) || (h->client_hello_seen && !h->server_hello_seen))
@@ -200,8 +196,8 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     else
         r->other_type++;
     if (len == 0 && type >= 20 && type <= 22)
-        bm_tls_problem(c, "zero-length %s record #%" PRIu64 " (frame %" PRIu64 ", %s)",
-                       bm_tls_content_type_name(type), ref.index, frame, bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_ZERO_LENGTH, .role = (uint8_t)side, .index = ref.index,
+                                        .frame = frame, .arg = {type}});
     d->last_version = (uint16_t)((hdr[1] << 8) | hdr[2]);
     /* Application data only ever travels protected (short of NULL
      * ciphers): without a visible handshake it marks the boundary. */

@@ -173,8 +173,7 @@ size_t bm_tls_take_resync(bm_tls_conn *c, int side, const uint8_t *p, size_t n, 
     if (k > n)
         k = n;
     if (!bm_tls_buf_reserve(d, d->buf_have + k)) {
-        bm_tls_problem(c, "out of memory resynchronising (%s); rest of the direction ignored",
-                       bm_tls_dir_name(c, side));
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_RESYNC_OUT_OF_MEMORY, .role = (uint8_t)side});
         d->state = BM_FS_OFF;
         return n;
     }

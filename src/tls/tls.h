@@ -41,6 +41,7 @@ const char *bm_tls_suite_name(uint16_t suite);   /* IANA name */
 const char *bm_tls_alert_name(int desc);         /* "bad_record_mac" */
 const char *bm_tls_content_type_name(int type);  /* "application_data" */
 const char *bm_tls_group_name(uint16_t group);   /* "x25519" */
+const char *bm_tls_extension_name(uint16_t type); /* "record_size_limit": the ones badmac parses */
 
 /* Records are at most 2^14 bytes of plaintext; protected records may add up
  * to 2048 (TLS <= 1.2) or 256 (TLS 1.3) bytes of expansion. */

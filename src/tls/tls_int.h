@@ -4,7 +4,7 @@
  * While a connection is live everything is indexed by capture SIDE (A/B):
  * which side is the TLS client is only certain once a ClientHello is seen,
  * and may never be. Fields of the bm_conn that carry a role (rec[], alert
- * 'from', record_ref 'direction') hold sides until bm_tls_finish() remaps
+ * 'from', record_ref 'direction', finding 'role') hold sides until bm_tls_finish() remaps
  * them to roles just before the connection is handed out.
  *
  * Memory per connection: this struct, the bm_conn (allocated at the first
@@ -135,7 +135,9 @@ struct bm_tls_conn {
 };
 
 /* util.c */
-void bm_tls_problem(bm_tls_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record a finding (include/badmac/findings.h): f->role is a capture
+ * SIDE here, remapped to a role by bm_tls_finish. */
+void bm_tls_finding(bm_tls_conn *c, const bm_finding *f);
 int bm_tls_role_of_side(const bm_tls_conn *c, int side);
 const char *bm_tls_dir_name(const bm_tls_conn *c, int side); /* "client->server" */
 int bm_tls_guess_server_side(const bm_tuple *t);
@@ -179,7 +181,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
 void bm_tls_hs_end(bm_tls_conn *c, int side);
 void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n);
 
-/* hello.c: exact-consumption parsers; on failure a problem is noted and
+/* hello.c: exact-consumption parsers; on failure a finding is noted and
  * whatever was read before the failure is kept. */
 bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n, bool complete);
 bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n);

@@ -1,26 +1,20 @@
-/* util.c - small helpers of the TLS stage: problems, roles, sanitising. */
-#include <stdarg.h>
-#include <stdio.h>
+/* util.c - small helpers of the TLS stage: findings, roles, sanitising. */
 #include <string.h>
 
 #include "tls_int.h"
 
-void bm_tls_problem(bm_tls_conn *c, const char *fmt, ...)
+void bm_tls_finding(bm_tls_conn *c, const bm_finding *f)
 {
     bm_conn *k = c->conn;
     if (!k)
         return;
     /* The list is append-only; once full, its last entry says that more
      * were dropped, so a report never silently loses the fact. */
-    if (k->n_problems >= BM_MAX_PROBLEMS) {
-        snprintf(k->problems[BM_MAX_PROBLEMS - 1], BM_PROBLEM_LEN, "... more problems");
+    if (k->n_findings >= BM_MAX_FINDINGS) {
+        k->findings[BM_MAX_FINDINGS - 1] = (bm_finding){.code = BM_F_MORE};
         return;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->problems[k->n_problems], BM_PROBLEM_LEN, fmt, ap);
-    va_end(ap);
-    k->n_problems++;
+    k->findings[k->n_findings++] = *f;
 }
 
 bool bm_tls_wellknown_port(uint16_t port)

@@ -42,10 +42,10 @@ static void clean_fixtures(void)
             uint64_t failed = ci->failed[0] + ci->failed[1];
             uint64_t undec = ci->undecryptable[0] + ci->undecryptable[1];
             /* 0-RTT the server rejected is skipped by it and unchecked here:
-             * client records only, and said in a problem line. */
+             * client records only, and said in a finding. */
             bool skipped_0rtt = false;
-            for (unsigned j = 0; j < c->n_problems; j++)
-                if (strstr(c->problems[j], "(0-RTT)") && strstr(c->problems[j], "not accepted by the server"))
+            for (unsigned j = 0; j < c->n_findings; j++)
+                if (c->findings[j].code == BM_F_EARLY_DATA_REJECTED && c->findings[j].role == BM_CLIENT)
                     skipped_0rtt = true;
             uint64_t undec_ok = skipped_0rtt ? ci->undecryptable[BM_CLIENT] : 0;
             snprintf(msg, sizeof msg,

@@ -128,7 +128,7 @@ static void test_tls12_full(void)
     is_int(k->rec[BM_CLIENT].ccs_index, 2, "client CCS index");
     is_int(k->rec[BM_SERVER].ccs_index, 2, "server CCS index");
     is_int(k->rec[BM_CLIENT].by_type[2], 3, "client handshake-typed records");
-    is_int(k->n_problems, 0, "no problems");
+    is_int(k->n_findings, 0, "no problems");
     th_dump_problems(k);
     is_int(k->id, 1, "first conn id");
     is_str(k->capture, "test.pcap", "capture name");
@@ -251,7 +251,7 @@ static void test_tls13(void)
         is_int(k->hs.cipher_suite, 0x1301, "TLS 1.3 suite");
         is_int(k->rec[BM_SERVER].ccs_index, 1, "compat CCS counted");
         is_int(k->rec[BM_CLIENT].count, 4, "client records");
-        is_int(k->n_problems, 0, "encrypted records after ServerHello are not parsed");
+        is_int(k->n_findings, 0, "encrypted records after ServerHello are not parsed");
         th_dump_problems(k);
         ok(!k->failed && k->n_alerts == 0, "no alerts");
     }

@@ -47,7 +47,7 @@ static void test_sslv2(void)
     is_int(k ? k->rec[BM_CLIENT].count : 0, 1, "one client record");
     is_int(k ? k->rec[BM_CLIENT].by_type[2] : 0, 1, "counted as handshake");
     is_int(k ? k->hs.version : 0, 0x0301, "TLS 1.0 negotiated");
-    is_int(k ? k->n_problems : -1, 0, "no problems");
+    is_int(k ? k->n_findings : -1, 0, "no problems");
     free(w);
     free(body);
     th_free(h);

@@ -146,6 +146,28 @@ static void test_gaps(void)
     th_free(h);
 }
 
+/* A finding recorded before the roles are known holds the capture side
+ * and is named by the role decided at close: here side A is on port 443
+ * (guessed the server while live) but sent the SYN (the client). */
+static void test_finding_role_at_close(void)
+{
+    th *h = th_new();
+    th_conn c = th_open(h, 443, 40000);
+    tb *w = tbn();
+    appdata(w, 5, 40);
+    th_data(&c, 0, w->b, 90);
+    th_gap(&c, 0, 20);
+    th_data(&c, 0, w->b + 110, w->n - 110);
+    const bm_conn *k = th_close(&c, true);
+    const bm_finding *f = k ? th_finding(k, BM_F_CAPTURE_GAP) : NULL;
+    ok(k && k->client.port == 443, "the SYN sender is the client");
+    ok(f && f->role == BM_CLIENT && f->stream_off == 90 && f->arg[0] == 20, "gap finding: client's, by fields");
+    ok(k && th_has_problem(k, "20 bytes not captured at stream offset 90 (client->server)"),
+       "named like the records it is about");
+    free(w);
+    th_free(h);
+}
+
 /* Client and server hellos that negotiate MFL and/or record_size_limit. */
 static th_conn negotiated(th *h, int mfl, unsigned rsl_c, unsigned rsl_s, unsigned suite)
 {
@@ -274,6 +296,7 @@ int main(void)
     test_byte_by_byte();
     test_impossible_length();
     test_gaps();
+    test_finding_role_at_close();
     test_oversize();
     test_zero_length();
     return tap_done();

@@ -240,19 +240,35 @@ static inline const bm_conn *th_close(th_conn *c, bool syn_seen)
     return &c->h->conns[before];
 }
 
-/* Does any problem string of c contain 'needle'? */
+/* Does any finding of c, in the report's words, contain 'needle'? (Tests
+ * the stage and the wording together.) */
 static inline int th_has_problem(const bm_conn *c, const char *needle)
 {
-    for (unsigned i = 0; i < c->n_problems; i++)
-        if (strstr(c->problems[i], needle))
+    char line[BM_FINDING_TEXT_LEN];
+    for (unsigned i = 0; i < c->n_findings; i++) {
+        bm_finding_format(&c->findings[i], line, sizeof line);
+        if (strstr(line, needle))
             return 1;
+    }
     return 0;
+}
+
+/* The first finding of c with this code, or NULL. */
+static inline const bm_finding *th_finding(const bm_conn *c, unsigned code)
+{
+    for (unsigned i = 0; i < c->n_findings; i++)
+        if (c->findings[i].code == code)
+            return &c->findings[i];
+    return NULL;
 }
 
 static inline void th_dump_problems(const bm_conn *c)
 {
-    for (unsigned i = 0; i < c->n_problems; i++)
-        printf("#   problem: %s\n", c->problems[i]);
+    char line[BM_FINDING_TEXT_LEN];
+    for (unsigned i = 0; i < c->n_findings; i++) {
+        bm_finding_format(&c->findings[i], line, sizeof line);
+        printf("#   problem: %s\n", line);
+    }
 }
 
 #endif

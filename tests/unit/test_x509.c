@@ -105,7 +105,7 @@ static void test_in_handshake(const uint8_t *der, size_t n, unsigned ncerts)
     is_int(k ? k->hs.n_certs : 0, want, "certificates kept");
     ok(k && strstr(k->hs.certs[want - 1].subject, "test.example"), "last kept certificate described");
     ok(k && k->hs.certs_truncated == (ncerts > BM_MAX_CERTS), "truncation flag");
-    is_int(k ? k->n_problems : 9, 0, "no problems");
+    is_int(k ? k->n_findings : 9, 0, "no problems");
     free(body);
     free(w);
     free(m);

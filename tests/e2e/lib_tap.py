@@ -1,0 +1,27 @@
+"""lib_tap.py - TAP helpers for e2e Python tests (the counterpart of
+lib_tap.sh): `from lib_tap import tap, done_testing`."""
+import sys
+
+_count = {"n": 0, "failed": 0}
+
+
+def tap(ok, desc, diag=None):
+    """One test line; diag (text) is shown as comments when it fails."""
+    _count["n"] += 1
+    if not ok:
+        _count["failed"] += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", _count["n"], desc))
+    if not ok and diag:
+        for line in str(diag).splitlines()[:12]:
+            print("#   " + line)
+    sys.stdout.flush()
+
+
+def failed():
+    return _count["failed"]
+
+
+def done_testing():
+    """Print the plan; the exit status for sys.exit()."""
+    print("1..%d" % _count["n"])
+    return 1 if _count["failed"] else 0
