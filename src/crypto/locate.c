@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "locate_int.h"
 
 const char *bm_locate_status_name(bm_locate_status s)
@@ -131,7 +132,7 @@ static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
         return BM_SUCCESS;
     }
     const bm_suite *s = w->suite;
-    bool aead = w->version == 0x0304 || s->mode == BM_MODE_AEAD || s->mode == BM_MODE_CHACHA;
+    bool aead = w->version == BM_TLS13 || s->mode == BM_MODE_AEAD || s->mode == BM_MODE_CHACHA;
     if (aead && bm_aead_is_ccm(s))
         BM_GUARD(bm_locate_ccm(L));
     else if (s->cipher == BM_CIPHER_CHACHA20_POLY1305)
