@@ -147,6 +147,17 @@ int main(void)
     s = bm_suite_find(0x0004);
     ok(s && s->mac == BM_HASH_MD5 && s->cipher == BM_CIPHER_RC4_128, "RC4-MD5");
     is_str(bm_suite_find(0x002F)->name, "TLS_RSA_WITH_AES_128_CBC_SHA", "names");
+    /* The record layer takes its implementation from the row: a row known
+     * by name only has none, even with sizes that would fit. */
+    bm_dir_keys k0;
+    memset(&k0, 0x5a, sizeof k0);
+    k0.key_len = k0.iv_len = 0;
+    k0.mac_key_len = 20;
+    bm_rec *r0 = NULL;
+    bm_rec_params p0 = {bm_suite_row(0x0007), 0x0303, 0, &k0};
+    ok(p0.suite && bm_rec_new(c, &p0, &r0).code == BM_ERR_UNSUPPORTED && !r0,
+       "IDEA-CBC-SHA (named only): no record implementation");
+    bm_rec_free(r0);
     is_str(bm_rec_status_name(BM_REC_BAD_PADDING), "bad CBC padding", "status names");
     bm_crypto_free(c);
     return tap_done();
