@@ -123,7 +123,7 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
     uint32_t len = ref->length;
     bool looks_plain = p && len % 2 == 0 && len > 0;
     for (uint32_t i = 0; looks_plain && i + 1 < len; i += 2)
-        if (p[i] != 1 && p[i] != 2)
+        if (p[i] != BM_ALERT_WARNING && p[i] != BM_ALERT_FATAL)
             looks_plain = false;
     /* Without a visible handshake (a capture started after it), a record
      * that cannot be plaintext alerts is taken for an encrypted one. */
