@@ -67,7 +67,7 @@
 #define N(id, kx, c, m, name) {id, kx, c, m, BM_HASH_NONE, 0, name}
 
 static const bm_suite bm_suites[] = {
-    S(0x0000, BM_KX_NULL, C_NULL, M_AEAD, P256, V30, "TLS_NULL_WITH_NULL_NULL"),
+    S(0x0000, BM_KX_NULL, C_NULL, M_NONE, P256, V30, "TLS_NULL_WITH_NULL_NULL"),
     S(0x0001, BM_KX_RSA, C_NULL, M_MD5, P256, V30, "TLS_RSA_WITH_NULL_MD5"),
     S(0x0002, BM_KX_RSA, C_NULL, M_SHA, P256, V30, "TLS_RSA_WITH_NULL_SHA"),
     N(0x0003, BM_KX_RSA, X_RC4, M_MD5, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"),
