@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../proto/proto.h"
 #include "../../include/badmac/badmac.h"
 #include "../keys/keylog.h"
 #include "../compare/compare.h"
@@ -117,7 +118,7 @@ static void remember_failed(cli *c, const bm_conn *k)
     size_t cap = sizeof c->failed_lines[0];
     const bm_alert *fa = NULL;
     for (unsigned i = 0; i < k->n_alerts && i < BM_MAX_ALERTS; i++)
-        if (k->alerts[i].level == 2) {
+        if (k->alerts[i].level == BM_ALERT_FATAL) {
             fa = &k->alerts[i];
             break;
         }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "compare_out.h"
 
 const char *bm_cmp_dir_name(int dir) { return dir == BM_CLIENT ? "client" : "server"; }
@@ -65,7 +66,7 @@ void bm_cmp_certcheck_fill(bm_cmp_certcheck *k, const bm_cmp_end *x, bool keylog
     k->note = NULL;
     if (k->has_leaf)
         k->match = memcmp(k->leaf.sha256, want, 32) == 0;
-    else if (f->version != 0x0304)
+    else if (f->version != BM_TLS13)
         k->note = "no certificate in the capture (resumed session, or not captured)";
     else if (!keylog)
         k->note = "TLS 1.3: the certificates are encrypted; give the key log (--keylog FILE) to decrypt them";
@@ -157,7 +158,7 @@ void bm_cmp_explain(const bm_cmp_result *r, const bm_cmp_conclusion *c, char *bu
                      "TLS interception: the client's handshake (seen at %s) and the server's (seen at %s) are "
                      "different handshakes (different ClientHello randoms); %s",
                      cap_name(r->client_side), cap_name(!r->client_side),
-                     cf->version == 0x0304 ? "TLS 1.3: the certificates are encrypted, the interceptor's "
+                     cf->version == BM_TLS13 ? "TLS 1.3: the certificates are encrypted, the interceptor's "
                                              "issuer cannot be named without keys"
                                            : "no certificate was captured in the clear");
         return;

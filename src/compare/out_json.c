@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../report/json_str.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
@@ -139,7 +140,7 @@ static json_t *interception_json(const bm_cmp_result *r, const bm_cmp_conclusion
     if (!r->intercepted)
         return json_null();
     const bm_cmp_fp *a = r->fp[0], *b = r->fp[1];
-    bool enc = (a->version == 0x0304 && !a->n_certs) || (b->version == 0x0304 && !b->n_certs);
+    bool enc = (a->version == BM_TLS13 && !a->n_certs) || (b->version == BM_TLS13 && !b->n_certs);
     bool dec[2], cdec = false;
     json_t *o = json_object();
     json_object_set_new(o, "issuer_a", str_or_null(bm_cmp_leg_issuer(r, c, 0, &dec[0])));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 #include "compare_out.h"
@@ -116,7 +117,7 @@ void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_
         printable(is ? is : "", iss, sizeof iss);
         fprintf(f, "  %s: %s, certificate issuer: %s%s\n", i ? "b" : "a",
                 bm_tls_version_name(fp->version) ? bm_tls_version_name(fp->version) : "version unknown",
-                iss[0] ? iss : fp->version == 0x0304 ? "(encrypted: TLS 1.3)" : "(none in the clear)",
+                iss[0] ? iss : fp->version == BM_TLS13 ? "(encrypted: TLS 1.3)" : "(none in the clear)",
                 dec ? " (decrypted with the keys)" : "");
     }
     char why[1024], pw[1024 * 4];

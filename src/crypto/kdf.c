@@ -7,6 +7,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "crypto_int.h"
 #include "kdf.h"
 
@@ -26,7 +27,7 @@ BM_RESULT bm_hash_bytes(bm_crypto_ctx *c, bm_hash h, const uint8_t *data, size_t
 
 bm_hash bm_prf_hash(uint16_t version, const bm_suite *s)
 {
-    if (version < 0x0303)
+    if (version < BM_TLS12)
         return BM_HASH_MD5_SHA1;
     return (bm_hash)s->prf;
 }
@@ -102,7 +103,7 @@ BM_RESULT bm_master_secret(bm_crypto_ctx *c, uint16_t version, const bm_suite *s
                            const uint8_t server_random[BM_RANDOM_LEN],
                            uint8_t ms[BM_MASTER_SECRET_LEN])
 {
-    if (version == 0x0300)
+    if (version == BM_SSL3)
         return bm_ssl3_expand(c, pms, pms_len, client_random, server_random, ms,
                               BM_MASTER_SECRET_LEN);
     return bm_prf(c, bm_prf_hash(version, s), pms, pms_len, "master secret", client_random,
@@ -114,7 +115,7 @@ BM_RESULT bm_extended_master_secret(bm_crypto_ctx *c, uint16_t version, const bm
                                     const uint8_t *session_hash, size_t hash_len,
                                     uint8_t ms[BM_MASTER_SECRET_LEN])
 {
-    BM_ENSURE(version > 0x0300, BM_ERR_UNSUPPORTED);
+    BM_ENSURE(version > BM_SSL3, BM_ERR_UNSUPPORTED);
     return bm_prf(c, bm_prf_hash(version, s), pms, pms_len, "extended master secret",
                   session_hash, hash_len, NULL, 0, ms, BM_MASTER_SECRET_LEN);
 }
@@ -149,7 +150,7 @@ BM_RESULT bm_key_block_derive(bm_crypto_ctx *c, uint16_t version, const bm_suite
         return BM_SUCCESS; /* TLS_NULL_WITH_NULL_NULL */
     /* The key block seed is server_random + client_random (the reverse of
      * the master secret's). */
-    if (version == 0x0300)
+    if (version == BM_SSL3)
         r = bm_ssl3_expand(c, ms, BM_MASTER_SECRET_LEN, server_random, client_random, block, n);
     else
         r = bm_prf(c, bm_prf_hash(version, s), ms, BM_MASTER_SECRET_LEN, "key expansion",
@@ -204,7 +205,7 @@ BM_RESULT bm_finished_verify_data(bm_crypto_ctx *c, uint16_t version, const bm_s
                                   uint8_t out[BM_FINISHED_MAX], size_t *out_len)
 {
     BM_ENSURE(sender == 0 || sender == 1, BM_ERR_USAGE);
-    if (version == 0x0300) {
+    if (version == BM_SSL3) {
         static const uint8_t client[4] = {0x43, 0x4c, 0x4e, 0x54}, server[4] = {0x53, 0x52, 0x56, 0x52};
         const uint8_t *snd = sender ? server : client;
         BM_GUARD(bm_ssl3_finished_half(c, BM_HASH_MD5, ms, snd, msgs, len, out));

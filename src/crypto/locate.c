@@ -114,6 +114,20 @@ BM_RESULT bm_loc_brute_bits(bm_loc *L, uint8_t where, size_t from, size_t to)
     return BM_SUCCESS;
 }
 
+/* The search over the record's body: the one the suite registry row's
+ * locator class names. */
+static BM_RESULT bm_locate_body(bm_loc *L)
+{
+    switch ((bm_locator)L->work->suite->locator) {
+    case BM_LOCATOR_HMAC: return bm_locate_mac(L);
+    case BM_LOCATOR_GCM: return bm_locate_gcm(L);
+    case BM_LOCATOR_POLY1305: return bm_locate_poly(L);
+    case BM_LOCATOR_CCM: return bm_locate_ccm(L);
+    case BM_LOCATOR_NONE: break;
+    }
+    return bm_res(BM_ERR_UNSUPPORTED);
+}
+
 static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
 {
     bm_locate_result *res = L->res;
@@ -130,16 +144,7 @@ static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
         res->status = BM_LOC_BAD_LENGTH;
         return BM_SUCCESS;
     }
-    const bm_suite *s = w->suite;
-    bool aead = w->version == 0x0304 || s->mode == BM_MODE_AEAD || s->mode == BM_MODE_CHACHA;
-    if (aead && bm_aead_is_ccm(s))
-        BM_GUARD(bm_locate_ccm(L));
-    else if (s->cipher == BM_CIPHER_CHACHA20_POLY1305)
-        BM_GUARD(bm_locate_poly(L));
-    else if (aead)
-        BM_GUARD(bm_locate_gcm(L));
-    else
-        BM_GUARD(bm_locate_mac(L));
+    BM_GUARD(bm_locate_body(L));
     /* The header's content type and version: 24 candidates. */
     if (!(o && o->skip_header))
         BM_GUARD(bm_loc_brute_bits(L, BM_REP_HEADER, 0, 3));

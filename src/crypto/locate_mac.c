@@ -21,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "locate_int.h"
 
 typedef struct bm_msearch {
@@ -181,7 +182,7 @@ static BM_RESULT bm_ms_run(bm_msearch *S, bm_rec *w, uint8_t *pt)
         BM_GUARD(bm_ms_start(S, &w->mac));
         return bm_ms_direct(S, 0);
     }
-    size_t bs = w->suite->block_len, ivl = w->version >= 0x0302 ? bs : 0;
+    size_t bs = w->suite->block_len, ivl = w->version >= BM_TLS11 ? bs : 0;
     if (w->flags & BM_REC_ETM) {
         S->d = L->in;
         S->dlen = L->len - ml;

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "rec_int.h"
 
 const char *bm_rec_status_name(bm_rec_status s)
@@ -22,26 +23,44 @@ const char *bm_rec_status_name(bm_rec_status s)
     return "unknown";
 }
 
+/* The implementation that opens the records of each record class (the
+ * suite registry row's rec_class); NULL where there is none. */
+static const bm_rec_class *const bm_rec_impls[] = {
+    [BM_RC_NULL] = &bm_rec_stream_class,
+    [BM_RC_STREAM] = &bm_rec_stream_class,
+    [BM_RC_CBC] = &bm_rec_cbc_class,
+    [BM_RC_AEAD] = &bm_rec_aead_class,
+    [BM_RC_CHACHA] = &bm_rec_aead_class,
+    [BM_RC_TLS13] = &bm_rec_tls13_class,
+};
+
+static const bm_rec_class *bm_rec_impl(const bm_suite *s)
+{
+    return s->rec_class < sizeof bm_rec_impls / sizeof bm_rec_impls[0] ? bm_rec_impls[s->rec_class] : NULL;
+}
+
 static BM_RESULT bm_rec_check(const bm_crypto_ctx *c, const bm_rec_params *p)
 {
     const bm_suite *s = p->suite;
     const bm_dir_keys *k = p->keys;
     BM_ENSURE(s && k, BM_ERR_USAGE);
-    BM_ENSURE(p->version >= 0x0300 && p->version <= 0x0304, BM_ERR_UNSUPPORTED);
+    /* Only the registry rows badmac decrypts have a cipher and sizes. */
+    BM_ENSURE(s->decrypt && bm_rec_impl(s), BM_ERR_UNSUPPORTED);
+    BM_ENSURE(p->version >= BM_SSL3 && p->version <= BM_TLS13, BM_ERR_UNSUPPORTED);
     /* TLS 1.3 suites exist only in TLS 1.3 and vice versa. */
-    BM_ENSURE((s->kx == BM_KX_TLS13) == (p->version == 0x0304), BM_ERR_UNSUPPORTED);
+    BM_ENSURE((s->kx == BM_KX_TLS13) == (p->version == BM_TLS13), BM_ERR_UNSUPPORTED);
     BM_ENSURE(!(p->flags & ~(BM_REC_ETM | BM_REC_TRUNC_HMAC)), BM_ERR_USAGE);
     bool hmac = s->mode == BM_MODE_STREAM || s->mode == BM_MODE_CBC;
-    BM_ENSURE(!(p->flags & BM_REC_ETM) || (s->mode == BM_MODE_CBC && p->version > 0x0300),
+    BM_ENSURE(!(p->flags & BM_REC_ETM) || (s->mode == BM_MODE_CBC && p->version > BM_SSL3),
               BM_ERR_UNSUPPORTED);
-    BM_ENSURE(!(p->flags & BM_REC_TRUNC_HMAC) || (hmac && s->mac_len > 10 && p->version > 0x0300),
+    BM_ENSURE(!(p->flags & BM_REC_TRUNC_HMAC) || (hmac && s->mac_len > 10 && p->version > BM_SSL3),
               BM_ERR_UNSUPPORTED);
     BM_ENSURE(bm_crypto_has_cipher(c, (bm_cipher)s->cipher) &&
               bm_crypto_has_hash(c, (bm_hash)s->mac), BM_ERR_UNSUPPORTED);
     BM_ENSURE(k->key_len == s->key_len && k->key_len <= BM_MAX_KEY_LEN, BM_ERR_USAGE);
     BM_ENSURE(!hmac || k->mac_key_len == s->mac_len, BM_ERR_USAGE);
     /* CBC from TLS 1.1 on carries its IV in each record. */
-    bool iv_needed = !(s->mode == BM_MODE_CBC && p->version >= 0x0302);
+    bool iv_needed = !(s->mode == BM_MODE_CBC && p->version >= BM_TLS11);
     BM_ENSURE(!iv_needed || k->iv_len == s->fixed_iv_len, BM_ERR_USAGE);
     BM_ENSURE(k->iv_len <= BM_MAX_IV_LEN && k->mac_key_len <= BM_MAX_MAC_KEY_LEN, BM_ERR_USAGE);
     return BM_SUCCESS;
@@ -59,14 +78,7 @@ BM_RESULT bm_rec_new(bm_crypto_ctx *c, const bm_rec_params *p, bm_rec **out)
     r->flags = p->flags;
     r->keys = *p->keys;
     r->mac_len = (p->flags & BM_REC_TRUNC_HMAC) ? 10 : p->suite->mac_len;
-    if (p->version == 0x0304)
-        r->vt = &bm_rec_tls13_class;
-    else if (p->suite->mode == BM_MODE_STREAM)
-        r->vt = &bm_rec_stream_class;
-    else if (p->suite->mode == BM_MODE_CBC)
-        r->vt = &bm_rec_cbc_class;
-    else
-        r->vt = &bm_rec_aead_class;
+    r->vt = bm_rec_impl(p->suite);
     r->cctx = EVP_CIPHER_CTX_new();
     bm_result res = r->cctx ? r->vt->init(r) : bm_res(BM_ERR_NOMEM);
     if (!bm_is_ok(res)) {
@@ -146,7 +158,7 @@ size_t bm_rec_mac_len(const bm_rec *r)
 bool bm_rec_stateful(const bm_rec *r)
 {
     return (r->suite->mode == BM_MODE_STREAM && r->suite->cipher == BM_CIPHER_RC4_128) ||
-           (r->suite->mode == BM_MODE_CBC && r->version <= 0x0301);
+           (r->suite->mode == BM_MODE_CBC && r->version <= BM_TLS10);
 }
 
 BM_RESULT bm_rec_mac(bm_rec *r, uint64_t seq, uint8_t type, uint16_t version, const uint8_t *data,

@@ -18,8 +18,7 @@
 
 bool bm_aead_is_ccm(const bm_suite *s)
 {
-    return s->cipher == BM_CIPHER_AES_128_CCM || s->cipher == BM_CIPHER_AES_256_CCM ||
-           s->cipher == BM_CIPHER_AES_128_CCM_8 || s->cipher == BM_CIPHER_AES_256_CCM_8;
+    return s->locator == BM_LOCATOR_CCM; /* the registry row's authenticator */
 }
 
 static BM_RESULT bm_aead_key(const bm_rec *r, EVP_CIPHER_CTX *x, int enc)

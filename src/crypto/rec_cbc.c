@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "rec_int.h"
 
 static BM_RESULT bm_cbc_init(bm_rec *r)
@@ -34,7 +35,7 @@ static BM_RESULT bm_cbc_init(bm_rec *r)
 
 static bool bm_cbc_explicit_iv(const bm_rec *r)
 {
-    return r->version >= 0x0302;
+    return r->version >= BM_TLS11;
 }
 
 /* Decrypts ct[0..n) (N a multiple of the block size, > 0) under iv into
@@ -68,7 +69,7 @@ static size_t bm_cbc_padding(const bm_rec *r, const uint8_t *pt, size_t n, size_
 {
     size_t pad = pt[n - 1];
     bool fits = pad + 1 + room <= n;
-    if (r->version == 0x0300) {
+    if (r->version == BM_SSL3) {
         *ok = fits && pad < r->suite->block_len;
         return pad;
     }

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "rec_int.h"
 
 void bm_mac_free(bm_mac *m)
@@ -27,7 +28,7 @@ BM_RESULT bm_mac_init(bm_rec *r)
     m->work = EVP_MD_CTX_new();
     BM_ENSURE(m->inner && m->outer && m->work, BM_ERR_NOMEM);
     m->len = (size_t)EVP_MD_get_size(md);
-    m->ssl3 = r->version == 0x0300;
+    m->ssl3 = r->version == BM_SSL3;
     const uint8_t *key = r->keys.mac_key;
     size_t klen = r->keys.mac_key_len;
     uint8_t ipad[128], opad[128];

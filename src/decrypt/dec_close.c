@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "dec_int.h"
 
 static bool same_ep(const bm_endpoint *e, const bm_tuple *t, int side)
@@ -51,7 +52,7 @@ static bool verified_non_alert(const dec_dir *d, uint64_t index)
     unsigned n = d->ring_n < BM_DEC_RING ? d->ring_n : BM_DEC_RING;
     for (unsigned i = 0; i < n; i++)
         if (d->ring_idx[i] == index)
-            return d->ring_type[i] != 21;
+            return d->ring_type[i] != BM_CT_ALERT;
     return false;
 }
 
@@ -169,7 +170,7 @@ static void judge(dec_conn *k, bm_conn *c, int cs)
     c->failed = false;
     for (unsigned i = 0; i < c->n_alerts; i++) {
         const bm_alert *a = &c->alerts[i];
-        if (a->level != 2)
+        if (a->level != BM_ALERT_FATAL)
             continue;
         c->failed = true;
         c->fatal_from = a->from;
@@ -208,7 +209,7 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         if (k->early_state == BM_EARLY_UNDECIDED)
             bm_dec_early_decide(k, true);
         fill_crypto(k, c, cs);
-        if (k->version == 0x0304)
+        if (k->version == BM_TLS13)
             fill_hs13(k, &c->hs);
         if (k->have_keys)
             judge(k, c, cs);

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
 
@@ -108,7 +109,7 @@ void bm_dec_obs_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_dec_ga
 {
     /* Only application data is exported; under TLS 1.3 every protected
      * record says 23 outside, and a failed one's inner type is unknown. */
-    if (k->d->has_obs && k->d->obs.app_gap && k->obs_conn && ev->hdr[0] == 23)
+    if (k->d->has_obs && k->d->obs.app_gap && k->obs_conn && ev->hdr[0] == BM_CT_APPLICATION_DATA)
         k->d->obs.app_gap(k->obs_conn, side, ev->index, kind, records, bytes);
 }
 

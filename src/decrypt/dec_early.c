@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
 
@@ -29,7 +30,7 @@ static bm_rec *early_rec(dec_conn *k, const bm_suite *s, const uint8_t *secret)
     bm_rec *r = NULL;
     memset(&dk, 0, sizeof dk);
     if (bm_is_ok(bm_tls13_traffic_keys(k->d->cc, s, secret, &dk))) {
-        bm_rec_params p = {s, 0x0304, 0, &dk};
+        bm_rec_params p = {s, BM_TLS13, 0, &dk};
         if (!bm_is_ok(bm_rec_new(k->d->cc, &p, &r)))
             r = NULL;
     }
@@ -123,7 +124,7 @@ void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev)
                           bm_hash_len((bm_hash)pick->prf));
     OPENSSL_cleanse(pick_sec, sizeof pick_sec);
     /* Until the ServerHello: what the early records are judged under. */
-    k->version = 0x0304;
+    k->version = BM_TLS13;
     k->suite = pick;
 }
 

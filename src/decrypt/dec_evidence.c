@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../diagnose/diagnose.h"
 #include "../diagnose/hyp.h"
 #include "dec_int.h"
@@ -30,7 +31,7 @@ bool bm_dec_stateful(const dec_conn *k)
 {
     if (!k->suite)
         return false;
-    return k->suite->mode == BM_MODE_STREAM || (k->suite->mode == BM_MODE_CBC && k->version <= 0x0301);
+    return k->suite->mode == BM_MODE_STREAM || (k->suite->mode == BM_MODE_CBC && k->version <= BM_TLS10);
 }
 
 void bm_dec_keep_state(dec_conn *k, int side)
@@ -221,7 +222,7 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
         }
         e->other_dir = k->dir[!side].rec;
         e->other_seq = k->dir[!side].seq;
-        if (k->version == 0x0304) {
+        if (k->version == BM_TLS13) {
             extra_keys13(k, side, role, &x);
             e->prev_epoch = x.prev[side];
             e->next_epoch = x.next[side];

@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../keys/psk.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
@@ -363,11 +364,11 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
     k->suite = bm_suite_find(hs->cipher_suite);
     if (!hs->server_hello_seen || !k->have_random || k->client_side < 0)
         return; /* the handshake was not captured: nothing to derive from */
-    if (!k->suite || k->version < 0x0300 || k->version > 0x0304) {
+    if (!k->suite || k->version < BM_SSL3 || k->version > BM_TLS13) {
         bm_dec_finding(k, &(bm_finding){.code = BM_F_DECRYPTION_UNSUPPORTED, .arg = {hs->cipher_suite, hs->version}});
         return;
     }
-    if (k->version == 0x0304)
+    if (k->version == BM_TLS13)
         setup13(k);
     else
         setup12(k, hs);
@@ -375,7 +376,7 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
 
 void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs)
 {
-    if (!k->have_keys || k->version == 0x0304 || k->ms_stored)
+    if (!k->have_keys || k->version == BM_TLS13 || k->ms_stored)
         return;
     char src[64];
     snprintf(src, sizeof src, "session from connection #%" PRIu64, conn_id);

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../crypto/x509.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
@@ -51,9 +52,9 @@ static void client_hello(dec_conn *k, int side, bm_cur *c)
     while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
         uint16_t type = bm_get_u16(&exts);
         bm_cur body = bm_cur_vec16(&exts);
-        if (type == 35 && bm_cur_ok(&body))
+        if (type == BM_EXT_SESSION_TICKET && bm_cur_ok(&body))
             keep_copy(&k->ticket_offered, &k->ticket_offered_len, body.p, bm_cur_left(&body));
-        if (type == 41 && bm_cur_ok(&body)) { /* pre_shared_key: identities<7..2^16-1>, binders */
+        if (type == BM_EXT_PRE_SHARED_KEY && bm_cur_ok(&body)) { /* pre_shared_key: identities<7..2^16-1>, binders */
             bm_cur ids = bm_cur_vec16(&body);
             if (bm_cur_ok(&ids))
                 keep_copy(&k->psk_ids, &k->psk_ids_len, ids.p, bm_cur_left(&ids));
@@ -80,10 +81,10 @@ static void server_hello(dec_conn *k, bm_cur *c, const uint8_t *msg, size_t n)
             bm_cur body = bm_cur_vec16(&exts);
             if (!bm_cur_ok(&exts))
                 break;
-            if (type == 41 && bm_cur_left(&body) == 2) {
+            if (type == BM_EXT_PRE_SHARED_KEY && bm_cur_left(&body) == 2) {
                 k->sh_psk = true;
                 k->sh_psk_selected = bm_get_u16(&body);
-            } else if (type == 51) {
+            } else if (type == BM_EXT_KEY_SHARE) {
                 k->sh_key_share = true;
             }
         }
@@ -92,7 +93,7 @@ static void server_hello(dec_conn *k, bm_cur *c, const uint8_t *msg, size_t n)
         uint8_t mh[4 + BM_MAX_HASH_LEN];
         size_t hl = bm_hash_len((bm_hash)s->prf);
         if (hl && bm_is_ok(bm_hash_bytes(k->d->cc, (bm_hash)s->prf, k->ts, k->ts_len, mh + 4))) {
-            mh[0] = 254;
+            mh[0] = BM_HS_MESSAGE_HASH;
             mh[1] = 0;
             mh[2] = 0;
             mh[3] = (uint8_t)hl;
@@ -112,7 +113,7 @@ static void encrypted_extensions(dec_conn *k, bm_cur *c)
     while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
         uint16_t type = bm_get_u16(&exts);
         bm_cur b = bm_cur_vec16(&exts);
-        if (type == 16) { /* ALPN: a list holding the one selected protocol */
+        if (type == BM_EXT_ALPN) { /* ALPN: a list holding the one selected protocol */
             bm_cur list = bm_cur_vec16(&b);
             bm_cur name = bm_cur_vec8(&list);
             size_t nl = bm_cur_left(&name);
@@ -124,11 +125,11 @@ static void encrypted_extensions(dec_conn *k, bm_cur *c)
                 k->alpn[nl] = '\0';
                 k->alpn_present = true;
             }
-        } else if (type == 28) {
+        } else if (type == BM_EXT_RECORD_SIZE_LIMIT) {
             k->rsl = bm_get_u16(&b);
-        } else if (type == 1) {
+        } else if (type == BM_EXT_MAX_FRAGMENT_LENGTH) {
             k->mfl = bm_get_u8(&b);
-        } else if (type == 42) {
+        } else if (type == BM_EXT_EARLY_DATA) {
             k->early_accepted = true;
         }
     }
@@ -171,7 +172,7 @@ static void certificate12(dec_conn *k, bm_cur *c)
 static void finished(dec_conn *k, int side, const uint8_t *body, size_t n)
 {
     dec_dir *d = &k->dir[side];
-    bool is13 = k->version == 0x0304;
+    bool is13 = k->version == BM_TLS13;
     if (is13)
         d->want_switch = true;
     if (d->finished != BM_FIN_UNSEEN || k->client_side < 0 || !k->have_keys)
@@ -210,18 +211,18 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
 {
     uint8_t type = msg[0];
     bm_cur c = bm_cur_make(msg + 4, n - 4);
-    bool is13 = k->version == 0x0304;
+    bool is13 = k->version == BM_TLS13;
     bool from_server = k->client_side >= 0 && side != k->client_side;
     if (prot && !is13 && bm_dec_reneg_msg(k, msg, n))
         return;
     switch (type) {
-    case 1:
+    case BM_HS_CLIENT_HELLO:
         client_hello(k, side, &c);
         break;
-    case 2:
+    case BM_HS_SERVER_HELLO:
         server_hello(k, &c, msg, n);
         return;
-    case 4:
+    case BM_HS_NEW_SESSION_TICKET:
         if (is13 && prot) {
             k->nst13 = true;
             return; /* post-handshake: not in the transcript */
@@ -233,28 +234,28 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
                 keep_copy(&k->ticket_new, &k->ticket_new_len, t.p, bm_cur_left(&t));
         }
         break;
-    case 8:
+    case BM_HS_ENCRYPTED_EXTENSIONS:
         encrypted_extensions(k, &c);
         break;
-    case 11:
+    case BM_HS_CERTIFICATE:
         if (from_server && is13 && prot)
             certificate13(k, &c);
         else if (from_server && !is13)
             certificate12(k, &c);
         break;
-    case 16:
+    case BM_HS_CLIENT_KEY_EXCHANGE:
         keep_copy(&k->cke, &k->cke_len, msg + 4, n - 4);
         if (bm_dec_ts_append(k, msg, n))
             k->ems_len = k->ts_len;
         return;
-    case 20:
+    case BM_HS_FINISHED:
         finished(k, side, msg + 4, n - 4);
         break;
-    case 5: /* EndOfEarlyData: the client's early phase ends with this record */
+    case BM_HS_END_OF_EARLY_DATA: /* EndOfEarlyData: the client's early phase ends with this record */
         if (is13 && prot)
             k->dir[side].early_done = true;
         break;
-    case 24:
+    case BM_HS_KEY_UPDATE:
         if (is13 && prot)
             k->dir[side].want_update = true;
         return;
@@ -262,9 +263,9 @@ void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool
         break;
     }
     (void)bm_dec_ts_append(k, msg, n);
-    if (type == 20 && from_server && k->psk_pending)
+    if (type == BM_HS_FINISHED && from_server && k->psk_pending)
         bm_dec_psk13_app(k);
-    if (type == 20 && !is13)
+    if (type == BM_HS_FINISHED && !is13)
         bm_dec_reneg_finished(k);
     if (k->dir[0].finished != BM_FIN_UNSEEN && k->dir[1].finished != BM_FIN_UNSEEN && !k->ts_done) {
         /* Both checked: the transcript is no longer needed. */

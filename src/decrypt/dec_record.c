@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "dec_int.h"
 
 static bm_rec_reason reason_of(bm_rec_status s)
@@ -110,17 +111,17 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
     ring_add(d, ev->index, res->inner_type);
     const uint8_t *p = k->d->buf;
     size_t n = res->plain_len;
-    if (k->version != 0x0304 && !d->prot_seen && (n < 1 || p[0] != 20))
+    if (k->version != BM_TLS13 && !d->prot_seen && (n < 1 || p[0] != BM_HS_FINISHED))
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FIRST_PROTECTED_NOT_FINISHED, .role = (uint8_t)side,
                                         .index = ev->index});
     d->prot_seen = true;
-    if (res->inner_type == 23 && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
+    if (res->inner_type == BM_CT_APPLICATION_DATA && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
         k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
-    if (res->inner_type == 22)
+    if (res->inner_type == BM_CT_HANDSHAKE)
         bm_dec_hs_feed(k, side, p, n, true);
-    else if (res->inner_type == 21)
+    else if (res->inner_type == BM_CT_ALERT)
         on_alert(k, side, ev, p, n);
-    else if (res->inner_type == 20 && k->version != 0x0304)
+    else if (res->inner_type == BM_CT_CHANGE_CIPHER_SPEC && k->version != BM_TLS13)
         bm_dec_reneg_ccs(k, side);
     after_record(k, side);
 }
@@ -198,7 +199,7 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
 {
     dec_dir *d = &k->dir[side];
     d->failed++;
-    if (k->version != 0x0304 && !d->prot_seen && d->finished == BM_FIN_UNSEEN) {
+    if (k->version != BM_TLS13 && !d->prot_seen && d->finished == BM_FIN_UNSEEN) {
         d->finished = BM_FIN_FAILED;
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_UNDECRYPTABLE, .role = (uint8_t)side});
     }
@@ -283,7 +284,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     if (!d->rec) {
         if (early && ev->payload)
             early_failure(k, side, ev);
-        else if (k->version == 0x0304 && try_next_epoch(k, side, ev, &res))
+        else if (k->version == BM_TLS13 && try_next_epoch(k, side, ev, &res))
             on_plain(k, side, ev, &res);
         else {
             d->undecryptable++;
@@ -311,7 +312,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         early_failure(k, side, ev);
         return;
     }
-    if (k->version == 0x0304 && d->epoch == BM_EP_HS) {
+    if (k->version == BM_TLS13 && d->epoch == BM_EP_HS) {
         if (try_next_epoch(k, side, ev, &res)) {
             on_plain(k, side, ev, &res);
             return;
@@ -354,17 +355,17 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
     }
     uint8_t type = ev->hdr[0];
     if (!ev->protected_) {
-        if (type == 22 && ev->payload)
+        if (type == BM_CT_HANDSHAKE && ev->payload)
             bm_dec_hs_feed(k, side, ev->payload, ev->len, false);
-        else if (type == 22 && !k->ts_done)
+        else if (type == BM_CT_HANDSHAKE && !k->ts_done)
             k->ts_broken = true;
-    } else if (type == 23 && ev->hs && !ev->hs->server_hello_seen && ev->hs->early_data_offered &&
+    } else if (type == BM_CT_APPLICATION_DATA && ev->hs && !ev->hs->server_hello_seen && ev->hs->early_data_offered &&
                side == k->client_side) {
         /* 0-RTT before the ServerHello: only the early key exists */
         bm_dec_early_keys(k, side, ev);
         open_protected(k, side, ev, d->gap_before);
         d->gap_before = false;
-    } else if (type != 20 || k->version != 0x0304) { /* TLS <= 1.2: a renegotiation's CCS is encrypted */
+    } else if (type != BM_CT_CHANGE_CIPHER_SPEC || k->version != BM_TLS13) { /* TLS <= 1.2: a renegotiation's CCS is encrypted */
         if (!k->keys_tried && ev->hs)
             bm_dec_setup_keys(k, ev->hs);
         /* the early key may exist alone (--psk under psk_dhe_ke) */

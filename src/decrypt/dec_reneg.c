@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
 
@@ -87,11 +88,11 @@ static void server_hello(dec_conn *k, const uint8_t *msg, size_t n)
         uint16_t type = bm_get_u16(&exts);
         bm_cur body = bm_cur_vec16(&exts);
         (void)body;
-        if (type == 22)
+        if (type == BM_EXT_ENCRYPT_THEN_MAC)
             h->etm = true;
-        else if (type == 23)
+        else if (type == BM_EXT_EXTENDED_MASTER_SECRET)
             h->ems = true;
-        else if (type == 4)
+        else if (type == BM_EXT_TRUNCATED_HMAC)
             h->truncated_hmac = true;
     }
     if (!bm_cur_ok(&c) || !bm_cur_ok(&exts)) {
@@ -105,12 +106,12 @@ static void server_hello(dec_conn *k, const uint8_t *msg, size_t n)
 bool bm_dec_reneg_msg(dec_conn *k, const uint8_t *msg, size_t n)
 {
     switch (msg[0]) {
-    case 0: /* HelloRequest: not part of any transcript */
+    case BM_HS_HELLO_REQUEST: /* HelloRequest: not part of any transcript */
         return true;
-    case 1:
+    case BM_HS_CLIENT_HELLO:
         start(k);
         return false;
-    case 2:
+    case BM_HS_SERVER_HELLO:
         if (k->reneg && k->reneg->active)
             server_hello(k, msg, n);
         return false;

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../proto/proto.h"
 #include "../diagnose/diagnose.h"
 #include "../diagnose/hyp.h"
 #include "../keys/keystore.h"
@@ -133,7 +134,7 @@ void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_di
 {
     memset(out, 0, sizeof *out);
     dec_dir *d = &k->dir[side];
-    if (!k->have_keys || k->version >= 0x0304 || !k->suite || !d->has_bad || !d->bad_body || d->bad_seq != 0)
+    if (!k->have_keys || k->version >= BM_TLS13 || !k->suite || !d->has_bad || !d->bad_body || d->bad_seq != 0)
         return;
     out->applies = true;
     if (!hs->resumed) {

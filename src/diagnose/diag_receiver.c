@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "../proto/proto.h"
 #include "diag_int.h"
 
 /* Typical receive buffers of embedded stacks (plaintext bytes). */
@@ -85,7 +86,7 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
                         "inside the %s (crypto engine, offload, memory)"
                       : "every record the %s received verifies at this capture point, yet it sent a fatal %s: the "
                         "damage happened after this point, on the way into the %s or inside it",
-              bm_dg_role(r), a && a->desc == 21 ? "decryption_failed" : "bad_record_mac", bm_dg_role(r));
+              bm_dg_role(r), a && a->desc == BM_ALERT_DECRYPTION_FAILED ? "decryption_failed" : "bad_record_mac", bm_dg_role(r));
     bm_vd_ev(v, "%" PRIu64 " %s records verified, 0 failed%s; %s Finished %s", ci->verified[s], bm_dg_role(s),
              ci->undecryptable[s] ? " (some not checked)" : "", bm_dg_role(s),
              ci->finished[s] == BM_FIN_OK ? "ok" : "not seen");

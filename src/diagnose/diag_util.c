@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../tls/tls.h"
 #include "diag_int.h"
 
@@ -51,13 +52,13 @@ const char *bm_dg_role(int role) { return role == BM_CLIENT ? "client" : "server
 const bm_alert *bm_dg_fatal(const bm_conn *c)
 {
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++)
-        if (c->alerts[i].level == 2 || (c->alerts[i].level < 0 && c->alerts[i].inferred))
+        if (c->alerts[i].level == BM_ALERT_FATAL || (c->alerts[i].level < 0 && c->alerts[i].inferred))
             return &c->alerts[i];
     return NULL;
 }
 
 /* bad_record_mac (20), decryption_failed (21), or unreadable. */
-bool bm_dg_mac_alert(const bm_alert *a) { return !a || a->desc < 0 || a->desc == 20 || a->desc == 21; }
+bool bm_dg_mac_alert(const bm_alert *a) { return !a || a->desc < 0 || a->desc == BM_ALERT_BAD_RECORD_MAC || a->desc == BM_ALERT_DECRYPTION_FAILED; }
 
 /* Only one side's segments offloaded: the capture ran on that side's host.
  * Both (loopback, or everything on one machine) says nothing. */
@@ -107,7 +108,7 @@ void bm_dg_key_steps(const bm_conn *c, bm_verdict *v)
     bm_vd_next(v, "embedded stacks: mbedTLS mbedtls_ssl_conf_export_keys_ext_cb (2.x) or "
                   "mbedtls_ssl_set_export_keys_cb (3.x); wolfSSL wolfSSL_CTX_set_keylog_callback "
                   "(HAVE_SECRET_CALLBACK); Java -Djavax.net.debug=ssl:handshake:keygen (its log is a --keylog)");
-    if (c->hs.version && c->hs.version < 0x0304)
+    if (c->hs.version && c->hs.version < BM_TLS13)
         bm_vd_next(v, "RSA key exchange: the server's private key decrypts it: --rsa-key server.key");
 }
 
@@ -154,7 +155,7 @@ bool bm_dg_misleading(bm_conn *c)
     if (!a || bm_dg_mac_alert(a))
         return false;
     bm_verdict *v = &c->verdict;
-    if (a->desc == 22 && overflow_proven(c, a))
+    if (a->desc == BM_ALERT_RECORD_OVERFLOW && overflow_proven(c, a))
         return true;
     const char *name = bm_tls_alert_name(a->desc);
     bm_vd_set(v, BM_CAUSE_MISLEADING_ALERT, BM_CONF_PROVEN,
@@ -163,15 +164,15 @@ bool bm_dg_misleading(bm_conn *c)
     bm_vd_ev(v, "fatal alert %s (%d) from the %s at frame %" PRIu64 ", record #%" PRIu64 "%s", name ? name : "?",
              a->desc, bm_dg_role(a->from), a->frame, a->index, a->encrypted ? " (decrypted)" : " (in the clear)");
     bm_vd_ex(v, "the record layer: the alert names another cause");
-    if (a->desc == 116)
+    if (a->desc == BM_ALERT_CERTIFICATE_REQUIRED)
         bm_vd_next(v, "the %s requires a client certificate and got none: configure one on the %s",
                    bm_dg_role(a->from), bm_dg_role(!a->from));
-    else if (a->desc == 42 || (a->desc >= 43 && a->desc <= 46) || a->desc == 48)
+    else if (a->desc == BM_ALERT_BAD_CERTIFICATE || (a->desc >= BM_ALERT_UNSUPPORTED_CERTIFICATE && a->desc <= BM_ALERT_CERTIFICATE_UNKNOWN) || a->desc == BM_ALERT_UNKNOWN_CA)
         bm_vd_next(v, "the %s rejected the %s's certificate: check the chain the %s sends and the %s's trust store",
                    bm_dg_role(a->from), bm_dg_role(!a->from), bm_dg_role(!a->from), bm_dg_role(a->from));
-    else if (a->desc == 40 || a->desc == 70 || a->desc == 71)
+    else if (a->desc == BM_ALERT_HANDSHAKE_FAILURE || a->desc == BM_ALERT_PROTOCOL_VERSION || a->desc == BM_ALERT_INSUFFICIENT_SECURITY)
         bm_vd_next(v, "a negotiation problem: compare the versions, suites and groups both sides allow");
-    else if (a->desc == 22)
+    else if (a->desc == BM_ALERT_RECORD_OVERFLOW)
         bm_vd_next(v, "record_overflow: a record exceeded what the %s accepts (max_fragment_length, "
                       "record_size_limit, buffer size)",
                    bm_dg_role(a->from));
@@ -297,7 +298,7 @@ void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev)
         v->confidence = BM_CONF_POSSIBLE;
         bm_vd_ev(v, "the encrypted alert from the %s at frame %" PRIu64 " was only inferred (from its size) to be %s; "
                     "keys would show what it really says",
-                 bm_dg_role(a->from), a->frame, a->level == 1 ? "a warning" : "an alert");
+                 bm_dg_role(a->from), a->frame, a->level == BM_ALERT_WARNING ? "a warning" : "an alert");
         bm_dg_key_steps(c, v);
         break;
     }

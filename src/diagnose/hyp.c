@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "hyp.h"
 
 /* One reusable trial: a clone of the caller's state, reset before each
@@ -168,11 +169,11 @@ static BM_RESULT bm_mac_try(bm_crypto_ctx *c, const bm_rec_params *p, const bm_r
     if (v->ssl3) {
         /* SSL 3.0 has no explicit CBC IV: only stream suites and chained-IV
          * CBC (TLS 1.0) lay records out the same way. */
-        if (p->suite->mode == BM_MODE_CBC && p->version > 0x0301)
+        if (p->suite->mode == BM_MODE_CBC && p->version > BM_TLS10)
             return BM_SUCCESS;
-        q.version = 0x0300;
-    } else if (p->version == 0x0300) {
-        q.version = 0x0301; /* the TLS MAC over the SSL 3.0 layout */
+        q.version = BM_SSL3;
+    } else if (p->version == BM_SSL3) {
+        q.version = BM_TLS10; /* the TLS MAC over the SSL 3.0 layout */
     }
     bm_rec *r = NULL;
     bm_result e = bm_rec_new(c, &q, &r);
@@ -203,7 +204,7 @@ BM_RESULT bm_hyp_mac_construction(bm_crypto_ctx *c, const bm_rec_params *p, cons
     BM_ENSURE(len <= BM_REC_MAX_INPUT, BM_ERR_LIMIT);
     BM_ENSURE(p->suite->mode == BM_MODE_STREAM || p->suite->mode == BM_MODE_CBC,
               BM_ERR_UNSUPPORTED);
-    bool nego_ssl3 = p->version == 0x0300;
+    bool nego_ssl3 = p->version == BM_SSL3;
     /* The negotiated construction first, then the others. */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < sizeof bm_mac_variants / sizeof bm_mac_variants[0]; i++) {

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 
 void bm_relay_dir_init(bm_relay_dir *d, const bm_relay_cfg *cfg, uint64_t conn, int dir)
@@ -132,7 +133,7 @@ static bm_result process_record(bm_relay_dir *d, bm_relay_out *out, bm_relay_eve
     w.drop = w.dup = w.swap = w.cut = 0;
     w.delay_ms = -1;
     w.segment = NULL;
-    int64_t app = w.type == 23 ? (int64_t)d->app_records : -1;
+    int64_t app = w.type == BM_CT_APPLICATION_DATA ? (int64_t)d->app_records : -1;
     for (unsigned fi = 0; fi < d->cfg->nfaults; fi++)
         if (bm_relay_sel_match(d->cfg, fi, d->conn, d->dir, d->records, w.type,
                                (size_t)w.hdr_len, app))
@@ -140,7 +141,7 @@ static bm_result process_record(bm_relay_dir *d, bm_relay_out *out, bm_relay_eve
     /* placement of a record without events needs no report */
     bm_result r = finish_record(d, &w, out, fn, ud);
     d->records++;
-    if (w.type == 23)
+    if (w.type == BM_CT_APPLICATION_DATA)
         d->app_records++;
     d->inlen = 0;
     return r;
@@ -156,9 +157,9 @@ static const char *bad_header(const uint8_t *h, size_t *body)
     *body = len;
     if (!bm_cur_done(&c))
         return "short header";
-    if (type < 20 || type > 24)
+    if (type < BM_CT_CHANGE_CIPHER_SPEC || type > BM_CT_HEARTBEAT)
         return "not a TLS content type";
-    if ((version >> 8) != 3 || (version & 0xff) > 4)
+    if (version < BM_SSL3 || version > BM_TLS13)
         return "not a TLS record version";
     if (len > BM_RELAY_BODY_MAX)
         return "record length over 2^14+2048";

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
 #include "json_str.h"
@@ -124,7 +125,7 @@ static json_t *records_dir_json(const bm_dir_records *r, const bm_crypto_info *c
 
 static json_t *alert_json(const bm_alert *a)
 {
-    const char *level = a->level == 2 ? "fatal" : a->level == 1 ? "warning" : NULL;
+    const char *level = a->level == BM_ALERT_FATAL ? "fatal" : a->level == BM_ALERT_WARNING ? "warning" : NULL;
     return json_pack("{s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "from", bm_role_name(a->from), "level",
                      jstr_or_null(level), "description",
                      a->desc >= 0 ? jstr_or_null(bm_tls_alert_name(a->desc)) : json_null(), "encrypted",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
 #include "report.h"
@@ -36,7 +37,7 @@ static void put_endpoint(FILE *out, const bm_endpoint *e)
 
 static void put_alert(FILE *out, const bm_alert *a)
 {
-    const char *level = a->level == 2 ? "fatal" : a->level == 1 ? "warning" : "alert";
+    const char *level = a->level == BM_ALERT_FATAL ? "fatal" : a->level == BM_ALERT_WARNING ? "warning" : "alert";
     fprintf(out, "%s %s %s", bm_role_name(a->from), level,
             a->desc >= 0 ? nz(bm_tls_alert_name(a->desc), "unknown") : "(encrypted)");
     fprintf(out, " at frame %" PRIu64 ", record #%" PRIu64, a->frame, a->index);

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "suite_info.h"
 #include "tls_int.h"
 
@@ -28,7 +29,7 @@ static void infer_tls13_alerts(bm_tls_conn *c)
     bool cand[2] = {false, false};
     for (int side = 0; side < 2; side++) {
         const bm_tls_dir *d = &c->dir[side], *o = &c->dir[!side];
-        if (!d->has_last || !d->last_prot || d->last.type != 23)
+        if (!d->has_last || !d->last_prot || d->last.type != BM_CT_APPLICATION_DATA)
             continue;
         /* 2 alert bytes + the inner type + the tag. Stacks do not pad
          * alerts by default; accepting padding made a short final request
@@ -124,7 +125,7 @@ static void judge_alerts(bm_tls_conn *c, const bm_tcp_summary *s)
     }
     for (unsigned i = 0; i < k->n_alerts; i++) {
         const bm_alert *a = &k->alerts[i];
-        if (a->level != 2)
+        if (a->level != BM_ALERT_FATAL)
             continue;
         k->failed = true;
         k->fatal_from = a->from;

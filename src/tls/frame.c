@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "tls_int.h"
 
 uint32_t bm_tls_hdr_len(const uint8_t h[5]) { return ((uint32_t)h[3] << 8) | h[4]; }
@@ -23,7 +24,7 @@ uint32_t bm_tls_hdr_len(const uint8_t h[5]) { return ((uint32_t)h[3] << 8) | h[4
 bool bm_tls_hdr_plausible(const uint8_t h[5])
 {
     uint32_t len = bm_tls_hdr_len(h);
-    return h[0] >= 20 && h[0] <= 24 && h[1] == 3 && h[2] <= 4 && len >= 1 && len <= BM_TLS_MAX_RECORD_LEN;
+    return h[0] >= BM_CT_CHANGE_CIPHER_SPEC && h[0] <= BM_CT_HEARTBEAT && h[1] == 3 && h[2] <= 4 && len >= 1 && len <= BM_TLS_MAX_RECORD_LEN;
 }
 
 /* SSLv2-compatible ClientHello: 2-byte length with the high bit set, then
@@ -32,7 +33,7 @@ bool bm_tls_v2_hello_plausible(const uint8_t h[5])
 {
     uint32_t len = ((uint32_t)(h[0] & 0x7f) << 8) | h[1];
     bool ver = (h[3] == 3 && h[4] <= 4) || (h[3] == 0 && h[4] == 2);
-    return (h[0] & 0x80) && h[2] == 1 && ver && len >= 9;
+    return (h[0] & 0x80) && h[2] == BM_HS_CLIENT_HELLO && ver && len >= 9;
 }
 
 /* A header that cannot be a record even in a stream that was in sync. */
@@ -43,7 +44,7 @@ bool bm_tls_hdr_impossible(const uint8_t h[5])
 
 bool bm_tls_want_payload(const bm_tls_conn *c, uint8_t type)
 {
-    return type == 20 || type == 21 || type == 22 || (c->t->has_hook && c->t->hook.want_payload);
+    return type == BM_CT_CHANGE_CIPHER_SPEC || type == BM_CT_ALERT || type == BM_CT_HANDSHAKE || (c->t->has_hook && c->t->hook.want_payload);
 }
 
 /* Grow the record buffer to hold 'need' bytes (need <= BM_TLS_RBUF_CAP). */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../crypto/x509.h"
 #include "../wire/cur.h"
 #include "tls_int.h"
@@ -65,22 +66,22 @@ static void handle_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *bo
 {
     bm_handshake *h = &c->conn->hs;
     switch (type) {
-    case 1:
+    case BM_HS_CLIENT_HELLO:
         (void)bm_tls_parse_client_hello(c, side, body, len, true);
         break;
-    case 2:
+    case BM_HS_SERVER_HELLO:
         (void)bm_tls_parse_server_hello(c, side, body, len);
         break;
-    case 4:
+    case BM_HS_NEW_SESSION_TICKET:
         /* In TLS 1.3 tickets are encrypted; one in the clear is <= 1.2. */
         if (!bm_tls_is13(c))
             h->new_session_ticket = true;
         break;
-    case 11:
+    case BM_HS_CERTIFICATE:
         if (!bm_tls_is13(c) && bm_tls_role_of_side(c, side) == BM_SERVER)
             parse_certificates(c, body, len);
         break;
-    case 20:
+    case BM_HS_FINISHED:
         if (bm_tls_role_of_side(c, side) == BM_CLIENT)
             h->client_finished_seen = true;
         else
@@ -121,7 +122,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
         bm_cur cur = bm_cur_make(src + pos, avail - pos);
         uint8_t type = bm_get_u8(&cur);
         uint32_t mlen = bm_get_u24(&cur);
-        if (type == 1) {
+        if (type == BM_HS_CLIENT_HELLO) {
             if (c->client_side < 0)
                 c->client_side = side;
             if (c->conn->hs.record_version == 0)
@@ -166,7 +167,7 @@ void bm_tls_hs_end(bm_tls_conn *c, int side)
     uint32_t mlen = 0;
     if (d->hs_have >= 4)
         mlen = ((uint32_t)d->hs[1] << 16) | ((uint32_t)d->hs[2] << 8) | d->hs[3];
-    if (type == 1 && d->hs_have >= 4) {
+    if (type == BM_HS_CLIENT_HELLO && d->hs_have >= 4) {
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CLIENT_HELLO_TRUNCATED, .role = (uint8_t)side,
                                         .arg = {(int64_t)(d->hs_have - 4), mlen}});
         /* Keep what the captured part says (version, random, SNI, ...). */
@@ -186,7 +187,7 @@ void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n)
     if (c->client_side < 0)
         c->client_side = side;
     h->client_hello_seen = true;
-    h->record_version = 0x0002;
+    h->record_version = BM_SSL2;
     bm_cur cur = bm_cur_make(p, n);
     (void)bm_get_u8(&cur); /* msg_type 1, checked by the framer */
     h->client_version = bm_get_u16(&cur);

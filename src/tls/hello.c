@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 #include "tls_int.h"
 
@@ -34,7 +35,7 @@ static bool u16_list(bm_cur *b, bool vec8)
 static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
 {
     switch (type) {
-    case 0: { /* server_name: list of (name_type, opaque name<1..2^16-1>) */
+    case BM_EXT_SERVER_NAME: { /* server_name: list of (name_type, opaque name<1..2^16-1>) */
         bm_cur list = bm_cur_vec16(b);
         while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
             uint8_t nt = bm_get_u8(&list);
@@ -48,17 +49,17 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
         }
         return bm_cur_done(&list) && bm_cur_done(b);
     }
-    case 1: {
+    case BM_EXT_MAX_FRAGMENT_LENGTH: {
         uint8_t code = bm_get_u8(b);
         h->max_fragment_length_offered = code;
         return bm_cur_done(b) && code >= 1 && code <= 4;
     }
-    case 4:
+    case BM_EXT_TRUNCATED_HMAC:
         h->truncated_hmac_offered = true;
         return bm_cur_done(b);
-    case 10:
+    case BM_EXT_SUPPORTED_GROUPS:
         return u16_list(b, false);
-    case 16: { /* ALPN: ProtocolName<1..2^8-1> list */
+    case BM_EXT_ALPN: { /* ALPN: ProtocolName<1..2^8-1> list */
         bm_cur list = bm_cur_vec16(b);
         bool first = true;
         if (bm_cur_left(&list) == 0)
@@ -74,22 +75,22 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
         h->alpn_present = true;
         return bm_cur_done(&list) && bm_cur_done(b);
     }
-    case 22:
+    case BM_EXT_ENCRYPT_THEN_MAC:
         h->etm_offered = true;
         return bm_cur_done(b);
-    case 23:
+    case BM_EXT_EXTENDED_MASTER_SECRET:
         h->ems_offered = true;
         return bm_cur_done(b);
-    case 28: {
+    case BM_EXT_RECORD_SIZE_LIMIT: {
         uint16_t v = bm_get_u16(b);
         h->record_size_limit_client = v;
         return bm_cur_done(b) && v >= 64;
     }
-    case 35: /* opaque ticket; non-empty = resumption offered */
+    case BM_EXT_SESSION_TICKET: /* opaque ticket; non-empty = resumption offered */
         if (bm_cur_left(b) > 0)
             h->ticket_offered = true;
         return bm_skip(b, bm_cur_left(b));
-    case 41: { /* identities<7..2^16-1>, binders<33..2^16-1> */
+    case BM_EXT_PRE_SHARED_KEY: { /* identities<7..2^16-1>, binders<33..2^16-1> */
         bm_cur ids = bm_cur_vec16(b);
         if (bm_cur_left(&ids) == 0)
             return false;
@@ -110,12 +111,12 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
         h->psk_offered = true;
         return bm_cur_done(&ids) && bm_cur_done(&binders) && bm_cur_done(b);
     }
-    case 42:
+    case BM_EXT_EARLY_DATA:
         h->early_data_offered = true;
         return bm_cur_done(b);
-    case 43:
+    case BM_EXT_SUPPORTED_VERSIONS:
         return u16_list(b, true);
-    case 51: { /* KeyShareEntry list */
+    case BM_EXT_KEY_SHARE: { /* KeyShareEntry list */
         bm_cur list = bm_cur_vec16(b);
         while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
             (void)bm_get_u16(&list);
@@ -133,18 +134,18 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
 static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t *selected)
 {
     switch (type) {
-    case 0: /* the server acknowledges SNI with an empty body */
-    case 35: /* the server will send a NewSessionTicket */
+    case BM_EXT_SERVER_NAME: /* the server acknowledges SNI with an empty body */
+    case BM_EXT_SESSION_TICKET: /* the server will send a NewSessionTicket */
         return bm_cur_done(b);
-    case 1: {
+    case BM_EXT_MAX_FRAGMENT_LENGTH: {
         uint8_t code = bm_get_u8(b);
         h->max_fragment_length = code;
         return bm_cur_done(b) && code >= 1 && code <= 4;
     }
-    case 4:
+    case BM_EXT_TRUNCATED_HMAC:
         h->truncated_hmac = true;
         return bm_cur_done(b);
-    case 16: { /* exactly one protocol */
+    case BM_EXT_ALPN: { /* exactly one protocol */
         bm_cur list = bm_cur_vec16(b);
         bm_cur name = bm_cur_vec8(&list);
         if (!bm_cur_ok(&list) || bm_cur_left(&name) == 0)
@@ -153,26 +154,26 @@ static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t
         h->alpn_present = true;
         return bm_cur_done(&list) && bm_cur_done(b);
     }
-    case 22:
+    case BM_EXT_ENCRYPT_THEN_MAC:
         h->etm = true;
         return bm_cur_done(b);
-    case 23:
+    case BM_EXT_EXTENDED_MASTER_SECRET:
         h->ems = true;
         return bm_cur_done(b);
-    case 28: {
+    case BM_EXT_RECORD_SIZE_LIMIT: {
         uint16_t v = bm_get_u16(b);
         h->record_size_limit_server = v;
         return bm_cur_done(b) && v >= 64;
     }
-    case 41:
+    case BM_EXT_PRE_SHARED_KEY:
         (void)bm_get_u16(b); /* selected_identity */
         if (bm_cur_done(b))
             h->resumed = true;
         return bm_cur_done(b);
-    case 43:
+    case BM_EXT_SUPPORTED_VERSIONS:
         *selected = bm_get_u16(b);
         return bm_cur_done(b);
-    case 51: {
+    case BM_EXT_KEY_SHARE: {
         uint16_t g = bm_get_u16(b);
         if (!hrr) {
             bm_cur key = bm_cur_vec16(b);
@@ -283,10 +284,10 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
     h->version = selected ? selected : ver;
     if (hrr)
         return ok;
-    if (h->version != 0x0304 && h->session_id_len > 0 && h->session_id_len == h->client_session_id_len &&
+    if (h->version != BM_TLS13 && h->session_id_len > 0 && h->session_id_len == h->client_session_id_len &&
         memcmp(h->session_id, h->client_session_id, h->session_id_len) == 0)
         h->resumed = true;
-    if (h->version == 0x0304) {
+    if (h->version == BM_TLS13) {
         /* A TLS 1.3 legacy_session_id is middlebox camouflage, not an
          * offer to resume; only a PSK is. */
         h->resumption_offered = h->psk_offered;

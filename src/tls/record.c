@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "../wire/cur.h"
 #include "suite_info.h"
 #include "tls_int.h"
@@ -18,7 +19,7 @@ static bool record_protected(const bm_tls_conn *c, int side, uint8_t type)
     if (!c->dir[side].protected_)
         return false;
     if (bm_tls_is13(c))
-        return type != 20 && type != 21;
+        return type != BM_CT_CHANGE_CIPHER_SPEC && type != BM_CT_ALERT;
     return true;
 }
 
@@ -32,7 +33,7 @@ uint32_t bm_tls_record_limit(const bm_tls_conn *c, int side, uint8_t type, bool 
         neg = true;
     }
     *negotiated = neg;
-    if (!prot && type != 23)
+    if (!prot && type != BM_CT_APPLICATION_DATA)
         return plain;
     /* RFC 8449: the limit a receiver advertised applies to what the other
      * side sends, to protected records only, once both sides sent it. */
@@ -118,7 +119,7 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
     uint32_t len = ref->length;
     bool looks_plain = p && len % 2 == 0 && len > 0;
     for (uint32_t i = 0; looks_plain && i + 1 < len; i += 2)
-        if (p[i] != 1 && p[i] != 2)
+        if (p[i] != BM_ALERT_WARNING && p[i] != BM_ALERT_FATAL)
             looks_plain = false;
     /* Without a visible handshake (a capture started after it), a record
      * that cannot be plaintext alerts is taken for an encrypted one. */
@@ -144,7 +145,7 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
     while (bm_cur_left(&cur) >= 2) {
         int level = bm_get_u8(&cur);
         int desc = bm_get_u8(&cur);
-        if (level != 1 && level != 2)
+        if (level != BM_ALERT_WARNING && level != BM_ALERT_FATAL)
             bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_INVALID_LEVEL, .role = (uint8_t)side,
                                             .index = ref->index, .frame = ref->frame, .arg = {level}});
         add_alert(c, side, ref, level, desc, false, snap);
@@ -172,7 +173,7 @@ static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uin
         return;
     /* Abbreviated handshake on a ticket: the server's CCS directly
      * follows its ServerHello (RFC 5077 3.1). */
-    if (bm_tls_role_of_side(c, side) == BM_SERVER && d->last_hs_type == 2 && h->ticket_offered)
+    if (bm_tls_role_of_side(c, side) == BM_SERVER && d->last_hs_type == BM_HS_SERVER_HELLO && h->ticket_offered)
         h->resumed = true;
     d->protected_ = true;
 }
@@ -191,27 +192,27 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         r->max_length = len;
         r->max_length_frame = frame;
     }
-    if (type >= 20 && type <= 24)
-        r->by_type[type - 20]++;
+    if (type >= BM_CT_CHANGE_CIPHER_SPEC && type <= BM_CT_HEARTBEAT)
+        r->by_type[type - BM_CT_CHANGE_CIPHER_SPEC]++;
     else
         r->other_type++;
-    if (len == 0 && type >= 20 && type <= 22)
+    if (len == 0 && type >= BM_CT_CHANGE_CIPHER_SPEC && type <= BM_CT_HANDSHAKE)
         bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_ZERO_LENGTH, .role = (uint8_t)side, .index = ref.index,
                                         .frame = frame, .arg = {type}});
     d->last_version = (uint16_t)((hdr[1] << 8) | hdr[2]);
     /* Application data only ever travels protected (short of NULL
      * ciphers): without a visible handshake it marks the boundary. */
-    if (type == 23 && !d->protected_ && !k->hs.client_hello_seen && !k->hs.server_hello_seen)
+    if (type == BM_CT_APPLICATION_DATA && !d->protected_ && !k->hs.client_hello_seen && !k->hs.server_hello_seen)
         d->protected_ = true;
     /* TLS 1.3 0-RTT: the client's application data between a ClientHello
      * offering early_data and the ServerHello travels under the early
      * traffic key. It does not move the protection boundary (a
      * HelloRetryRequest may still follow). */
-    bool early = type == 23 && !d->protected_ && k->hs.client_hello_seen && !k->hs.server_hello_seen &&
+    bool early = type == BM_CT_APPLICATION_DATA && !d->protected_ && k->hs.client_hello_seen && !k->hs.server_hello_seen &&
                  !k->hs.hello_retry_request && k->hs.early_data_offered &&
                  bm_tls_role_of_side(c, side) == BM_CLIENT;
     bool prot = early || record_protected(c, side, type);
-    check_size(c, side, &ref, prot || type == 23);
+    check_size(c, side, &ref, prot || type == BM_CT_APPLICATION_DATA);
     c->seq++;
     bm_tls_snap snap = make_snap(c, side);
 
@@ -233,13 +234,13 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     }
 
     switch (type) {
-    case 20:
+    case BM_CT_CHANGE_CIPHER_SPEC:
         on_ccs(c, side, &ref, payload, prot);
         break;
-    case 21:
+    case BM_CT_ALERT:
         on_alert(c, side, &ref, prot, payload, &snap);
         break;
-    case 22:
+    case BM_CT_HANDSHAKE:
         if (prot)
             break;
         if (payload)
@@ -251,14 +252,14 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         break;
     }
 
-    if (prot && type != 20 && !early) {
+    if (prot && type != BM_CT_CHANGE_CIPHER_SPEC && !early) {
         bool client = bm_tls_role_of_side(c, side) == BM_CLIENT;
         const bm_tls_dir *cd = &c->dir[client ? side : !side];
-        if (bm_tls_is13(c) ? cd->post_prot > 0 : type == 23)
+        if (bm_tls_is13(c) ? cd->post_prot > 0 : type == BM_CT_APPLICATION_DATA)
             d->appdata++;
         d->post_prot++;
     }
-    if (type == 21)
+    if (type == BM_CT_ALERT)
         d->alerts++;
     else
         d->nonalert++;

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "tls_int.h"
 
 /* Chunk boundaries of the resync buffer: bmap[i].end is the stream offset
@@ -114,7 +115,7 @@ static bool drain_buffer(bm_tls_conn *c, int side)
  * server before it sends more). */
 static bool is_hello_record(const uint8_t *r, size_t have)
 {
-    if (have < 9 || r[0] != 22 || r[5] != 1)
+    if (have < 9 || r[0] != BM_CT_HANDSHAKE || r[5] != BM_HS_CLIENT_HELLO)
         return false;
     uint32_t mlen = ((uint32_t)r[6] << 16) | ((uint32_t)r[7] << 8) | r[8];
     return mlen >= 38 && (uint64_t)mlen + 4 <= 0x1000000u;

@@ -1,8 +1,8 @@
 /*
  * suite_info.h - what the keyless TLS stage needs to know of a cipher
  * suite: how much record protection can add to a plaintext fragment, to
- * flag oversized records. Private to src/tls/; the crypto stage keeps its
- * own, complete suite table.
+ * flag oversized records. Private to src/tls/; a view of the suite
+ * registry's row (src/proto/suites.h), which the crypto stage reads too.
  */
 #ifndef BM_TLS_SUITE_INFO_H
 #define BM_TLS_SUITE_INFO_H
@@ -28,14 +28,11 @@ typedef struct bm_suite_info {
     bool tls13;             /* a TLS 1.3 suite (no key exchange in the name) */
 } bm_suite_info;
 
-/* Derived from the IANA name; false (and kind UNKNOWN) when unknown. */
+/* From the registry row; false (and kind UNKNOWN) when the suite is
+ * unassigned or its record protection unknown (SCSV, GOST, ...). */
 bool bm_suite_info_get(uint16_t suite, bm_suite_info *out);
 /* Most bytes protection adds to a TLS <= 1.2 record of this suite and
  * version; 2048 (the protocol's allowance) when the suite is unknown. */
 uint32_t bm_suite_max_expansion(uint16_t suite, uint16_t version, bool truncated_hmac);
-
-/* The name table, for tests: entries in ascending order of value. */
-size_t bm_suite_name_count(void);
-uint16_t bm_suite_name_value(size_t i);
 
 #endif

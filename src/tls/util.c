@@ -1,6 +1,7 @@
 /* util.c - small helpers of the TLS stage: findings, roles, sanitising. */
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "tls_int.h"
 
 void bm_tls_finding(bm_tls_conn *c, const bm_finding *f)
@@ -77,5 +78,5 @@ void bm_tls_sanitize(char *dst, size_t cap, const uint8_t *src, size_t n)
 
 bool bm_tls_is13(const bm_tls_conn *c)
 {
-    return c->conn && c->conn->hs.version == 0x0304;
+    return c->conn && c->conn->hs.version == BM_TLS13;
 }
