@@ -176,6 +176,7 @@ typedef struct dec_conn {
     unsigned n_problems;
     char problems[BM_DEC_MAX_PROBLEMS][BM_PROBLEM_LEN];
     void *obs_conn;          /* the observer's per-connection state */
+    bm_tls_opened *opened;   /* during bm_dec_record: where the record's plaintext is handed back */
     struct dec_reneg *reneg; /* TLS <= 1.2 renegotiation, NULL until one starts */
 } dec_conn;
 
@@ -230,7 +231,7 @@ void bm_dec_reneg_close(dec_conn *k);
 void bm_dec_reneg_free(dec_conn *k);
 
 /* dec_record.c */
-void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out);
 /* A direction leaves its current read state: keep it as d->prev (taking ownership of d->rec). */
 void bm_dec_retire_rec(dec_dir *d);
 

@@ -114,6 +114,12 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
         bm_dec_problem(k, "the %s's first protected record #%" PRIu64 " is not a Finished message",
                        bm_dec_side_name(k, side), ev->index);
     d->prot_seen = true;
+    if (k->opened) { /* for the TLS stage: valid until record_done */
+        k->opened->opened = true;
+        k->opened->inner_type = res->inner_type;
+        k->opened->plain = p;
+        k->opened->plain_len = n;
+    }
     if (res->inner_type == 23 && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
         k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
     if (res->inner_type == 22)
@@ -337,11 +343,12 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     d->seq++;
 }
 
-void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out)
 {
     dec_conn *k = hook_conn;
     if (!k || (ev->side != BM_SIDE_A && ev->side != BM_SIDE_B))
         return;
+    k->opened = out;
     int side = ev->side;
     dec_dir *d = &k->dir[side];
     k->order++;
@@ -382,4 +389,5 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
     d->has_last = true;
     d->last = ref;
     d->last_order = k->order;
+    k->opened = NULL;
 }
