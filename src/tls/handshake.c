@@ -43,6 +43,18 @@ static bool hs_reserve(bm_tls_dir *d, size_t need)
     return true;
 }
 
+void bm_tls_add_cert(bm_tls_conn *c, const bm_cur *der)
+{
+    bm_handshake *h = &c->conn->hs;
+    if (h->n_certs >= BM_MAX_CERTS) {
+        h->certs_truncated = true;
+        return;
+    }
+    bm_cert *cert = &h->certs[h->n_certs++];
+    if (!bm_is_ok(bm_x509_describe(der->p, bm_cur_left(der), cert)))
+        bm_tls_problem(c, "certificate %u of the server chain does not parse as X.509", h->n_certs);
+}
+
 /* A TLS <= 1.2 server Certificate: the first certificate into m; with
  * keep (the first handshake's), the chain into the bm_handshake, problems
  * said. */
@@ -70,13 +82,7 @@ static void parse_certificates(bm_tls_conn *c, const uint8_t *p, size_t n, bool 
         }
         if (!keep)
             return;
-        if (h->n_certs >= BM_MAX_CERTS) {
-            h->certs_truncated = true;
-            continue;
-        }
-        bm_cert *cert = &h->certs[h->n_certs++];
-        if (!bm_is_ok(bm_x509_describe(one.p, bm_cur_left(&one), cert)))
-            bm_tls_problem(c, "certificate %u of the server chain does not parse as X.509", h->n_certs);
+        bm_tls_add_cert(c, &one);
     }
 }
 
@@ -168,13 +174,14 @@ static void handle_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *ms
     m.len = mlen;
     m.raw = msg;
     m.raw_len = msg ? 4 + (size_t)mlen : 0;
+    m.body = msg ? msg + 4 : NULL;
     m.hs = &c->conn->hs;
     if (msg && !prot)
-        clear_msg(c, side, type, msg + 4, mlen, &m);
+        clear_msg(c, side, type, m.body, mlen, &m);
     else if (msg && bm_tls_is13(c))
-        bm_tls_hs13_msg(c, side, type, msg + 4, mlen, &m);
+        bm_tls_hs13_msg(c, side, type, m.body, mlen, &m);
     else if (msg)
-        reneg_msg(c, side, type, msg + 4, mlen, &m);
+        reneg_msg(c, side, type, m.body, mlen, &m);
     m.client_side = c->client_side;
     if (c->t->has_hook && c->t->hook.hs_msg)
         c->t->hook.hs_msg(c->hook_conn, &m);

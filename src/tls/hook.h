@@ -105,6 +105,7 @@ typedef struct bm_tls_hs_msg {
      * memory): the handshake lacks it. */
     const uint8_t *raw;
     size_t raw_len;
+    const uint8_t *body;    /* raw + 4: the len bytes after the header */
     const bm_handshake *hs; /* the connection's handshake, this message parsed (as ev->hs) */
     bool parsed;            /* hellos: the message is well-formed */
 

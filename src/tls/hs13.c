@@ -12,7 +12,6 @@
  *
  * May assume: the connection is TLS 1.3 (bm_tls_is13) and c->conn exists.
  */
-#include "../crypto/x509.h"
 #include "../wire/cur.h"
 #include "tls_int.h"
 
@@ -68,7 +67,6 @@ static void encrypted_extensions(bm_tls_conn *c, const uint8_t *p, size_t n, bm_
  * certificate_list<0..2^24-1>: cert_data<1..2^24-1>, extensions<0..2^16-1>. */
 static void certificate13(bm_tls_conn *c, const uint8_t *p, size_t n)
 {
-    bm_handshake *h = &c->conn->hs;
     bm_cur cur = bm_cur_make(p, n);
     bm_cur ctx = bm_cur_vec8(&cur);
     bm_cur list = bm_cur_vec24(&cur);
@@ -79,13 +77,7 @@ static void certificate13(bm_tls_conn *c, const uint8_t *p, size_t n)
         (void)ext;
         if (!bm_cur_ok(&list))
             break;
-        if (h->n_certs >= BM_MAX_CERTS) {
-            h->certs_truncated = true;
-            continue;
-        }
-        bm_cert *ce = &h->certs[h->n_certs++];
-        if (!bm_is_ok(bm_x509_describe(der.p, bm_cur_left(&der), ce)))
-            bm_tls_problem(c, "certificate %u of the server chain does not parse as X.509", h->n_certs);
+        bm_tls_add_cert(c, &der);
     }
     if (!bm_cur_done(&cur) || !bm_cur_ok(&list))
         bm_tls_problem(c, "malformed TLS 1.3 Certificate message");

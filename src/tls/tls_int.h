@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../wire/cur.h"
 #include "hook.h"
 #include "tls.h"
 
@@ -189,6 +190,9 @@ uint32_t bm_tls_record_limit(const bm_tls_conn *c, int side, uint8_t type, bool 
 void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_t *p, size_t n, bool prot);
 void bm_tls_hs_end(bm_tls_conn *c, int side);
 void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n);
+/* One certificate (DER) of the server chain into the bm_handshake: at
+ * most BM_MAX_CERTS, beyond them certs_truncated. */
+void bm_tls_add_cert(bm_tls_conn *c, const bm_cur *der);
 
 /* hello.c: exact-consumption parsers; on failure a problem is noted and
  * whatever was read before the failure is kept. They write into h (the
