@@ -1,8 +1,10 @@
 /*
  * dec_record.c - every record as it goes by: open it under the receiver's
  * expected sequence number, count the verdict, remember the first failure
- * per direction, hand decrypted handshake bytes and alerts on, and follow
- * TLS 1.3 epochs (handshake -> application -> KeyUpdate).
+ * per direction, hand the plaintext back to the TLS stage (which parses
+ * decrypted handshake messages like clear ones), read decrypted alerts,
+ * and follow TLS 1.3 epochs (handshake -> application -> KeyUpdate) once
+ * the TLS stage is done with the record that announced a change.
  *
  * A failure does not stop the checks: the sequence number advances as the
  * receiver's would, and what follows is evidence too. After lost bytes the
@@ -68,9 +70,13 @@ void bm_dec_retire_rec(dec_dir *d)
     d->rec = NULL;
 }
 
-/* TLS 1.3 epoch changes take effect after the record that announced them. */
-static void after_record(dec_conn *k, int side)
+/* TLS 1.3 epoch changes take effect after the record that announced them:
+ * the TLS stage calls this once it has handed over the record's messages. */
+void bm_dec_record_done(void *hook_conn, int side)
 {
+    dec_conn *k = hook_conn;
+    if (!k || (side != BM_SIDE_A && side != BM_SIDE_B))
+        return;
     dec_dir *d = &k->dir[side];
     if (d->want_switch) {
         d->want_switch = false;
@@ -122,13 +128,10 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
     }
     if (res->inner_type == 23 && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
         k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
-    if (res->inner_type == 22)
-        bm_dec_hs_feed(k, side, p, n, true);
-    else if (res->inner_type == 21)
+    if (res->inner_type == 21)
         on_alert(k, side, ev, p, n);
     else if (res->inner_type == 20 && k->version != 0x0304)
         bm_dec_reneg_ccs(k, side);
-    after_record(k, side);
 }
 
 /* After lost bytes: which later sequence number (if any) opens the record.
@@ -364,9 +367,9 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *o
     }
     uint8_t type = ev->hdr[0];
     if (!ev->protected_) {
-        if (type == 22 && ev->payload)
-            bm_dec_hs_feed(k, side, ev->payload, ev->len, false);
-        else if (type == 22 && !k->ts_done)
+        /* the TLS stage parses clear handshake records and hands each
+         * message over (bm_dec_hs_msg); a lost one breaks the transcript */
+        if (type == 22 && !ev->payload && !k->ts_done)
             k->ts_broken = true;
     } else if (type == 23 && ev->hs && !ev->hs->server_hello_seen && ev->hs->early_data_offered &&
                side == k->client_side) {
