@@ -2,7 +2,8 @@
  * dec_close.c - what the decryption stage adds to a connection when it
  * closes: bm_conn.crypto, the alerts as they really were (replacing the
  * keyless stage's inferences), failed / fatal_from / suspect recomputed
- * from them, the handshake fields TLS 1.3 hides, and findings.
+ * from them, and findings. (What TLS 1.3 hides in the handshake the
+ * TLS stage parsed from the plaintext it was handed: src/tls/hs13.c.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -76,28 +77,6 @@ static void fill_crypto(dec_conn *k, bm_conn *c, int cs)
             ci->first_bad[r].direction = (uint8_t)r;
         }
     }
-}
-
-static void fill_hs13(const dec_conn *k, bm_handshake *h)
-{
-    if (k->ee_seen) {
-        if (k->alpn_present) {
-            memcpy(h->alpn, k->alpn, sizeof h->alpn);
-            h->alpn_present = true;
-        }
-        if (k->rsl)
-            h->record_size_limit_server = k->rsl;
-        if (k->mfl)
-            h->max_fragment_length = k->mfl;
-        h->early_data_accepted = k->early_accepted;
-    }
-    if (h->n_certs == 0 && k->n_certs) {
-        h->n_certs = k->n_certs;
-        memcpy(h->certs, k->certs, sizeof k->certs);
-        h->certs_truncated = k->certs_truncated;
-    }
-    if (k->nst13)
-        h->new_session_ticket = true;
 }
 
 /* Put the decrypted truth into c->alerts. mine[i] gets the dec_alert
@@ -201,7 +180,7 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
             k->client_side = cs;
         /* A handshake that ended before any protected record: still say
          * whether keys were there (the report's "keys" line). */
-        if (!k->keys_tried && k->have_random)
+        if (!k->keys_tried && k->client_random)
             bm_dec_setup_keys(k, &c->hs);
         bm_dec_reneg_close(k);
         /* 0-RTT records whose verdict never came (no EncryptedExtensions
@@ -209,8 +188,6 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         if (k->early_state == BM_EARLY_UNDECIDED)
             bm_dec_early_decide(k, true);
         fill_crypto(k, c, cs);
-        if (k->version == BM_TLS13)
-            fill_hs13(k, &c->hs);
         if (k->have_keys)
             judge(k, c, cs);
         if (k->have_keys && k->key_kind == BM_KEYS_PSK && !k->dir[0].verified &&

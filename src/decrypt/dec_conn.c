@@ -1,7 +1,6 @@
 /*
- * dec_conn.c - the stage object, per-connection state, the handshake
- * transcript and the reassembly of handshake messages (plaintext ones and
- * those the stage decrypts alike).
+ * dec_conn.c - the stage object, per-connection state and the handshake
+ * transcript (the TLS stage reassembles the messages that go into it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,38 +52,6 @@ bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n)
     return true;
 }
 
-void bm_dec_hs_feed(dec_conn *k, int side, const uint8_t *p, size_t n, bool prot)
-{
-    dec_dir *d = &k->dir[side];
-    if (d->hs_broken || n == 0)
-        return;
-    if (!reserve(&d->hs, &d->hs_cap, d->hs_have + n, BM_DEC_TRANSCRIPT_CAP + BM_DEC_BUF)) {
-        d->hs_broken = true;
-        k->ts_broken = true;
-        return;
-    }
-    memcpy(d->hs + d->hs_have, p, n);
-    d->hs_have += n;
-    size_t pos = 0;
-    while (d->hs_have - pos >= 4) {
-        bm_cur c = bm_cur_make(d->hs + pos, d->hs_have - pos);
-        (void)bm_get_u8(&c);
-        uint32_t mlen = bm_get_u24(&c);
-        if (mlen > BM_DEC_TRANSCRIPT_CAP) {
-            d->hs_broken = true;
-            k->ts_broken = true;
-            d->hs_have = 0;
-            return;
-        }
-        if (d->hs_have - pos - 4 < mlen)
-            break;
-        bm_dec_handle_msg(k, side, d->hs + pos, 4 + (size_t)mlen, prot);
-        pos += 4 + (size_t)mlen;
-    }
-    memmove(d->hs, d->hs + pos, d->hs_have - pos);
-    d->hs_have -= pos;
-}
-
 static void *dec_open(void *ud, const bm_tuple *t)
 {
     dec_conn *k = calloc(1, sizeof *k);
@@ -100,7 +67,7 @@ static void *dec_open(void *ud, const bm_tuple *t)
 
 void bm_dec_obs_secret(dec_conn *k, const char *label, const uint8_t *secret, size_t len)
 {
-    if (k->d->has_obs && k->d->obs.secret && k->have_random)
+    if (k->d->has_obs && k->d->obs.secret && k->client_random)
         k->d->obs.secret(k->d->obs.ud, label, k->client_random, secret, len);
 }
 
@@ -122,7 +89,6 @@ void bm_dec_conn_free(dec_conn *k)
         bm_rec_free(k->dir[s].next);
         bm_rec_free(k->dir[s].early);
         bm_rec_free(k->dir[s].prev);
-        free(k->dir[s].hs);
         bm_dec_evidence_free(&k->dir[s]);
     }
     free(k->ts);
@@ -152,6 +118,8 @@ bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys
     d->hook.conn_open = dec_open;
     d->hook.record = bm_dec_record;
     d->hook.conn_close = bm_dec_close;
+    d->hook.hs_msg = bm_dec_hs_msg;
+    d->hook.record_done = bm_dec_record_done;
     return d;
 }
 

@@ -78,7 +78,7 @@ static bool early_secret(dec_conn *k, const bm_suite *s, const bm_key_entry *log
 void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev)
 {
     dec_dir *d = &k->dir[side];
-    if (d->early || d->early_seen || !k->have_random)
+    if (d->early || d->early_seen || !k->client_random)
         return;
     d->early_seen = true;
     d->early_first = ev->index;
@@ -89,8 +89,8 @@ void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev)
     const bm_suite *pick = NULL;
     bm_rec *first = NULL;
     uint8_t sec[BM_MAX_HASH_LEN], pick_sec[BM_MAX_HASH_LEN];
-    for (unsigned i = 0; i < k->n_offered13; i++) {
-        const bm_suite *s = bm_suite_find(k->offered13[i]);
+    for (unsigned i = 0; i < ev->n_offered13; i++) {
+        const bm_suite *s = bm_suite_find(ev->offered13[i]);
         if (!s || !early_secret(k, s, logged, psk, sec))
             continue;
         bm_rec *r = early_rec(k, s, sec);

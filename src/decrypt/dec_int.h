@@ -20,7 +20,6 @@
 #define BM_DEC_MAX_ALERTS 16
 #define BM_DEC_MAX_FINDINGS 8
 #define BM_DEC_RING 8
-#define BM_DEC_HS_MSG_CAP (64u * 1024u)
 
 struct bm_decrypt {
     bm_crypto_ctx *cc;
@@ -64,10 +63,6 @@ typedef struct dec_dir {
     uint64_t last_order;
     uint64_t next_off;       /* where the next record header should start */
     bool off_known;
-    /* handshake message reassembly (plaintext or decrypted) */
-    uint8_t *hs;
-    size_t hs_have, hs_cap;
-    bool hs_broken;
     /* the last verified records: index and content type */
     uint64_t ring_idx[BM_DEC_RING];
     uint8_t ring_type[BM_DEC_RING];
@@ -127,13 +122,15 @@ typedef struct dec_conn {
     int client_side;         /* side that sent the ClientHello, -1 unknown */
     dec_dir dir[2];
     uint64_t order;          /* records seen, both directions */
-    /* what the handshake says (own parse: the hook runs before the TLS
-     * stage parses the record that carries a message) */
+    /* what the keys in use are for: version and suite (set with the keys) */
     uint16_t version;
     const bm_suite *suite;
-    uint8_t client_random[32];
-    bool have_random;
-    uint16_t client_version;
+    /* The hellos of the handshake whose keys are in use, as the TLS stage
+     * parsed them: its bm_handshake (stable until conn_close), or a
+     * renegotiation's (dec_reneg.c). client_random points into it, NULL
+     * until a ClientHello's random was read. */
+    const bm_handshake *hello;
+    const uint8_t *client_random;
     /* transcript of handshake messages, in order */
     uint8_t *ts;
     size_t ts_len, ts_cap;
@@ -158,24 +155,14 @@ typedef struct dec_conn {
     char key_source[128];
     uint8_t c_hs[BM_MAX_HASH_LEN], s_hs[BM_MAX_HASH_LEN];
     bool have_hs_secret[2];  /* by sender: 0 client, 1 server */
-    /* found under TLS 1.3 protection, for the bm_handshake at close */
-    bool ee_seen, alpn_present, early_accepted;
     int early_state;         /* BM_EARLY_*: what the server did with 0-RTT */
-    uint16_t offered13[8];   /* TLS 1.3 suites the ClientHello offered, in order */
-    unsigned n_offered13;
-    char alpn[64];
-    uint16_t rsl;
-    uint8_t mfl;
-    uint8_t n_certs;
-    bool certs_truncated;
-    bm_cert certs[BM_MAX_CERTS];
-    bool nst13;
     /* decrypted alerts, findings to add (role: a capture side) */
     unsigned n_alerts;
     dec_alert alerts[BM_DEC_MAX_ALERTS];
     unsigned n_findings;
     bm_finding findings[BM_DEC_MAX_FINDINGS];
     void *obs_conn;          /* the observer's per-connection state */
+    bm_tls_opened *opened;   /* during bm_dec_record: where the record's plaintext is handed back */
     struct dec_reneg *reneg; /* TLS <= 1.2 renegotiation, NULL until one starts */
 } dec_conn;
 
@@ -184,15 +171,15 @@ typedef struct dec_conn {
  * role at close. Beyond BM_DEC_MAX_FINDINGS they are dropped. */
 void bm_dec_finding(dec_conn *k, const bm_finding *f);
 bool bm_dec_ts_append(dec_conn *k, const uint8_t *msg, size_t n);
-void bm_dec_hs_feed(dec_conn *k, int side, const uint8_t *p, size_t n, bool prot);
 
 /* Tell the observer (if any) about a secret / missing application data. */
 void bm_dec_obs_secret(dec_conn *k, const char *label, const uint8_t *secret, size_t len);
 void bm_dec_obs_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_dec_gap_kind kind, uint64_t records,
                     uint64_t bytes);
 
-/* dec_msg.c: one complete handshake message (header included) */
-void bm_dec_handle_msg(dec_conn *k, int side, const uint8_t *msg, size_t n, bool prot);
+/* dec_msg.c: the hook's hs_msg - one complete handshake message, as the
+ * TLS stage parsed it */
+void bm_dec_hs_msg(void *hook_conn, const bm_tls_hs_msg *m);
 
 /* dec_keys.c */
 void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs);
@@ -209,7 +196,7 @@ const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry);
  * without its 2-byte length) with the --rsa-key matching the server
  * certificate (*used). what: the message (bm_finding_msg), for the
  * findings; 0: quiet (the diagnosis' trials). BM_ERR_PMS_VERSION still
- * fills pms. */
+ * fills pms. k->hello MUST be set (its client_version is checked). */
 bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, int what, uint8_t pms[48],
                              const bm_rsa_key **used);
 
@@ -223,7 +210,7 @@ void bm_dec_psk13_app(dec_conn *k);
 
 /* dec_reneg.c: TLS <= 1.2 renegotiation. A decrypted handshake message:
  * true when it is not part of any transcript (HelloRequest). */
-bool bm_dec_reneg_msg(dec_conn *k, const uint8_t *msg, size_t n);
+bool bm_dec_reneg_msg(dec_conn *k, const bm_tls_hs_msg *m);
 /* A decrypted ChangeCipherSpec: that direction moves to the new keys. */
 void bm_dec_reneg_ccs(dec_conn *k, int side);
 /* After a Finished was checked; at close; at free. */
@@ -232,7 +219,10 @@ void bm_dec_reneg_close(dec_conn *k);
 void bm_dec_reneg_free(dec_conn *k);
 
 /* dec_record.c */
-void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev);
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out);
+/* The hook's record_done: TLS 1.3 epoch changes the record's messages
+ * announced take effect. */
+void bm_dec_record_done(void *hook_conn, int side);
 /* A direction leaves its current read state: keep it as d->prev (taking ownership of d->rec). */
 void bm_dec_retire_rec(dec_dir *d);
 

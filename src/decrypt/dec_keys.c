@@ -235,7 +235,7 @@ bm_result bm_dec_rsa_decrypt(dec_conn *k, const uint8_t *enc, size_t el, int wha
             bm_dec_finding(k, &(bm_finding){.code = BM_F_RSA_NO_MATCHING_KEY});
         return bm_res(BM_ERR_NO_KEYS);
     }
-    bm_result r = bm_rsa_decrypt_cke(key, enc, el, k->client_version, pms, NULL);
+    bm_result r = bm_rsa_decrypt_cke(key, enc, el, k->hello->client_version, pms, NULL);
     if (what && r.code == BM_ERR_PMS_VERSION)
         bm_dec_finding(k, &(bm_finding){.code = BM_F_RSA_PREMASTER_VERSION});
     else if (what && !bm_is_ok(r)) {
@@ -362,7 +362,7 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
     k->keys_tried = true;
     k->version = hs->version;
     k->suite = bm_suite_find(hs->cipher_suite);
-    if (!hs->server_hello_seen || !k->have_random || k->client_side < 0)
+    if (!hs->server_hello_seen || !k->client_random || k->client_side < 0)
         return; /* the handshake was not captured: nothing to derive from */
     if (!k->suite || k->version < BM_SSL3 || k->version > BM_TLS13) {
         bm_dec_finding(k, &(bm_finding){.code = BM_F_DECRYPTION_UNSUPPORTED, .arg = {hs->cipher_suite, hs->version}});

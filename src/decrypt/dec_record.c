@@ -1,8 +1,10 @@
 /*
  * dec_record.c - every record as it goes by: open it under the receiver's
  * expected sequence number, count the verdict, remember the first failure
- * per direction, hand decrypted handshake bytes and alerts on, and follow
- * TLS 1.3 epochs (handshake -> application -> KeyUpdate).
+ * per direction, hand the plaintext back to the TLS stage (which parses
+ * decrypted handshake messages like clear ones), read decrypted alerts,
+ * and follow TLS 1.3 epochs (handshake -> application -> KeyUpdate) once
+ * the TLS stage is done with the record that announced a change.
  *
  * A failure does not stop the checks: the sequence number advances as the
  * receiver's would, and what follows is evidence too. After lost bytes the
@@ -69,9 +71,13 @@ void bm_dec_retire_rec(dec_dir *d)
     d->rec = NULL;
 }
 
-/* TLS 1.3 epoch changes take effect after the record that announced them. */
-static void after_record(dec_conn *k, int side)
+/* TLS 1.3 epoch changes take effect after the record that announced them:
+ * the TLS stage calls this once it has handed over the record's messages. */
+void bm_dec_record_done(void *hook_conn, int side)
 {
+    dec_conn *k = hook_conn;
+    if (!k || (side != BM_SIDE_A && side != BM_SIDE_B))
+        return;
     dec_dir *d = &k->dir[side];
     if (d->want_switch) {
         d->want_switch = false;
@@ -115,15 +121,18 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FIRST_PROTECTED_NOT_FINISHED, .role = (uint8_t)side,
                                         .index = ev->index});
     d->prot_seen = true;
+    if (k->opened) { /* for the TLS stage: valid until record_done */
+        k->opened->opened = true;
+        k->opened->inner_type = res->inner_type;
+        k->opened->plain = p;
+        k->opened->plain_len = n;
+    }
     if (res->inner_type == BM_CT_APPLICATION_DATA && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
         k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
-    if (res->inner_type == BM_CT_HANDSHAKE)
-        bm_dec_hs_feed(k, side, p, n, true);
-    else if (res->inner_type == BM_CT_ALERT)
+    if (res->inner_type == BM_CT_ALERT)
         on_alert(k, side, ev, p, n);
     else if (res->inner_type == BM_CT_CHANGE_CIPHER_SPEC && k->version != BM_TLS13)
         bm_dec_reneg_ccs(k, side);
-    after_record(k, side);
 }
 
 /* After lost bytes: which later sequence number (if any) opens the record.
@@ -335,11 +344,12 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     d->seq++;
 }
 
-void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
+void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out)
 {
     dec_conn *k = hook_conn;
     if (!k || (ev->side != BM_SIDE_A && ev->side != BM_SIDE_B))
         return;
+    k->opened = out;
     int side = ev->side;
     dec_dir *d = &k->dir[side];
     k->order++;
@@ -355,9 +365,9 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
     }
     uint8_t type = ev->hdr[0];
     if (!ev->protected_) {
-        if (type == BM_CT_HANDSHAKE && ev->payload)
-            bm_dec_hs_feed(k, side, ev->payload, ev->len, false);
-        else if (type == BM_CT_HANDSHAKE && !k->ts_done)
+        /* the TLS stage parses clear handshake records and hands each
+         * message over (bm_dec_hs_msg); a lost one breaks the transcript */
+        if (type == BM_CT_HANDSHAKE && !ev->payload && !k->ts_done)
             k->ts_broken = true;
     } else if (type == BM_CT_APPLICATION_DATA && ev->hs && !ev->hs->server_hello_seen && ev->hs->early_data_offered &&
                side == k->client_side) {
@@ -380,4 +390,5 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev)
     d->has_last = true;
     d->last = ref;
     d->last_order = k->order;
+    k->opened = NULL;
 }

@@ -2,8 +2,9 @@
  * dec_reneg.c - TLS <= 1.2 renegotiation: a second handshake carried inside
  * the protected records of the first (RFC 5246 7.4.1, RFC 5746).
  *
- * Its hellos arrive decrypted; they give the new randoms, version, suite
- * and extensions. The new keys are made at the first encrypted
+ * Its hellos arrive decrypted; the TLS stage parses them into a
+ * bm_handshake of their own (hook.h: bm_tls_hs_msg.reneg), which gives the
+ * new randoms, version, suite and extensions. The new keys are made at the first encrypted
  * ChangeCipherSpec (the ClientKeyExchange has been seen by then: it is what
  * RSA key exchange and the extended master secret need) and each direction
  * switches at its own ChangeCipherSpec, with sequence numbers from 0. The
@@ -24,7 +25,7 @@ typedef struct dec_reneg {
     bool sh_seen;            /* ... and its ServerHello was read */
     bool keys_made;
     int first_fin[2];        /* the Finished status before it (by side) */
-    bm_handshake hs;         /* the fields of its hellos that key derivation reads */
+    bm_handshake hs;         /* its hellos, as the TLS stage parsed them (k->hello from its ClientHello on) */
 } dec_reneg;
 
 static int worse(int a, int b)
@@ -54,6 +55,9 @@ static void start(dec_conn *k)
     if (g->active)
         merge_finished(k); /* the previous one never completed */
     memset(&g->hs, 0, sizeof g->hs);
+    /* its keys are found under its client random */
+    k->hello = &g->hs;
+    k->client_random = g->hs.client_random;
     g->active = true;
     g->sh_seen = g->keys_made = false;
     for (int s = 0; s < 2; s++) {
@@ -69,51 +73,29 @@ static void start(dec_conn *k)
     k->cke_len = 0;
 }
 
-static void server_hello(dec_conn *k, const uint8_t *msg, size_t n)
+static void server_hello(dec_conn *k, const bm_tls_hs_msg *m)
 {
-    bm_handshake *h = &k->reneg->hs;
-    bm_cur c = bm_cur_make(msg + 4, n - 4);
-    h->server_version = h->version = bm_get_u16(&c);
-    (void)bm_get_copy(&c, h->server_random, 32);
-    bm_cur sid = bm_cur_vec8(&c);
-    h->cipher_suite = bm_get_u16(&c);
-    (void)bm_get_u8(&c); /* compression */
-    size_t sl = bm_cur_left(&sid);
-    if (bm_cur_ok(&sid) && sl <= sizeof h->session_id) {
-        memcpy(h->session_id, sid.p, sl);
-        h->session_id_len = (uint8_t)sl;
-    }
-    bm_cur exts = bm_cur_vec16(&c);
-    while (bm_cur_ok(&exts) && bm_cur_left(&exts) >= 4) {
-        uint16_t type = bm_get_u16(&exts);
-        bm_cur body = bm_cur_vec16(&exts);
-        (void)body;
-        if (type == BM_EXT_ENCRYPT_THEN_MAC)
-            h->etm = true;
-        else if (type == BM_EXT_EXTENDED_MASTER_SECRET)
-            h->ems = true;
-        else if (type == BM_EXT_TRUNCATED_HMAC)
-            h->truncated_hmac = true;
-    }
-    if (!bm_cur_ok(&c) || !bm_cur_ok(&exts)) {
+    if (!m->parsed || !m->reneg) {
         bm_dec_finding(k, &(bm_finding){.code = BM_F_RENEG_SERVER_HELLO_MALFORMED});
         return;
     }
-    h->server_hello_seen = h->client_hello_seen = true;
+    k->reneg->hs = *m->reneg;
     k->reneg->sh_seen = true;
 }
 
-bool bm_dec_reneg_msg(dec_conn *k, const uint8_t *msg, size_t n)
+bool bm_dec_reneg_msg(dec_conn *k, const bm_tls_hs_msg *m)
 {
-    switch (msg[0]) {
+    switch (m->type) {
     case BM_HS_HELLO_REQUEST: /* HelloRequest: not part of any transcript */
         return true;
     case BM_HS_CLIENT_HELLO:
         start(k);
+        if (k->reneg && m->reneg)
+            k->reneg->hs = *m->reneg;
         return false;
     case BM_HS_SERVER_HELLO:
         if (k->reneg && k->reneg->active)
-            server_hello(k, msg, n);
+            server_hello(k, m);
         return false;
     default:
         return false;

@@ -14,9 +14,11 @@
  * transcript give every secret; with (EC)DHE only a key log can).
  *
  * Memory: per connection a handshake transcript (at most
- * BM_DEC_TRANSCRIPT_CAP, freed once both Finished are checked), one
- * reassembly buffer per direction, one bm_rec per direction and epoch.
- * One plaintext buffer for the whole stage: nothing is allocated per record.
+ * BM_DEC_TRANSCRIPT_CAP, freed once both Finished are checked) and one
+ * bm_rec per direction and epoch; handshake messages, decrypted ones
+ * included, are reassembled by the TLS stage. One plaintext buffer for the
+ * whole stage (lent to the TLS stage until record_done): nothing is
+ * allocated per record.
  * Single-threaded, like the TLS stage it hooks into.
  */
 #ifndef BM_DECRYPT_DECRYPT_H

@@ -1,13 +1,19 @@
 /*
- * handshake.c - reassembly of plaintext handshake messages and the
+ * handshake.c - reassembly of handshake messages, from records in the
+ * clear and from protected records the hook decrypted alike, and the
  * messages other than the hellos: NewSessionTicket, Certificate, Finished,
- * and the SSLv2-compatible ClientHello.
+ * and the SSLv2-compatible ClientHello; the hand-over of every complete
+ * message to the hook (hook.h).
  *
  * Messages may span records and a record may hold several. Complete
  * messages inside one record are parsed in place; only a message split
  * across records is copied, into a buffer that grows to at most
  * BM_TLS_HS_CAP plus one record. A message larger than the cap is noted
  * and skipped.
+ *
+ * The bm_handshake describes the connection's first handshake: decrypted
+ * messages of TLS <= 1.2 belong to a renegotiation, whose hellos are
+ * parsed into a bm_handshake of their own (c->reneg) for the hook only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,49 +43,82 @@ static bool hs_reserve(bm_tls_dir *d, size_t need)
     return true;
 }
 
-static void parse_certificates(bm_tls_conn *c, const uint8_t *p, size_t n)
+void bm_tls_add_cert(bm_tls_conn *c, const bm_cur *der)
+{
+    bm_handshake *h = &c->conn->hs;
+    if (h->n_certs >= BM_MAX_CERTS) {
+        h->certs_truncated = true;
+        return;
+    }
+    bm_cert *cert = &h->certs[h->n_certs++];
+    if (!bm_is_ok(bm_x509_describe(der->p, bm_cur_left(der), cert)))
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_NOT_X509, .arg = {h->n_certs}});
+}
+
+/* A TLS <= 1.2 server Certificate: the first certificate into m; with
+ * keep (the first handshake's), the chain into the bm_handshake, problems
+ * said. */
+static void parse_certificates(bm_tls_conn *c, const uint8_t *p, size_t n, bool keep, bm_tls_hs_msg *m)
 {
     bm_handshake *h = &c->conn->hs;
     bm_cur cur = bm_cur_make(p, n);
     bm_cur list = bm_cur_vec24(&cur);
     if (!bm_cur_done(&cur)) {
-        bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_MALFORMED});
+        if (keep)
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_MALFORMED});
         return;
     }
-    while (bm_cur_ok(&list) && bm_cur_left(&list) > 0) {
+    for (bool first = true; bm_cur_ok(&list) && bm_cur_left(&list) > 0; first = false) {
         bm_cur one = bm_cur_vec24(&list);
         if (!bm_cur_ok(&list)) {
-            bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_OVERRUN, .arg = {h->n_certs + 1}});
+            if (keep)
+                bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_OVERRUN, .arg = {h->n_certs + 1}});
             return;
         }
-        if (h->n_certs >= BM_MAX_CERTS) {
-            h->certs_truncated = true;
-            continue;
+        if (first && bm_cur_left(&one) > 0) {
+            m->cert = one.p;
+            m->cert_len = bm_cur_left(&one);
         }
-        bm_cert *cert = &h->certs[h->n_certs++];
-        if (!bm_is_ok(bm_x509_describe(one.p, bm_cur_left(&one), cert)))
-            bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_NOT_X509, .arg = {h->n_certs}});
+        if (!keep)
+            return;
+        bm_tls_add_cert(c, &one);
     }
 }
 
-static void handle_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *body, size_t len)
+/* NewSessionTicket of TLS <= 1.2 (RFC 5077 3.3): lifetime hint, ticket. */
+static void session_ticket(const uint8_t *p, size_t n, bm_tls_hs_msg *m)
+{
+    bm_cur cur = bm_cur_make(p, n);
+    (void)bm_get_u32(&cur);
+    bm_cur t = bm_cur_vec16(&cur);
+    if (bm_cur_ok(&t)) {
+        m->has_ticket = true;
+        m->ticket = t.p;
+        m->ticket_len = bm_cur_left(&t);
+    }
+}
+
+/* A message in the clear. */
+static void clear_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *body, size_t len, bm_tls_hs_msg *m)
 {
     bm_handshake *h = &c->conn->hs;
     switch (type) {
     case BM_HS_CLIENT_HELLO:
-        (void)bm_tls_parse_client_hello(c, side, body, len, true);
+        m->parsed = bm_tls_parse_client_hello(c, side, h, body, len, true, m);
         break;
     case BM_HS_SERVER_HELLO:
-        (void)bm_tls_parse_server_hello(c, side, body, len);
+        m->parsed = bm_tls_parse_server_hello(c, side, h, body, len, m);
         break;
     case BM_HS_NEW_SESSION_TICKET:
         /* In TLS 1.3 tickets are encrypted; one in the clear is <= 1.2. */
-        if (!bm_tls_is13(c))
+        if (!bm_tls_is13(c)) {
             h->new_session_ticket = true;
+            session_ticket(body, len, m);
+        }
         break;
     case BM_HS_CERTIFICATE:
         if (!bm_tls_is13(c) && bm_tls_role_of_side(c, side) == BM_SERVER)
-            parse_certificates(c, body, len);
+            parse_certificates(c, body, len, true, m);
         break;
     case BM_HS_FINISHED:
         if (bm_tls_role_of_side(c, side) == BM_CLIENT)
@@ -93,7 +132,61 @@ static void handle_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *bo
     c->dir[side].last_hs_type = type;
 }
 
-void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_t *p, size_t n)
+/* A decrypted message of TLS <= 1.2: a renegotiation's (RFC 5746). Its
+ * hellos are parsed into c->reneg, not into the bm_handshake. */
+static void reneg_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *body, size_t len, bm_tls_hs_msg *m)
+{
+    switch (type) {
+    case BM_HS_CLIENT_HELLO:
+    case BM_HS_SERVER_HELLO:
+        if (!c->reneg && !(c->reneg = calloc(1, sizeof *c->reneg)))
+            break;
+        if (type == BM_HS_CLIENT_HELLO) {
+            memset(c->reneg, 0, sizeof *c->reneg);
+            m->parsed = bm_tls_parse_client_hello(c, side, c->reneg, body, len, true, m);
+        } else {
+            m->parsed = bm_tls_parse_server_hello(c, side, c->reneg, body, len, m);
+        }
+        m->reneg = c->reneg;
+        break;
+    case BM_HS_NEW_SESSION_TICKET:
+        session_ticket(body, len, m);
+        break;
+    case BM_HS_CERTIFICATE:
+        if (bm_tls_role_of_side(c, side) == BM_SERVER)
+            parse_certificates(c, body, len, false, m);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Hand a message (msg: header included; NULL when it was not reassembled)
+ * to the hook, after parsing it. */
+static void handle_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *msg, uint32_t mlen, bool prot)
+{
+    bm_tls_hs_msg m;
+    memset(&m, 0, sizeof m);
+    m.side = side;
+    m.prot = prot;
+    m.type = type;
+    m.len = mlen;
+    m.raw = msg;
+    m.raw_len = msg ? 4 + (size_t)mlen : 0;
+    m.body = msg ? msg + 4 : NULL;
+    m.hs = &c->conn->hs;
+    if (msg && !prot)
+        clear_msg(c, side, type, m.body, mlen, &m);
+    else if (msg && bm_tls_is13(c))
+        bm_tls_hs13_msg(c, side, type, m.body, mlen, &m);
+    else if (msg)
+        reneg_msg(c, side, type, m.body, mlen, &m);
+    m.client_side = c->client_side;
+    if (c->t->has_hook && c->t->hook.hs_msg)
+        c->t->hook.hs_msg(c->hook_conn, &m);
+}
+
+void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_t *p, size_t n, bool prot)
 {
     bm_tls_dir *d = &c->dir[side];
     if (d->hs_skip) {
@@ -109,6 +202,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
     if (d->hs_have) {
         if (!hs_reserve(d, d->hs_have + n)) {
             bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_BUFFER_EXHAUSTED, .role = (uint8_t)side});
+            handle_msg(c, side, d->hs[0], NULL, 0, prot);
             d->hs_have = 0;
             return;
         }
@@ -122,7 +216,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
         bm_cur cur = bm_cur_make(src + pos, avail - pos);
         uint8_t type = bm_get_u8(&cur);
         uint32_t mlen = bm_get_u24(&cur);
-        if (type == BM_HS_CLIENT_HELLO) {
+        if (type == BM_HS_CLIENT_HELLO && !prot) {
             if (c->client_side < 0)
                 c->client_side = side;
             if (c->conn->hs.record_version == 0)
@@ -131,6 +225,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
         if (mlen > BM_TLS_HS_CAP - 4) {
             bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_OVER_CAP, .role = (uint8_t)side,
                                             .arg = {type, mlen, BM_TLS_HS_CAP / 1024}});
+            handle_msg(c, side, type, NULL, mlen, prot);
             if (avail - pos - 4 >= mlen) {
                 pos += 4 + (size_t)mlen;
                 continue;
@@ -141,7 +236,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
         }
         if (avail - pos - 4 < mlen)
             break;
-        handle_msg(c, side, type, src + pos + 4, mlen);
+        handle_msg(c, side, type, src + pos, mlen, prot);
         pos += 4 + (size_t)mlen;
     }
     size_t rest = avail - pos;
@@ -154,6 +249,7 @@ void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_
             d->hs_have = rest;
         } else {
             bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_OUT_OF_MEMORY, .role = (uint8_t)side});
+            handle_msg(c, side, src[pos], NULL, 0, prot);
         }
     }
 }
@@ -171,7 +267,9 @@ void bm_tls_hs_end(bm_tls_conn *c, int side)
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CLIENT_HELLO_TRUNCATED, .role = (uint8_t)side,
                                         .arg = {(int64_t)(d->hs_have - 4), mlen}});
         /* Keep what the captured part says (version, random, SNI, ...). */
-        (void)bm_tls_parse_client_hello(c, side, d->hs + 4, d->hs_have - 4, false);
+        bm_tls_hs_msg m;
+        memset(&m, 0, sizeof m);
+        (void)bm_tls_parse_client_hello(c, side, &c->conn->hs, d->hs + 4, d->hs_have - 4, false, &m);
     } else {
         bm_tls_finding(c, &(bm_finding){.code = BM_F_HANDSHAKE_TRUNCATED, .role = (uint8_t)side,
                                         .arg = {type, (int64_t)d->hs_have}});

@@ -32,7 +32,7 @@ static bool u16_list(bm_cur *b, bool vec8)
     return bm_cur_ok(&v) && n >= 2 && n % 2 == 0 && bm_skip(&v, n) && bm_cur_done(b);
 }
 
-static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
+static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b, bm_tls_hs_msg *m)
 {
     switch (type) {
     case BM_EXT_SERVER_NAME: { /* server_name: list of (name_type, opaque name<1..2^16-1>) */
@@ -89,9 +89,17 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
     case BM_EXT_SESSION_TICKET: /* opaque ticket; non-empty = resumption offered */
         if (bm_cur_left(b) > 0)
             h->ticket_offered = true;
+        m->has_ticket = true;
+        m->ticket = b->p;
+        m->ticket_len = bm_cur_left(b);
         return bm_skip(b, bm_cur_left(b));
     case BM_EXT_PRE_SHARED_KEY: { /* identities<7..2^16-1>, binders<33..2^16-1> */
         bm_cur ids = bm_cur_vec16(b);
+        if (bm_cur_ok(&ids)) {
+            m->has_psk_ids = true;
+            m->psk_ids = ids.p;
+            m->psk_ids_len = bm_cur_left(&ids);
+        }
         if (bm_cur_left(&ids) == 0)
             return false;
         while (bm_cur_ok(&ids) && bm_cur_left(&ids) > 0) {
@@ -131,7 +139,7 @@ static bool ch_ext(bm_handshake *h, uint16_t type, bm_cur *b)
     }
 }
 
-static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t *selected)
+static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t *selected, bm_tls_hs_msg *m)
 {
     switch (type) {
     case BM_EXT_SERVER_NAME: /* the server acknowledges SNI with an empty body */
@@ -165,11 +173,15 @@ static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t
         h->record_size_limit_server = v;
         return bm_cur_done(b) && v >= 64;
     }
-    case BM_EXT_PRE_SHARED_KEY:
-        (void)bm_get_u16(b); /* selected_identity */
-        if (bm_cur_done(b))
+    case BM_EXT_PRE_SHARED_KEY: {
+        uint16_t id = bm_get_u16(b); /* selected_identity */
+        if (bm_cur_done(b)) {
             h->resumed = true;
+            m->psk_selected = true;
+            m->psk_identity = id;
+        }
         return bm_cur_done(b);
+    }
     case BM_EXT_SUPPORTED_VERSIONS:
         *selected = bm_get_u16(b);
         return bm_cur_done(b);
@@ -189,20 +201,33 @@ static bool sh_ext(bm_handshake *h, uint16_t type, bm_cur *b, bool hrr, uint16_t
     }
 }
 
-bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n, bool complete)
+/* The TLS 1.3 suites (0x13xx) of the first ClientHello that offers any:
+ * 0-RTT is sent under one of them before the ServerHello names one. */
+static void note_offered13(bm_tls_conn *c, bm_cur suites)
 {
-    bm_handshake *h = &c->conn->hs;
+    if (c->n_offered13)
+        return;
+    while (bm_cur_ok(&suites) && bm_cur_left(&suites) >= 2) {
+        uint16_t cs = bm_get_u16(&suites);
+        if ((cs >> 8) == 0x13 && c->n_offered13 < BM_TLS_OFFERED13)
+            c->offered13[c->n_offered13++] = cs;
+    }
+}
+
+bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, bm_handshake *h, const uint8_t *p, size_t n,
+                               bool complete, bm_tls_hs_msg *m)
+{
     bool second = h->client_hello_seen;
     h->client_hello_seen = true;
     if (c->client_side < 0)
         c->client_side = side;
     bm_cur cur = bm_cur_make(p, n);
     uint16_t ver = bm_get_u16(&cur);
-    uint8_t rnd[32];
-    bool ok = bm_get_copy(&cur, rnd, sizeof rnd);
-    if (ok && !second) {
+    const uint8_t *rnd = bm_get_bytes(&cur, sizeof h->client_random);
+    m->random = rnd;
+    if (rnd && !second) {
         h->client_version = ver;
-        memcpy(h->client_random, rnd, sizeof rnd);
+        memcpy(h->client_random, rnd, sizeof h->client_random);
     }
     bm_cur sid = bm_cur_vec8(&cur);
     if (bm_cur_ok(&sid) && bm_cur_left(&sid) <= 32 && !second) {
@@ -210,8 +235,10 @@ bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
         memcpy(h->client_session_id, sid.p, bm_cur_left(&sid));
     }
     bm_cur suites = bm_cur_vec16(&cur);
+    if (h == &c->conn->hs)
+        note_offered13(c, suites);
     bm_cur comp = bm_cur_vec8(&cur);
-    ok = bm_cur_ok(&cur) && bm_cur_left(&suites) >= 2 && bm_cur_left(&suites) % 2 == 0 &&
+    bool ok = bm_cur_ok(&cur) && bm_cur_left(&suites) >= 2 && bm_cur_left(&suites) % 2 == 0 &&
          bm_cur_left(&comp) >= 1 && bm_cur_left(&sid) <= 32;
     if (ok && bm_cur_left(&cur) > 0) {
         uint16_t elen = bm_get_u16(&cur);
@@ -223,7 +250,7 @@ bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
             bm_cur body = bm_cur_vec16(&exts);
             if (!bm_cur_ok(&exts))
                 break;
-            if (!ch_ext(h, et, &body))
+            if (!ch_ext(h, et, &body, m))
                 bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
                                                 .arg = {et, BM_FM_CLIENT_HELLO}});
         }
@@ -235,30 +262,32 @@ bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
     return ok;
 }
 
-bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n)
+bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const uint8_t *p, size_t n,
+                               bm_tls_hs_msg *m)
 {
-    bm_handshake *h = &c->conn->hs;
     if (c->client_side < 0)
         c->client_side = !side;
     bm_cur cur = bm_cur_make(p, n);
     uint16_t ver = bm_get_u16(&cur);
-    uint8_t rnd[32];
-    (void)bm_get_copy(&cur, rnd, sizeof rnd);
+    const uint8_t *rnd = bm_get_bytes(&cur, sizeof h->server_random);
     bm_cur sid = bm_cur_vec8(&cur);
     uint16_t suite = bm_get_u16(&cur);
     uint8_t comp = bm_get_u8(&cur);
+    bool hrr = rnd && memcmp(rnd, bm_hrr_random, sizeof bm_hrr_random) == 0;
+    m->random = rnd;
+    m->hrr = hrr;
+    m->suite = suite;
     if (!bm_cur_ok(&cur) || bm_cur_left(&sid) > 32) {
         bm_tls_finding(c, &(bm_finding){.code = BM_F_SERVER_HELLO_MALFORMED, .arg = {(int64_t)n}});
         return false;
     }
-    bool hrr = memcmp(rnd, bm_hrr_random, sizeof rnd) == 0;
     h->server_version = ver;
     h->cipher_suite = suite;
     if (hrr) {
         h->hello_retry_request = true;
     } else {
         h->server_hello_seen = true;
-        memcpy(h->server_random, rnd, sizeof rnd);
+        memcpy(h->server_random, rnd, sizeof h->server_random);
         h->session_id_len = (uint8_t)bm_cur_left(&sid);
         memcpy(h->session_id, sid.p, bm_cur_left(&sid));
         h->compression = comp;
@@ -272,7 +301,9 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
             bm_cur body = bm_cur_vec16(&exts);
             if (!bm_cur_ok(&exts))
                 break;
-            if (!sh_ext(h, et, &body, hrr, &selected))
+            if (et == BM_EXT_KEY_SHARE)
+                m->key_share = true;
+            if (!sh_ext(h, et, &body, hrr, &selected, m))
                 bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
                                                 .arg = {et, hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
         }
@@ -292,8 +323,10 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_
          * offer to resume; only a PSK is. */
         h->resumption_offered = h->psk_offered;
         /* Everything after the ServerHello is encrypted, both ways. */
-        c->dir[0].protected_ = true;
-        c->dir[1].protected_ = true;
+        if (h == &c->conn->hs) {
+            c->dir[0].protected_ = true;
+            c->dir[1].protected_ = true;
+        }
     }
     return ok;
 }

@@ -1,7 +1,8 @@
 /*
  * record.c - what happens to one complete record: counting, size limits,
  * the protection boundary, ChangeCipherSpec, alerts, and the hand-off of
- * plaintext handshake bytes to the reassembler.
+ * handshake bytes to the reassembler: those of records in the clear, and
+ * those of protected records the hook opened (hook.h).
  */
 #include <string.h>
 
@@ -216,6 +217,8 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     c->seq++;
     bm_tls_snap snap = make_snap(c, side);
 
+    bm_tls_opened op;
+    memset(&op, 0, sizeof op);
     if (c->t->has_hook && c->t->hook.record) {
         bm_tls_record_ev ev;
         ev.side = side;
@@ -228,9 +231,11 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         ev.protected_ = prot;
         ev.hs = &k->hs;
         ev.client_side = c->client_side;
+        ev.offered13 = c->offered13;
+        ev.n_offered13 = c->n_offered13;
         ev.segs = d->rseg;
         ev.n_segs = d->rseg_lost ? 0 : d->n_rseg;
-        c->t->hook.record(c->hook_conn, &ev);
+        c->t->hook.record(c->hook_conn, &ev, &op);
     }
 
     switch (type) {
@@ -244,13 +249,16 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         if (prot)
             break;
         if (payload)
-            bm_tls_hs_feed(c, side, d->last_version, payload, len);
+            bm_tls_hs_feed(c, side, d->last_version, payload, len, false);
         else
             d->hs_have = 0; /* a lost handshake record breaks reassembly */
         break;
     default:
         break;
     }
+    /* Decrypted handshake bytes: the same reassembly as those in the clear. */
+    if (prot && op.opened && op.inner_type == BM_CT_HANDSHAKE && op.plain)
+        bm_tls_hs_feed(c, side, d->last_version, op.plain, op.plain_len, true);
 
     if (prot && type != BM_CT_CHANGE_CIPHER_SPEC && !early) {
         bool client = bm_tls_role_of_side(c, side) == BM_CLIENT;
@@ -267,6 +275,8 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     d->last = ref;
     d->last_prot = prot;
     d->last_snap = snap;
+    if (c->t->has_hook && c->t->hook.record_done)
+        c->t->hook.record_done(c->hook_conn, side);
 }
 
 void bm_tls_record_v2(bm_tls_conn *c, int side, uint32_t len, const uint8_t *payload, uint64_t frame)

@@ -133,6 +133,7 @@ static void tls_close(void *conn, const bm_tcp_summary *s)
         free(c->dir[i].buf);
         free(c->dir[i].hs);
     }
+    free(c->reneg);
     free(c->conn);
     free(c);
 }

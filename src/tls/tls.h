@@ -4,14 +4,15 @@
  * It implements a bm_stream_sink (capture/stream.h). Per direction it frames
  * records (holding at most one partial record), resynchronises on the next
  * plausible record header after a gap or garbage, reassembles and parses
- * handshake messages that travel in the clear, reads alerts, and builds the
- * bm_conn that the report stage prints. When the TCP connection closes the
- * bm_conn is handed to the bm_conn_sink and its memory is reused: memory is
- * bounded by the number of live connections, not by the capture's size.
+ * handshake messages, reads alerts, and builds the bm_conn that the report
+ * stage prints. When the TCP connection closes the bm_conn is handed to the
+ * bm_conn_sink and its memory is reused: memory is bounded by the number of
+ * live connections, not by the capture's size.
  *
- * Record protection is a seam: records after ChangeCipherSpec (TLS <= 1.2)
- * or after the ServerHello (TLS 1.3) are opaque here; the crypto stage
- * (issue [2/8]) plugs in behind the same record callbacks.
+ * Record protection is a seam (hook.h): records after ChangeCipherSpec
+ * (TLS <= 1.2) or after the ServerHello (TLS 1.3) are opaque here unless
+ * the decryption stage, plugged in as the hook, hands their plaintext
+ * back; decrypted handshake messages are then parsed like clear ones.
  */
 #ifndef BM_TLS_TLS_H
 #define BM_TLS_TLS_H

@@ -11,7 +11,13 @@
  * payload byte), one record buffer (at most BM_TLS_RBUF_CAP) and one
  * handshake buffer (at most BM_TLS_HS_CAP) per direction, each allocated
  * lazily and only as large as needed; the frame map of the record being
- * framed (BM_TLS_RSEG entries) lives in the direction.
+ * framed (BM_TLS_RSEG entries) lives in the direction; a bm_handshake for
+ * a renegotiation's hellos, allocated at the first one.
+ *
+ * Handshake messages come from records in the clear and from protected
+ * records the hook opened (decrypted); both go through the one reassembly
+ * per direction and the same parsers, and every complete message goes to
+ * the hook (hook.h).
  */
 #ifndef BM_TLS_TLS_INT_H
 #define BM_TLS_TLS_INT_H
@@ -20,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../wire/cur.h"
 #include "hook.h"
 #include "tls.h"
 
@@ -83,7 +90,7 @@ typedef struct bm_tls_dir {
     unsigned n_bmap;
     struct { uint64_t end; uint64_t frame; } bmap[BM_TLS_BMAP];
 
-    /* handshake reassembly */
+    /* handshake reassembly (clear and decrypted records alike) */
     uint8_t *hs;
     size_t hs_cap, hs_have;
     uint64_t hs_skip;    /* bytes of an oversized message still to drop */
@@ -132,6 +139,10 @@ struct bm_tls_conn {
     int first_side;
     uint64_t first_frame;
     void *hook_conn;
+    /* the TLS 1.3 suites of the first ClientHello offering any (hook.h) */
+    uint16_t offered13[BM_TLS_OFFERED13];
+    unsigned n_offered13;
+    bm_handshake *reneg; /* a renegotiation's hellos (decrypted), NULL before one */
 };
 
 /* util.c */
@@ -176,15 +187,27 @@ void bm_tls_record_v2(bm_tls_conn *c, int side, uint32_t len, const uint8_t *pay
  * it is the negotiated (rather than the protocol) limit. */
 uint32_t bm_tls_record_limit(const bm_tls_conn *c, int side, uint8_t type, bool prot, bool *negotiated);
 
-/* handshake.c */
-void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_t *p, size_t n);
+/* handshake.c: prot: the bytes are a protected record's plaintext, which
+ * the hook decrypted */
+void bm_tls_hs_feed(bm_tls_conn *c, int side, uint16_t rec_version, const uint8_t *p, size_t n, bool prot);
 void bm_tls_hs_end(bm_tls_conn *c, int side);
 void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n);
+/* One certificate (DER) of the server chain into the bm_handshake: at
+ * most BM_MAX_CERTS, beyond them certs_truncated. */
+void bm_tls_add_cert(bm_tls_conn *c, const bm_cur *der);
 
 /* hello.c: exact-consumption parsers; on failure a finding is noted and
- * whatever was read before the failure is kept. */
-bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n, bool complete);
-bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n);
+ * whatever was read before the failure is kept. They write into h (the
+ * connection's bm_handshake, or a renegotiation's) and what the hook
+ * reads into m. */
+bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, bm_handshake *h, const uint8_t *p, size_t n,
+                               bool complete, bm_tls_hs_msg *m);
+bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const uint8_t *p, size_t n,
+                               bm_tls_hs_msg *m);
+
+/* hs13.c: a TLS 1.3 handshake message the hook decrypted (body without
+ * the header): what it says that the bm_handshake holds, and m. */
+void bm_tls_hs13_msg(bm_tls_conn *c, int side, uint8_t type, const uint8_t *body, size_t len, bm_tls_hs_msg *m);
 
 /* finish.c: roles, alert inference, the conn handed out */
 void bm_tls_finish(bm_tls_conn *c, const bm_tcp_summary *s);

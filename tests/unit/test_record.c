@@ -12,8 +12,9 @@ typedef struct hook_log {
 } hook_log;
 
 static void *hk_open(void *ud, const bm_tuple *t) { (void)t; return ud; }
-static void hk_record(void *hc, const bm_tls_record_ev *ev)
+static void hk_record(void *hc, const bm_tls_record_ev *ev, bm_tls_opened *out)
 {
+    (void)out;
     hook_log *l = hc;
     if (l->n < 64) {
         l->ev[l->n] = *ev;
@@ -43,7 +44,8 @@ static void test_many_in_one_chunk(void)
     th *h = th_new();
     hook_log log;
     memset(&log, 0, sizeof log);
-    bm_tls_hook hk = {&log, true, hk_open, hk_record, hk_close};
+    bm_tls_hook hk = {.ud = &log, .want_payload = true, .conn_open = hk_open, .record = hk_record,
+                      .conn_close = hk_close};
     bm_tls_set_hook(h->tls, &hk);
     th_conn c = th_open(h, 40000, 443);
     tb *w = tbn();
@@ -71,7 +73,8 @@ static void test_byte_by_byte(void)
     th *h = th_new();
     hook_log log;
     memset(&log, 0, sizeof log);
-    bm_tls_hook hk = {&log, false, hk_open, hk_record, hk_close};
+    bm_tls_hook hk = {.ud = &log, .want_payload = false, .conn_open = hk_open, .record = hk_record,
+                      .conn_close = hk_close};
     bm_tls_set_hook(h->tls, &hk);
     th_conn c = th_open(h, 40000, 443);
     tb *w = tbn();
