@@ -297,12 +297,7 @@ static void test_hrr(void)
     th_data_tb(&c, 0, w);
 
     e->n = body->n = w->n = 0;
-    tb_ext(e, 43, "\x03\x04", 2);
-    ks->n = 0;
-    tb_u16(ks, 23);
-    tb_u16(ks, 65);
-    tb_fill(ks, 5, 65);
-    tb_ext(e, 51, ks->b, ks->n);
+    tb_sh13_exts(e, ks, 23, 65, 5);
     tb_server_hello(body, 0x0303, NULL, NULL, 0, 0x1302, e);
     tb_hs_record(w, 0x0303, 2, body);
     th_data_tb(&c, 1, w);

@@ -177,11 +177,7 @@ static void hellos13(th_conn *c)
     tb_hs_record(w, 0x0301, 1, body);
     th_data_tb(c, 0, w);
     e->n = body->n = w->n = b->n = 0;
-    tb_ext(e, 43, "\x03\x04", 2);
-    tb_u16(b, 0x001d);
-    tb_u16(b, 32);
-    tb_fill(b, 0x5a, 32);
-    tb_ext(e, 51, b->b, b->n);
+    tb_sh13_exts(e, b, 0x001d, 32, 0x5a);
     tb_server_hello(body, 0x0303, NULL, NULL, 0, 0x1301, e);
     tb_hs_record(w, 0x0303, 2, body);
     th_data_tb(c, 1, w);

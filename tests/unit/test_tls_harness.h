@@ -92,6 +92,19 @@ static inline void tb_server_hello(tb *t, unsigned ver, const uint8_t *random, c
     }
 }
 
+/* The extensions of a TLS 1.3 ServerHello: supported_versions 0x0304 and
+ * a key_share of 'group' whose key is key_len bytes of 'fill'; appended
+ * to exts, ks is scratch. */
+static inline void tb_sh13_exts(tb *exts, tb *ks, unsigned group, size_t key_len, uint8_t fill)
+{
+    tb_ext(exts, 43, "\x03\x04", 2);
+    ks->n = 0;
+    tb_u16(ks, group);
+    tb_u16(ks, (unsigned)key_len);
+    tb_fill(ks, fill, key_len);
+    tb_ext(exts, 51, ks->b, ks->n);
+}
+
 /* A whole handshake record holding one message. */
 static inline void tb_hs_record(tb *t, unsigned rec_version, unsigned type, const tb *body)
 {
