@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "../diagnose/diagnose.h"
-#include "../diagnose/hyp.h"
+#include "../crypto/trial.h"
 #include "dec_int.h"
 
 /* Sequence numbers tried around a failure before the next records are

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "diag_int.h"
-#include "hyp.h"
+#include "../crypto/trial.h"
 
 const char *bm_cause_name(bm_cause c)
 {
