@@ -137,6 +137,7 @@ void bm_dec_conn_free(dec_conn *k)
         free(k->dir[s].hs);
         bm_dec_evidence_free(&k->dir[s]);
     }
+    bm_dec_extra_free(k);
     free(k->ts);
     free(k->cke);
     free(k->cert);
@@ -147,6 +148,8 @@ void bm_dec_conn_free(dec_conn *k)
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }
+
+static void dec_free(void *hook_conn) { bm_dec_conn_free(hook_conn); }
 
 bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys *rsa, bm_diag *diag)
 {
@@ -164,6 +167,7 @@ bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys
     d->hook.conn_open = dec_open;
     d->hook.record = bm_dec_record;
     d->hook.conn_close = bm_dec_close;
+    d->hook.conn_free = dec_free;
     return d;
 }
 

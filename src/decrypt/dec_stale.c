@@ -19,7 +19,6 @@
 
 #include <openssl/crypto.h>
 
-#include "../diagnose/diagnose.h"
 #include "../crypto/trial.h"
 #include "../keys/keystore.h"
 #include "../wire/cur.h"

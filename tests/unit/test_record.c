@@ -43,7 +43,7 @@ static void test_many_in_one_chunk(void)
     th *h = th_new();
     hook_log log;
     memset(&log, 0, sizeof log);
-    bm_tls_hook hk = {&log, true, hk_open, hk_record, hk_close};
+    bm_tls_hook hk = {&log, true, hk_open, hk_record, hk_close, NULL};
     bm_tls_set_hook(h->tls, &hk);
     th_conn c = th_open(h, 40000, 443);
     tb *w = tbn();
@@ -71,7 +71,7 @@ static void test_byte_by_byte(void)
     th *h = th_new();
     hook_log log;
     memset(&log, 0, sizeof log);
-    bm_tls_hook hk = {&log, false, hk_open, hk_record, hk_close};
+    bm_tls_hook hk = {&log, false, hk_open, hk_record, hk_close, NULL};
     bm_tls_set_hook(h->tls, &hk);
     th_conn c = th_open(h, 40000, 443);
     tb *w = tbn();
