@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "../../include/badmac/badmac.h"
-#include "../diagnose/summary.h"
+#include "summary.h"
 
 void bm_json_conn(FILE *out, const bm_conn *c);
 void bm_json_summary(FILE *out, const bm_totals *t);
