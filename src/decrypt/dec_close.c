@@ -8,19 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/names.h"
 #include "dec_int.h"
 
 static const char *reason_text(bm_rec_reason r)
 {
-    switch (r) {
-    case BM_REASON_TAG_MISMATCH: return "tag mismatch";
-    case BM_REASON_MAC_MISMATCH: return "MAC mismatch";
-    case BM_REASON_BAD_PADDING: return "bad padding";
-    case BM_REASON_BAD_LENGTH: return "impossible length";
-    case BM_REASON_WRONG_EPOCH: return "keys of another epoch";
-    case BM_REASON_NO_CONTENT_TYPE: return "no inner content type";
-    default: return "unknown";
-    }
+    const char *s = bm_reason_name(r, BM_NAME_TEXT);
+    return s ? s : "unknown";
 }
 
 static bool same_ep(const bm_endpoint *e, const bm_tuple *t, int side)

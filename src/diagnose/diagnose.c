@@ -13,15 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/names.h"
 #include "diag_int.h"
 #include "../crypto/trial.h"
 
 const char *bm_cause_name(bm_cause c)
 {
-    static const char *const n[] = {NULL, "healthy", "in_path_corruption", "sequence_desync", "wrong_keys",
-                                    "mac_construction_mismatch", "key_mismatch", "stale_resumption",
-                                    "record_too_large", "receiver_fault", "sender_fault", "foreign_record",
-                                    "misleading_alert", "undetermined"};
+    static const char *const n[] = {
+#define BM_CAUSE_NAME(id, name) [id] = name,
+        BM_CAUSES(BM_CAUSE_NAME)
+#undef BM_CAUSE_NAME
+    };
     return (unsigned)c < sizeof n / sizeof n[0] ? n[c] : NULL;
 }
 
@@ -34,11 +36,9 @@ const char *bm_confidence_name(bm_confidence c)
 void bm_dg_rec_common(bm_dg_rec *r)
 {
     const bm_bad_record *b = r->b;
-    const char *why[] = {"fails", "tag mismatch", "MAC mismatch", "bad padding", "impossible length",
-                         "keys of another epoch", "no content type"};
+    const char *why = bm_reason_name(b->reason, BM_NAME_WORDING);
     bm_vd_ev(r->v, "%s, stream offset %" PRIu64 ", %u bytes: %s under the expected sequence number %" PRIu64,
-             r->name, b->stream_off, b->length, b->reason <= BM_REASON_NO_CONTENT_TYPE ? why[b->reason] : "fails",
-             r->e->seq);
+             r->name, b->stream_off, b->length, why ? why : "fails", r->e->seq);
     if (r->local)
         bm_vd_ev(r->v, "%" PRIu64 " later %s records verified at their own sequence numbers: the failure is local "
                        "to this record, not a desync",
