@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis_harness.h"
+#include "diagnose/diag_int.h"
 #include "diagnose/diagnose.h"
 #include "tap.h"
 #include "util/names.h"
@@ -249,6 +250,16 @@ int main(void)
     ok(named == BM_CAUSE_UNDETERMINED && !bm_cause_name(BM_CAUSE_NONE) &&
            !bm_cause_name((bm_cause)(BM_CAUSE_UNDETERMINED + 1)),
        "every cause has a name, none past the list");
+    size_t nh = 0;
+    const bm_dg_hyp *h = bm_dg_hypotheses(&nh);
+    char order[160] = "";
+    bool sound = nh > 0;
+    for (size_t i = 0; i < nh; i++) {
+        snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", i ? " " : "", h[i].name);
+        sound = sound && h[i].test && bm_cause_name(h[i].cause);
+    }
+    is_str(order, "epoch seq stateful keys mac locate foreign finished too_large", "hypotheses in table order");
+    ok(sound, "every row has a tester and a named cause");
     is_str(bm_reason_name(BM_REASON_TAG_MISMATCH, BM_NAME_JSON), "tag_mismatch", "reason: JSON name");
     is_str(bm_reason_name(BM_REASON_TAG_MISMATCH, BM_NAME_TEXT), "tag mismatch", "reason: text, same row");
     is_str(bm_reason_name(BM_REASON_NO_CONTENT_TYPE, BM_NAME_WORDING), "no content type", "reason: diagnosis wording");
