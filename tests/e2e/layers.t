@@ -13,7 +13,8 @@ The order (LEVELS; one line = one level, stages on one line are siblings
 and must not include each other):
 
     include/badmac   the data model (conn.h) and the API (badmac.h)
-    util, wire       error table, diagnostics, names; the bounded reader
+    util, wire,      error table, diagnostics, names, options; the bounded
+      proto          reader; TLS code points and the suite registry
     capture          pcap/pcapng, link, IP, TCP -> byte streams
     crypto           suites, key schedules, record protection, trial
                      decryption (below tls: tls reads certificates with x509.h)
@@ -43,7 +44,7 @@ import tempfile
 
 LEVELS = [
     ["include/badmac"],
-    ["util", "wire"],
+    ["util", "wire", "proto"],
     ["capture"],
     ["crypto"],
     ["keys"],
@@ -60,8 +61,9 @@ LEVELS = [
 # The headers other stages may include (everything else is the stage's own).
 PUBLIC = {
     "include/badmac": {"badmac.h", "conn.h"},
-    "util": {"diag.h", "err.h", "names.h"},
+    "util": {"diag.h", "err.h", "names.h", "opt.h"},
     "wire": {"cur.h"},
+    "proto": {"proto.h", "suites.h"},
     "capture": {"capture.h", "stream.h"},
     "crypto": {"crypto.h", "rec.h", "kdf.h", "rsa.h", "x509.h", "locate.h", "trial.h"},
     "keys": {"keystore.h", "keylog.h", "keyfile.h", "psk.h"},
