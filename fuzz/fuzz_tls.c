@@ -14,7 +14,7 @@
 #include "../src/tls/tls.h"
 #include "../src/wire/cur.h"
 
-static void sink_conn(void *ud, const bm_conn *c)
+static void sink_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     (void)ud;
     /* Touch every field a report would read. */

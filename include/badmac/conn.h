@@ -133,15 +133,33 @@ typedef enum bm_keys_source {
 
 typedef enum bm_finished_status { BM_FIN_UNSEEN = 0, BM_FIN_OK, BM_FIN_FAILED } bm_finished_status;
 
-/* Why a record failed its check. */
+/*
+ * Why a record failed its check: one X-macro row per reason, in enum
+ * order, with every spelling of it: X(ID, JSON name, text, diagnosis
+ * wording). The JSON name is the v1 contract (docs/json.md); the text is
+ * what the text report and the problem lines say; the diagnosis wording
+ * ends its evidence line ("...: <wording> under the expected sequence
+ * number"). Names come from bm_reason_name (src/util/names.h).
+ *   TAG_MISMATCH     AEAD tag
+ *   MAC_MISMATCH     HMAC (or SSL 3.0 MAC)
+ *   BAD_PADDING      CBC padding
+ *   BAD_LENGTH       length impossible for the suite
+ *   WRONG_EPOCH      verifies only under keys of another epoch
+ *   NO_CONTENT_TYPE  TLS 1.3: all-zero inner plaintext
+ */
+#define BM_REC_REASONS(X)                                                                       \
+    X(BM_REASON_TAG_MISMATCH, "tag_mismatch", "tag mismatch", "tag mismatch")                   \
+    X(BM_REASON_MAC_MISMATCH, "mac_mismatch", "MAC mismatch", "MAC mismatch")                   \
+    X(BM_REASON_BAD_PADDING, "bad_padding", "bad padding", "bad padding")                       \
+    X(BM_REASON_BAD_LENGTH, "bad_length", "impossible length", "impossible length")             \
+    X(BM_REASON_WRONG_EPOCH, "wrong_epoch", "keys of another epoch", "keys of another epoch")   \
+    X(BM_REASON_NO_CONTENT_TYPE, "no_content_type", "no inner content type", "no content type")
+
 typedef enum bm_rec_reason {
     BM_REASON_NONE = 0,
-    BM_REASON_TAG_MISMATCH,   /* AEAD tag */
-    BM_REASON_MAC_MISMATCH,   /* HMAC (or SSL 3.0 MAC) */
-    BM_REASON_BAD_PADDING,    /* CBC padding */
-    BM_REASON_BAD_LENGTH,     /* length impossible for the suite */
-    BM_REASON_WRONG_EPOCH,    /* verifies only under keys of another epoch */
-    BM_REASON_NO_CONTENT_TYPE /* TLS 1.3: all-zero inner plaintext */
+#define BM_REASON_ENUM(id, json, text, wording) id,
+    BM_REC_REASONS(BM_REASON_ENUM)
+#undef BM_REASON_ENUM
 } bm_rec_reason;
 
 typedef struct bm_bad_record {
@@ -163,22 +181,29 @@ typedef struct bm_crypto_info {
 } bm_crypto_info;
 
 /* The diagnosis (issue [4/8], docs/diagnoses.md): one verdict per
- * connection, with the evidence that establishes it. */
+ * connection, with the evidence that establishes it. One X-macro row per
+ * cause, X(ID, stable name), in enum order (append: the values are part
+ * of the API); the names come from bm_cause_name (src/diagnose/). */
+#define BM_CAUSES(X)                                                  \
+    X(BM_CAUSE_HEALTHY, "healthy")                                    \
+    X(BM_CAUSE_IN_PATH_CORRUPTION, "in_path_corruption")              \
+    X(BM_CAUSE_SEQUENCE_DESYNC, "sequence_desync")                    \
+    X(BM_CAUSE_WRONG_KEYS, "wrong_keys")                              \
+    X(BM_CAUSE_MAC_CONSTRUCTION_MISMATCH, "mac_construction_mismatch") \
+    X(BM_CAUSE_KEY_MISMATCH, "key_mismatch")                          \
+    X(BM_CAUSE_STALE_RESUMPTION, "stale_resumption")                  \
+    X(BM_CAUSE_RECORD_TOO_LARGE, "record_too_large")                  \
+    X(BM_CAUSE_RECEIVER_FAULT, "receiver_fault")                      \
+    X(BM_CAUSE_SENDER_FAULT, "sender_fault")                          \
+    X(BM_CAUSE_FOREIGN_RECORD, "foreign_record")                      \
+    X(BM_CAUSE_MISLEADING_ALERT, "misleading_alert")                  \
+    X(BM_CAUSE_UNDETERMINED, "undetermined")
+
 typedef enum bm_cause {
-    BM_CAUSE_NONE = 0,              /* not diagnosed (never in a report) */
-    BM_CAUSE_HEALTHY,
-    BM_CAUSE_IN_PATH_CORRUPTION,
-    BM_CAUSE_SEQUENCE_DESYNC,
-    BM_CAUSE_WRONG_KEYS,
-    BM_CAUSE_MAC_CONSTRUCTION_MISMATCH,
-    BM_CAUSE_KEY_MISMATCH,
-    BM_CAUSE_STALE_RESUMPTION,
-    BM_CAUSE_RECORD_TOO_LARGE,
-    BM_CAUSE_RECEIVER_FAULT,
-    BM_CAUSE_SENDER_FAULT,
-    BM_CAUSE_FOREIGN_RECORD,
-    BM_CAUSE_MISLEADING_ALERT,
-    BM_CAUSE_UNDETERMINED
+    BM_CAUSE_NONE = 0, /* not diagnosed (never in a report) */
+#define BM_CAUSE_ENUM(id, name) id,
+    BM_CAUSES(BM_CAUSE_ENUM)
+#undef BM_CAUSE_ENUM
 } bm_cause;
 
 typedef enum bm_confidence { BM_CONF_NONE = 0, BM_CONF_PROVEN, BM_CONF_LIKELY, BM_CONF_POSSIBLE } bm_confidence;

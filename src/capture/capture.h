@@ -58,6 +58,29 @@ void bm_tcp_free(bm_tcp_table *t);
  * opened or read at all (then a one-line message has been emitted too). */
 BM_RESULT bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
 
+/*
+ * Frame by frame, for a caller that reads the capture file itself (badmac
+ * compare reads two in lockstep): the decoding of bm_capture_read_file
+ * (link layer, IPv4/IPv6, fragments, TCP into 't'), one frame per call,
+ * frames numbered from 1. 'diag' MUST NOT be NULL (a zeroed bm_diag is
+ * quiet); 't' and 'diag' MUST outlive the feed.
+ *
+ * 'csum' (may be NULL) hears each frame's TCP checksum verdict as the IP
+ * layer decoded it, before the frame's segment reaches 't' (so a stream
+ * sink may already ask about the frame that delivers its bytes): 1 it
+ * verifies, 0 it does not, -1 not verifiable (no TCP segment, a piece of a
+ * fragmented datagram, IPv6 extension headers, cut by the snaplen, left to
+ * the NIC). NULL on allocation failure.
+ */
+typedef void (*bm_frame_csum_cb)(void *ud, uint64_t frame, int verdict);
+typedef struct bm_capture_feed bm_capture_feed;
+bm_capture_feed *bm_capture_feed_new(bm_tcp_table *t, bm_diag *diag, bm_frame_csum_cb csum, void *ud);
+/* 'linktype' is a DLT_* value; 'len' the frame's length on the wire. */
+void bm_capture_feed_frame(bm_capture_feed *f, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len,
+                           uint64_t ts_ns);
+/* Reports the fragments that never completed; NULL is a no-op. */
+void bm_capture_feed_free(bm_capture_feed *f);
+
 /* pcapng decryption-secrets blocks (libpcap does not expose them): a
  * separate pass over the file's block headers calls 'cb' for each DSB
  * (secrets_type is e.g. 0x544c534b "TLSK", data is the key log text).

@@ -47,6 +47,12 @@ typedef struct bm_capture_ctx {
     bm_capture_stats *st;
     uint64_t frame;     /* frame number of the packet being decoded (from 1) */
     bm_frag frag;       /* IPv4/IPv6 fragment reassembly */
+    /* Per-frame TCP checksum verdicts (bm_capture_feed; NULL: none): the
+     * IP layer gives one for the frame whose segment it hands to TCP
+     * (ip.c), feed.c gives -1 to a frame that had none. */
+    bm_frame_csum_cb csum;
+    void *csum_ud;
+    bool csum_told;     /* this frame's verdict was given */
 } bm_capture_ctx;
 
 /* 'st' MUST be non-NULL; it is not reset (the caller zeroes it). */

@@ -39,10 +39,26 @@ static void bad(bm_capture_ctx *cx, const bm_pkt_info *pi, const char *fmt, ...)
     bm_diag_frame(cx->diag, pi->frame, "%s", msg);
 }
 
+/* The verdict for cx->csum: only a segment that came whole in frame pi
+ * (not reassembled from fragments, no IPv6 extension headers: a routing
+ * header changes the pseudo-header's destination) and was not cut is
+ * judged. */
+static void frame_csum(bm_capture_ctx *cx, const bm_ip_addr *src, const bm_ip_addr *dst, const uint8_t *seg,
+                       uint32_t caplen, uint32_t len, bool whole, const bm_pkt_info *pi)
+{
+    int v = -1;
+    if (whole && pi->caplen >= pi->len && caplen >= len && len >= 20) {
+        bm_csum_verdict cv = bm_tcp_checksum(src, dst, seg, len);
+        v = cv == BM_CSUM_OK ? 1 : cv == BM_CSUM_BAD ? 0 : -1;
+    }
+    cx->csum_told = true;
+    cx->csum(cx->csum_ud, pi->frame, v);
+}
+
 /* 'seg' holds the captured part of a TCP segment whose length per the IP
- * layer is 'len'. */
+ * layer is 'len'; 'whole': it came in this frame alone (see frame_csum). */
 static void to_tcp(bm_capture_ctx *cx, const bm_ip_addr *src, const bm_ip_addr *dst, bm_cur seg,
-                   uint32_t len, const bm_seg_meta *m, const bm_pkt_info *pi)
+                   uint32_t len, const bm_seg_meta *m, const bm_pkt_info *pi, bool whole)
 {
     bm_tcp_pkt pk;
     pk.src = *src;
@@ -53,6 +69,8 @@ static void to_tcp(bm_capture_ctx *cx, const bm_ip_addr *src, const bm_ip_addr *
     pk.frame_caplen = pi->caplen;
     pk.frame_len = pi->len;
     pk.meta = *m;
+    if (cx->csum)
+        frame_csum(cx, src, dst, pk.seg, pk.caplen, pk.len, whole, pi);
     cx->st->tcp_segments++;
     bm_tcp_segment(cx->tcp, &pk);
 }
@@ -131,10 +149,10 @@ void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
         if (!bm_frag_add(&cx->frag, &k, foff, more, 0, bm_get_bytes(&pay, plen), plen, &m, &out,
                          bm_capture_frag_dropped, cx))
             return;
-        to_tcp(cx, &src, &dst, bm_cur_make(out.p, out.len), out.len, &out.meta, pi);
+        to_tcp(cx, &src, &dst, bm_cur_make(out.p, out.len), out.len, &out.meta, pi, false);
         return;
     }
-    to_tcp(cx, &src, &dst, pay, total - hlen, &m, pi);
+    to_tcp(cx, &src, &dst, pay, total - hlen, &m, pi, true);
 }
 
 /* Walks IPv6 extension headers from 'nh' over 'c' (whose stated length,
@@ -147,7 +165,7 @@ static void ip6_walk(bm_capture_ctx *cx, uint8_t nh, bm_cur c, uint32_t stated, 
         size_t before = bm_cur_left(&c);
         switch (nh) {
         case IPPROTO_TCP_:
-            to_tcp(cx, src, dst, c, stated, m, pi);
+            to_tcp(cx, src, dst, c, stated, m, pi, i == 0 && !reassembled);
             return;
         case IP6_HOPOPTS:
         case IP6_ROUTING:

@@ -1,14 +1,12 @@
 /*
- * frame_csum.h - per-frame TCP checksum verdicts for the compare stage.
+ * frame_csum.h - per-frame TCP checksum verdicts for the compare stage:
+ * the capture stage judges each frame as it decodes it (bm_capture_feed,
+ * capture.h); pass 2 keeps the verdicts of recent frames in a ring.
  */
 #ifndef BM_COMPARE_FRAME_CSUM_H
 #define BM_COMPARE_FRAME_CSUM_H
 
 #include <stdint.h>
-
-/* 1 the TCP checksum verifies, 0 it does not, -1 not verifiable (not
- * TCP, fragmented, cut, offloaded, unknown link type). */
-int bm_cmp_frame_csum(int linktype, const uint8_t *p, uint32_t caplen, uint32_t len);
 
 #define BM_CMP_CSUM_RING (1u << 20) /* verdicts of the last 2^20 frames */
 typedef struct bm_cmp_csum_ring {
@@ -17,7 +15,9 @@ typedef struct bm_cmp_csum_ring {
 } bm_cmp_csum_ring;
 
 bm_cmp_csum_ring *bm_cmp_csum_ring_new(void);
-void bm_cmp_csum_ring_put(bm_cmp_csum_ring *r, uint64_t frame, int v);
+/* A bm_frame_csum_cb (capture.h); ud is the ring. v: 1 the TCP checksum
+ * verifies, 0 it does not, -1 not verifiable. */
+void bm_cmp_csum_ring_put(void *ud, uint64_t frame, int v);
 /* A bm_cmp_csum_fn: -1 for frames not (or no longer) in the ring. */
 int bm_cmp_csum_ring_get(void *ud, uint64_t frame);
 

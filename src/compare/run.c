@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../capture/capture_int.h"
+#include "../capture/capture.h"
 #include "compare_int.h"
 #include "frame_csum.h"
 
@@ -36,12 +36,11 @@ typedef struct src {
     pcap_t *pc;
     int lt;
     bm_tcp_table *t;
-    bm_capture_ctx cx;
-    bm_capture_stats st;
+    bm_capture_feed *feed;
     bm_cmp_csum_ring *ring;
     struct pcap_pkthdr *h;
     const u_char *data;
-    bool have, ctx;
+    bool have;
 } src;
 
 static void src_next(src *s)
@@ -51,17 +50,16 @@ static void src_next(src *s)
 
 static uint64_t src_ts(const src *s) { return (uint64_t)s->h->ts.tv_sec * 1000000000ull + (uint64_t)s->h->ts.tv_usec; }
 
+/* The capture stage puts each frame's checksum verdict in the ring before
+ * the frame's bytes reach the compare sinks. */
 static void src_feed(src *s)
 {
-    uint64_t frame = s->cx.frame + 1;
-    bm_cmp_csum_ring_put(s->ring, frame, bm_cmp_frame_csum(s->lt, s->data, s->h->caplen, s->h->len));
-    bm_capture_feed_packet(&s->cx, s->lt, s->data, s->h->caplen, s->h->len, src_ts(s));
+    bm_capture_feed_frame(s->feed, s->lt, s->data, s->h->caplen, s->h->len, src_ts(s));
 }
 
 static void src_close(src *s)
 {
-    if (s->ctx)
-        bm_capture_ctx_fini(&s->cx);
+    bm_capture_feed_free(s->feed);
     if (s->t) {
         bm_tcp_flush(s->t);
         bm_tcp_free(s->t);
@@ -85,8 +83,9 @@ static bool src_open(src *s, bm_cmp *c, int cap, const char *path, bm_diag *quie
     s->t = bm_tcp_new(&o, bm_cmp_diff_sink(c, cap), quiet);
     if (!s->ring || !s->t)
         return false;
-    bm_capture_ctx_init(&s->cx, s->t, quiet, &s->st);
-    s->ctx = true;
+    s->feed = bm_capture_feed_new(s->t, quiet, bm_cmp_csum_ring_put, s->ring);
+    if (!s->feed)
+        return false;
     bm_cmp_set_csum(c, cap, bm_cmp_csum_ring_get, s->ring);
     src_next(s);
     return true;

@@ -45,8 +45,9 @@ static bool same_endpoint(const bm_endpoint *e, const bm_ip_addr *a, uint16_t po
     return e->family == a->family && e->port == port && memcmp(e->ip, a->ip, n) == 0;
 }
 
-static void on_tls_conn(void *ud, const bm_conn *k)
+static void on_tls_conn(void *ud, bm_conn *k, void *hook_conn)
 {
+    (void)hook_conn;
     bm_cmp *c = ud;
     bm_cmp_fp *f = c->cur;
     if (!f)

@@ -1,7 +1,8 @@
 /*
  * analysis.c - wires the stages together: capture -> TLS (-> decryption
- * when key material exists) -> (report, via the caller's callback). Owns
- * one instance of each stage; no globals.
+ * when key material exists) -> diagnosis -> (report, via the caller's
+ * callback). Owns one instance of each stage; no globals. The diagnosis
+ * runs here, once per connection, on what the decryption stage kept.
  */
 #include "../../include/badmac/badmac.h"
 
@@ -36,23 +37,22 @@ struct bm_analysis {
     bm_crypto_ctx *cc;
     bm_decrypt *dec;
     bool hooked;
-    bm_conn *scratch;      /* a copy to diagnose connections the decryption stage did not see */
     bm_export *exp;        /* --export-plaintext / --export-keylog, NULL: none */
 };
 
-static void analysis_on_conn(void *ud, const bm_conn *c)
+/* hook_conn is the decryption stage's (the only hook installed), or NULL
+ * for a connection that opened before the stage joined. */
+static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     bm_analysis *a = ud;
     a->totals.connections++;
     if (c->failed)
         a->totals.failed++;
-    /* Without the decryption stage (no keys at all) the verdict rests on
-     * what the TLS and TCP stages saw. */
-    if (c->verdict.cause == BM_CAUSE_NONE && (a->scratch || (a->scratch = malloc(sizeof *a->scratch)))) {
-        memcpy(a->scratch, c, sizeof *c);
-        bm_diagnose_conn(NULL, a->scratch);
-        c = a->scratch;
-    }
+    /* Without the decryption stage's evidence (no keys at all) the verdict
+     * rests on what the TLS and TCP stages saw. */
+    bm_diag_evidence ev;
+    bool keyed = a->hooked && bm_decrypt_evidence(hook_conn, c, &ev);
+    bm_diagnose_conn(keyed ? &ev : NULL, c);
     if (a->opts.on_conn)
         a->opts.on_conn(a->opts.ud, c);
 }
@@ -185,6 +185,5 @@ void bm_analysis_free(bm_analysis *a)
     bm_keystore_free(a->ks);
     bm_crypto_free(a->cc);
     free(a->current);
-    free(a->scratch);
     free(a);
 }

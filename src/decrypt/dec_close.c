@@ -216,10 +216,8 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         }
         if (!k->reneg) /* after a renegotiation k->ms is not the first session's */
             bm_dec_store_session(k, c->id, &c->hs);
-        bm_dec_diagnose(k, c, cs);
     }
     if (k->d->has_obs && k->d->obs.conn_close && k->obs_conn)
         k->d->obs.conn_close(k->obs_conn, c, k->client_side, k->have_keys);
     k->obs_conn = NULL;
-    bm_dec_conn_free(k);
 }

@@ -91,6 +91,7 @@ void bm_dec_conn_free(dec_conn *k)
         bm_rec_free(k->dir[s].prev);
         bm_dec_evidence_free(&k->dir[s]);
     }
+    bm_dec_extra_free(k);
     free(k->ts);
     free(k->cke);
     free(k->cert);
@@ -101,6 +102,8 @@ void bm_dec_conn_free(dec_conn *k)
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }
+
+static void dec_free(void *hook_conn) { bm_dec_conn_free(hook_conn); }
 
 bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys *rsa, bm_diag *diag)
 {
@@ -120,6 +123,7 @@ bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys
     d->hook.conn_close = bm_dec_close;
     d->hook.hs_msg = bm_dec_hs_msg;
     d->hook.record_done = bm_dec_record_done;
+    d->hook.conn_free = dec_free;
     return d;
 }
 

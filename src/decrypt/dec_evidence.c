@@ -2,8 +2,8 @@
  * dec_evidence.c - what the decryption stage keeps for the diagnosis
  * (issue [4/8]): per direction a copy of the first failing record, the
  * frames that carried it, the reader state just before it, and whether
- * the records after it still verify. At close it hands all that, by role,
- * to bm_diagnose_conn.
+ * the records after it still verify. bm_decrypt_evidence hands all that,
+ * by role, to whoever diagnoses the connection (the analysis, src/core/).
  *
  * Memory: at most one record body (<= BM_REC_BUFSIZE) and two bm_rec per
  * direction, whatever the number of failures.
@@ -14,8 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "../proto/proto.h"
-#include "../diagnose/diagnose.h"
-#include "../diagnose/hyp.h"
+#include "../crypto/trial.h"
 #include "dec_int.h"
 
 /* Sequence numbers tried around a failure before the next records are
@@ -151,12 +150,14 @@ void bm_dec_evidence_free(dec_dir *d)
     OPENSSL_cleanse(d->bad_secret, sizeof d->bad_secret);
 }
 
-/* Owned by bm_dec_diagnose for one call. */
-typedef struct dec_extra {
-    bm_rec *prev[2], *next[2];
-    bm_rec_params params[2];
-    bm_diag_stale stale[2];
-} dec_extra;
+void bm_dec_extra_free(dec_conn *k)
+{
+    for (int side = 0; side < 2; side++) {
+        bm_rec_free(k->x.prev[side]);
+        bm_rec_free(k->x.next[side]);
+    }
+    memset(&k->x, 0, sizeof k->x);
+}
 
 static void extra_keys13(dec_conn *k, int side, int role, dec_extra *x)
 {
@@ -180,18 +181,22 @@ static void extra_keys13(dec_conn *k, int side, int role, dec_extra *x)
         x->next[side] = NULL;
 }
 
-void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
+bool bm_decrypt_evidence(void *hook_conn, const bm_conn *c, bm_diag_evidence *out)
 {
-    bm_diag_evidence ev;
-    dec_extra x;
-    memset(&ev, 0, sizeof ev);
-    memset(&x, 0, sizeof x);
-    ev.cc = k->d->cc;
-    ev.keyed = k->have_keys;
+    dec_conn *k = hook_conn;
+    memset(out, 0, sizeof *out);
+    if (!k)
+        return false;
+    /* bm_dec_close (the hook's conn_close, which ran first) settled the roles. */
+    int cs = k->client_side >= 0 ? k->client_side : BM_SIDE_A;
+    bm_dec_extra_free(k);
+    dec_extra *x = &k->x;
+    out->cc = k->d->cc;
+    out->keyed = k->have_keys;
     for (int side = 0; side < 2 && k->have_keys; side++) {
         dec_dir *d = &k->dir[side];
         int role = side == cs ? BM_CLIENT : BM_SERVER;
-        bm_diag_dir *e = &ev.dir[role];
+        bm_diag_dir *e = &out->dir[role];
         e->failed = d->failed;
         e->verified = d->verified;
         e->verified_after = d->verified_after;
@@ -223,20 +228,16 @@ void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs)
         e->other_dir = k->dir[!side].rec;
         e->other_seq = k->dir[!side].seq;
         if (k->version == BM_TLS13) {
-            extra_keys13(k, side, role, &x);
-            e->prev_epoch = x.prev[side];
-            e->next_epoch = x.next[side];
+            extra_keys13(k, side, role, x);
+            e->prev_epoch = x->prev[side];
+            e->next_epoch = x->next[side];
         } else if (d->has_wkeys && k->suite) {
-            x.params[side] = (bm_rec_params){k->suite, k->version, k->flags, &d->wkeys};
-            e->params = &x.params[side];
-            bm_dec_stale(k, &c->hs, side, role, &x.stale[side]);
-            if (x.stale[side].applies)
-                e->stale = &x.stale[side];
+            x->params[side] = (bm_rec_params){k->suite, k->version, k->flags, &d->wkeys};
+            e->params = &x->params[side];
+            bm_dec_stale(k, &c->hs, side, role, &x->stale[side]);
+            if (x->stale[side].applies)
+                e->stale = &x->stale[side];
         }
     }
-    bm_diagnose_conn(&ev, c);
-    for (int side = 0; side < 2; side++) {
-        bm_rec_free(x.prev[side]);
-        bm_rec_free(x.next[side]);
-    }
+    return true;
 }

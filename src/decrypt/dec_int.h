@@ -116,6 +116,15 @@ typedef struct dec_dir {
     uint64_t gap_bytes;      /* stream bytes missing before the next record (export) */
 } dec_dir;
 
+/* What bm_decrypt_evidence builds beyond the per-direction copies (by
+ * capture side): other key sets and the stale-resumption trials. Owned by
+ * the dec_conn, freed with it (or by the next bm_decrypt_evidence call). */
+typedef struct dec_extra {
+    bm_rec *prev[2], *next[2];
+    bm_rec_params params[2];
+    bm_diag_stale stale[2];
+} dec_extra;
+
 typedef struct dec_conn {
     bm_decrypt *d;
     bm_tuple tuple;
@@ -164,6 +173,7 @@ typedef struct dec_conn {
     void *obs_conn;          /* the observer's per-connection state */
     bm_tls_opened *opened;   /* during bm_dec_record: where the record's plaintext is handed back */
     struct dec_reneg *reneg; /* TLS <= 1.2 renegotiation, NULL until one starts */
+    dec_extra x;             /* bm_decrypt_evidence's key sets (dec_evidence.c) */
 } dec_conn;
 
 /* dec_conn.c */
@@ -236,12 +246,11 @@ void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev);
 /* Stateful modes: keeps a copy of a record that verified (until the first
  * failure), for the duplicate test. */
 void bm_dec_keep_prev(dec_conn *k, int side, const bm_tls_record_ev *ev);
-/* At close: build the evidence (by role) and run the diagnosis. */
-void bm_dec_diagnose(dec_conn *k, bm_conn *c, int cs);
 /* dec_stale.c: other master secrets tried on a resumed side's failing Finished */
-struct bm_diag_stale;
-void bm_dec_stale(dec_conn *k, const struct bm_handshake *hs, int side, int role, struct bm_diag_stale *out);
+void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out);
 void bm_dec_evidence_free(dec_dir *d);
+/* Frees what bm_decrypt_evidence built (k->x). */
+void bm_dec_extra_free(dec_conn *k);
 
 /* dec_early.c: TLS 1.3 0-RTT */
 enum { BM_EARLY_UNDECIDED = 0, BM_EARLY_ACCEPTED, BM_EARLY_REJECTED };
@@ -252,7 +261,8 @@ void bm_dec_early_keys(dec_conn *k, int side, const bm_tls_record_ev *ev);
  * (accepted) or skipped (rejected). Only the first call counts. */
 void bm_dec_early_decide(dec_conn *k, bool accepted);
 
-/* dec_close.c */
+/* dec_close.c: the hook's conn_close (frees nothing: the TLS stage calls
+ * the hook's conn_free, bm_dec_conn_free, after the conn sink). */
 void bm_dec_close(void *hook_conn, bm_conn *c);
 void bm_dec_conn_free(dec_conn *k);
 

@@ -20,8 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "../proto/proto.h"
-#include "../diagnose/diagnose.h"
-#include "../diagnose/hyp.h"
+#include "../crypto/trial.h"
 #include "../keys/keystore.h"
 #include "../wire/cur.h"
 #include "dec_int.h"

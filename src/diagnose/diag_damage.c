@@ -14,7 +14,7 @@
 
 #include "../crypto/locate.h"
 #include "diag_int.h"
-#include "hyp.h"
+#include "../crypto/trial.h"
 
 /* The frame that carried stream offset 'off' of the record, and the
  * offset of that byte in the frame's TCP payload; false when the record's

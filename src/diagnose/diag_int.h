@@ -7,6 +7,7 @@
 #define BM_DIAGNOSE_DIAG_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diagnose.h"
@@ -51,18 +52,58 @@ typedef struct bm_dg_rec {
     uint16_t ver;
     char name[96];       /* "server record #8 (frame 43)" */
     bool local;          /* later records verified at their own numbers */
+    bm_record_ref ref;   /* the record, for the verdict */
 } bm_dg_rec;
 
 /* The evidence lines every verdict about a failing record starts with. */
 void bm_dg_rec_common(bm_dg_rec *r);
-/* Hypotheses: each writes the verdict and returns true when it explains
- * the record. diag_seq.c: another sequence number, or (RC4, TLS 1.0 CBC)
- * records dropped or repeated under carried state. */
-bool bm_dg_try_seq(bm_dg_rec *r);
-bool bm_dg_try_stateful(bm_dg_rec *r);
-/* diag_damage.c: a verified bit repair; else (always writes a verdict)
- * what the shape of the damage and the vantage point say. */
-bool bm_dg_try_locate(bm_dg_rec *r);
+
+/*
+ * The hypotheses about a failing record, as a table: one row each,
+ * X(NAME, CAUSE), tried in this order (cheapest and most specific first)
+ * by diagnose.c until one returns true. Each row is a tester
+ *     bool bm_dg_try_NAME(bm_dg_rec *r);
+ * (the prototypes below are generated from the rows) that either returns
+ * false and writes nothing, or writes the whole verdict (bm_vd_set, then
+ * bm_dg_rec_common and its own evidence, exonerations and next steps) and
+ * returns true. CAUSE is the cause the tester establishes; "locate" says
+ * sender_fault instead when the repaired damage was captured where it was
+ * sent, and "finished" says stale_resumption for a resumed session or
+ * undetermined when the key material is not this connection's. When no row
+ * holds, bm_dg_shape_verdict (diag_damage.c) judges the shape of the
+ * damage.
+ *
+ * To add a cause: add it to BM_CAUSES (include/badmac/conn.h, at the end),
+ * write src/diagnose/hyp_NAME.c defining bm_dg_try_NAME (include
+ * "diag_int.h"; the Makefile builds every src file), and add its row here
+ * where it belongs in the order. Document it in docs/diagnoses.md.
+ */
+#define BM_DG_HYPOTHESES(X)                                                                              \
+    X(epoch, BM_CAUSE_SENDER_FAULT) /* hyp_epoch.c: wrong_epoch, the old keys open it */                 \
+    X(seq, BM_CAUSE_SEQUENCE_DESYNC) /* diag_seq.c: another sequence number */                           \
+    X(stateful, BM_CAUSE_SEQUENCE_DESYNC) /* diag_seq.c: RC4 / TLS 1.0 CBC records dropped, repeated */  \
+    X(keys, BM_CAUSE_WRONG_KEYS) /* hyp_keys.c: other direction, other epoch */                          \
+    X(mac, BM_CAUSE_MAC_CONSTRUCTION_MISMATCH) /* hyp_mac.c: MtE vs EtM, truncated HMAC */               \
+    X(locate, BM_CAUSE_IN_PATH_CORRUPTION) /* diag_damage.c: a verified bit repair */                    \
+    X(foreign, BM_CAUSE_FOREIGN_RECORD) /* hyp_foreign.c: an inserted record */                          \
+    X(finished, BM_CAUSE_KEY_MISMATCH) /* hyp_finished.c: the Finished fails */                          \
+    X(too_large, BM_CAUSE_RECORD_TOO_LARGE) /* diagnose.c: over the receiver's limit */
+
+#define BM_DG_TESTER(name, cause) bool bm_dg_try_##name(bm_dg_rec *r);
+BM_DG_HYPOTHESES(BM_DG_TESTER)
+#undef BM_DG_TESTER
+
+typedef struct bm_dg_hyp {
+    const char *name;
+    bool (*test)(bm_dg_rec *r);
+    bm_cause cause;
+} bm_dg_hyp;
+
+/* The table, in order (for tests and docs). */
+const bm_dg_hyp *bm_dg_hypotheses(size_t *n);
+
+/* diag_damage.c: always writes a verdict: what the shape of the damage
+ * and the vantage point say. */
 void bm_dg_shape_verdict(bm_dg_rec *r);
 
 /* Verdicts that do not need keys; bm_dg_keyless also serves keyed

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "diag_int.h"
-#include "hyp.h"
+#include "../crypto/trial.h"
 
 /* Where to look for records dropped (or else repeated) on the way. */
 static void next_steps(bm_dg_rec *r, bool dropped)

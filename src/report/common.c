@@ -40,19 +40,6 @@ const char *bm_finished_name(bm_finished_status f)
     return f == BM_FIN_OK ? "ok" : f == BM_FIN_FAILED ? "failed" : "unseen";
 }
 
-const char *bm_reason_name(bm_rec_reason r, int human)
-{
-    switch (r) {
-    case BM_REASON_TAG_MISMATCH: return human ? "tag mismatch" : "tag_mismatch";
-    case BM_REASON_MAC_MISMATCH: return human ? "MAC mismatch" : "mac_mismatch";
-    case BM_REASON_BAD_PADDING: return human ? "bad padding" : "bad_padding";
-    case BM_REASON_BAD_LENGTH: return human ? "impossible length" : "bad_length";
-    case BM_REASON_WRONG_EPOCH: return human ? "keys of another epoch" : "wrong_epoch";
-    case BM_REASON_NO_CONTENT_TYPE: return human ? "no inner content type" : "no_content_type";
-    default: return NULL;
-    }
-}
-
 /* Frames grow with capture order; the index breaks ties between the two
  * directions only approximately, which is all a tie in one frame allows. */
 const bm_bad_record *bm_first_bad(const bm_conn *c)

@@ -12,6 +12,7 @@
 
 #include "../tls/tls.h"
 #include "../util/err.h"
+#include "../util/names.h"
 #include "report.h"
 
 typedef struct bm_finding_def {
@@ -264,7 +265,7 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
         break;
     case BM_F_RECORD_FAILED:
         put(buf, cap, o, "record #%" PRIu64 " from the %s fails its integrity check (%s) at frame %" PRIu64, f->index,
-            party(f), nz(bm_reason_name((bm_rec_reason)a[0], 1), "unknown"), f->frame);
+            party(f), nz(bm_reason_name((bm_rec_reason)a[0], BM_NAME_TEXT), "unknown"), f->frame);
         break;
     case BM_F_DECRYPTED_ALERT_LENGTH:
         put(buf, cap, o, "decrypted alert record #%" PRIu64 " from the %s has %" PRIu64 " bytes", f->index, party(f),

@@ -163,7 +163,7 @@ static void crypto_json(json_t *o, const bm_crypto_info *ci, const bm_bad_record
                             json_pack("{s:s, s:o, s:o, s:o, s:i, s:o}", "direction", bm_role_name(b->direction),
                                       "index", u64(b->index), "frame", u64(b->frame), "stream_offset",
                                       u64(b->stream_off), "length", (int)b->length, "reason",
-                                      jstr_or_null(bm_reason_name(b->reason, 0))));
+                                      jstr_or_null(bm_reason_name(b->reason, BM_NAME_JSON))));
     else
         json_object_set_new(o, "first_bad_record", json_null());
 }

@@ -13,7 +13,8 @@
 #include <stdio.h>
 
 #include "../../include/badmac/badmac.h"
-#include "../diagnose/summary.h"
+#include "../util/names.h"
+#include "summary.h"
 
 void bm_json_conn(FILE *out, const bm_conn *c);
 void bm_json_summary(FILE *out, const bm_totals *t);
@@ -31,10 +32,9 @@ void bm_text_patterns(FILE *out, const bm_patterns *p);
 void bm_format_ip(const bm_endpoint *e, char *buf, size_t cap);
 const char *bm_role_name(int role); /* "client", "server", or NULL for -1 */
 /* Decryption results: "keylog", "dsb", ... (NULL for none); "ok" /
- * "failed" / "unseen"; "tag_mismatch" (JSON) or "tag mismatch" (text). */
+ * "failed" / "unseen". Failure reasons: bm_reason_name (util/names.h). */
 const char *bm_keys_source_name(bm_keys_source k);
 const char *bm_finished_name(bm_finished_status f);
-const char *bm_reason_name(bm_rec_reason r, int human);
 /* The earliest first_bad record of the connection (capture order), or NULL. */
 const bm_bad_record *bm_first_bad(const bm_conn *c);
 

@@ -149,7 +149,7 @@ static void put_crypto(FILE *out, const bm_conn *c)
         fprintf(out, "  FIRST BAD RECORD: %s record #%" PRIu64 " (frame %" PRIu64 ", stream offset %" PRIu64
                      ", %u bytes): %s\n",
                 bm_role_name(b->direction), b->index, b->frame, b->stream_off, b->length,
-                nz(bm_reason_name(b->reason, 1), "failed"));
+                nz(bm_reason_name(b->reason, BM_NAME_TEXT), "failed"));
 }
 
 static void put_verdict(FILE *out, const bm_verdict *v)

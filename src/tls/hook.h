@@ -145,12 +145,16 @@ typedef struct bm_tls_hook {
     void *(*conn_open)(void *ud, const bm_tuple *t);
     void (*record)(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out);
     /* Before the conn is handed out: the hook may add its findings to c
-     * (roles are final; c is NULL when the connection was not TLS). Frees
-     * hook_conn. May be NULL. */
+     * (roles are final; c is NULL when the connection was not TLS). May be
+     * NULL. */
     void (*conn_close)(void *hook_conn, bm_conn *c);
     /* May be NULL. */
     void (*hs_msg)(void *hook_conn, const bm_tls_hs_msg *m);
     void (*record_done)(void *hook_conn, int side);
+    /* After the conn sink returned (bm_conn_sink.conn gets hook_conn, so
+     * that the stage that installed the hook can read what it kept): frees
+     * hook_conn. May be NULL. */
+    void (*conn_free)(void *hook_conn);
 } bm_tls_hook;
 
 typedef struct bm_tls bm_tls;

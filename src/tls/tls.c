@@ -128,7 +128,9 @@ static void tls_close(void *conn, const bm_tcp_summary *s)
     if (t->has_hook && t->hook.conn_close)
         t->hook.conn_close(c->hook_conn, is_tls ? c->conn : NULL);
     if (is_tls && t->out.conn)
-        t->out.conn(t->out.ud, c->conn);
+        t->out.conn(t->out.ud, c->conn, c->hook_conn);
+    if (t->has_hook && t->hook.conn_free)
+        t->hook.conn_free(c->hook_conn);
     for (int i = 0; i < 2; i++) {
         free(c->dir[i].buf);
         free(c->dir[i].hs);

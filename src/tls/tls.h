@@ -21,9 +21,13 @@
 #include "../capture/stream.h"
 #include "../util/diag.h"
 
+/* c is valid only during the call; the sink may complete it (the analysis
+ * writes c->verdict there). hook_conn is the installed hook's state for
+ * this connection (NULL: no hook when it opened), valid during the call;
+ * only the stage that installed the hook knows what it is. */
 typedef struct bm_conn_sink {
     void *ud;
-    void (*conn)(void *ud, const bm_conn *c); /* c is valid only during the call */
+    void (*conn)(void *ud, bm_conn *c, void *hook_conn);
 } bm_conn_sink;
 
 typedef struct bm_tls bm_tls;

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "analysis_harness.h"
+#include "diagnose/diag_int.h"
 #include "diagnose/diagnose.h"
 #include "tap.h"
+#include "util/names.h"
 
 #define FIX "tests/fixtures/"
 static long truth_num(const char *name, const char *key)
@@ -242,5 +244,27 @@ int main(void)
     alternatives();
     is_str(bm_cause_name(BM_CAUSE_MAC_CONSTRUCTION_MISMATCH), "mac_construction_mismatch", "stable cause names");
     is_str(bm_confidence_name(BM_CONF_LIKELY), "likely", "stable confidence names");
+    int named = 0;
+    for (int k = BM_CAUSE_HEALTHY; k <= BM_CAUSE_UNDETERMINED; k++)
+        named += bm_cause_name((bm_cause)k) != NULL;
+    ok(named == BM_CAUSE_UNDETERMINED && !bm_cause_name(BM_CAUSE_NONE) &&
+           !bm_cause_name((bm_cause)(BM_CAUSE_UNDETERMINED + 1)),
+       "every cause has a name, none past the list");
+    size_t nh = 0;
+    const bm_dg_hyp *h = bm_dg_hypotheses(&nh);
+    char order[160] = "";
+    bool sound = nh > 0;
+    for (size_t i = 0; i < nh; i++) {
+        snprintf(order + strlen(order), sizeof order - strlen(order), "%s%s", i ? " " : "", h[i].name);
+        sound = sound && h[i].test && bm_cause_name(h[i].cause);
+    }
+    is_str(order, "epoch seq stateful keys mac locate foreign finished too_large", "hypotheses in table order");
+    ok(sound, "every row has a tester and a named cause");
+    is_str(bm_reason_name(BM_REASON_TAG_MISMATCH, BM_NAME_JSON), "tag_mismatch", "reason: JSON name");
+    is_str(bm_reason_name(BM_REASON_TAG_MISMATCH, BM_NAME_TEXT), "tag mismatch", "reason: text, same row");
+    is_str(bm_reason_name(BM_REASON_NO_CONTENT_TYPE, BM_NAME_WORDING), "no content type", "reason: diagnosis wording");
+    ok(!bm_reason_name(BM_REASON_NONE, BM_NAME_TEXT) &&
+           !bm_reason_name((bm_rec_reason)(BM_REASON_NO_CONTENT_TYPE + 1), BM_NAME_JSON),
+       "no name for none or past the list");
     return tap_done();
 }

@@ -412,8 +412,16 @@ static void lv_close(void *hc, bm_conn *c)
     l->inner.conn_close(l->ic, c);
 }
 
-static void lv_conn(void *ud, const bm_conn *c)
+static void lv_free(void *hc)
 {
+    live *l = hc;
+    if (l->inner.conn_free)
+        l->inner.conn_free(l->ic);
+}
+
+static void lv_conn(void *ud, bm_conn *c, void *hook_conn)
+{
+    (void)hook_conn;
     live *l = ud;
     if (l->n_out++ == 0)
         l->out = *c;
@@ -439,6 +447,7 @@ static void run_capture(const char *cap, const char *keys, live *l)
         hk.hs_msg = lv_msg;
         hk.record_done = lv_done;
         hk.conn_close = lv_close;
+        hk.conn_free = lv_free;
         bm_tls_set_hook(tls, &hk);
     }
     ok(!keys || dec, "decryption stage set up");

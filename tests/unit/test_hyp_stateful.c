@@ -8,7 +8,7 @@
 #include "tap.h"
 #include "seal_util.h"
 #include "crypto/rec.h"
-#include "diagnose/hyp.h"
+#include "crypto/trial.h"
 
 static bm_crypto_ctx *cc;
 static uint8_t data[20000], out[20000];

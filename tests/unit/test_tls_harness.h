@@ -146,7 +146,7 @@ static inline void th_on_diag(void *ud, const char *line)
     h->n_diag++;
 }
 
-static inline void th_on_conn(void *ud, const bm_conn *c)
+static inline void th_on_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     th *h = ud;
     if (h->n_conns < TH_MAX_CONNS)

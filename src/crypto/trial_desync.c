@@ -1,12 +1,12 @@
 /*
- * hyp_desync.c - hypothesis testers for the stateful modes (RC4, TLS 1.0
+ * trial_desync.c - hypothesis testers for the stateful modes (RC4, TLS 1.0
  * CBC with chained IVs): whole records missing or repeated before the
- * failing one, found by re-running the reader's state (see hyp.h).
+ * failing one, found by re-running the reader's state (see trial.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "hyp.h"
+#include "trial.h"
 
 /* ---- stateful modes: whole records missing or repeated ---- */
 

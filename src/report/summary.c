@@ -1,13 +1,15 @@
 /*
  * summary.c - failure patterns across connections: fixed-size tables, one
- * per group (see summary.h).
+ * per group (see summary.h). Part of the report stage: it groups by the
+ * report's own names (addresses, suites, causes), so the arrow runs
+ * report -> diagnose only.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "../report/report.h"
+#include "../diagnose/diagnose.h"
 #include "../tls/tls.h"
-#include "diagnose.h"
+#include "report.h"
 #include "summary.h"
 
 void bm_patterns_init(bm_patterns *p) { memset(p, 0, sizeof *p); }

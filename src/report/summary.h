@@ -7,8 +7,8 @@
  * Bounded memory: a fixed table per group; the first BM_PAT_KEYS distinct
  * keys get a row, the rest are counted in "other".
  */
-#ifndef BM_DIAGNOSE_SUMMARY_H
-#define BM_DIAGNOSE_SUMMARY_H
+#ifndef BM_REPORT_SUMMARY_H
+#define BM_REPORT_SUMMARY_H
 
 #include <stdint.h>
 

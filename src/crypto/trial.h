@@ -1,5 +1,9 @@
 /*
- * hyp.h - hypothesis testers for a record that failed authentication.
+ * trial.h - trial decryption: hypothesis testers for a record that failed
+ * authentication (bm_hyp_*). They sit beside the record layer (rec.h)
+ * because they are record-layer work: the decryption stage uses them while
+ * it reads (realigning after a failure, other master secrets on a
+ * Finished) and the diagnosis uses them to prove a cause.
  *
  * Each tester re-opens the failing record's bytes under one changed
  * assumption (another sequence number, other keys, another MAC
@@ -20,14 +24,14 @@
  * went missing, came twice or swapped places in those modes are the job of
  * bm_hyp_stateful_desync below, which rebuilds the sender's state.
  */
-#ifndef BM_DIAGNOSE_HYP_H
-#define BM_DIAGNOSE_HYP_H
+#ifndef BM_CRYPTO_TRIAL_H
+#define BM_CRYPTO_TRIAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../crypto/rec.h"
+#include "rec.h"
 #include "../util/err.h"
 
 /* ---- sequence number ---- */

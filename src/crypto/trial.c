@@ -1,12 +1,12 @@
 /*
- * hyp.c - hypothesis testers: re-open the failing record on clones under
- * one changed assumption at a time (see hyp.h).
+ * trial.c - hypothesis testers: re-open the failing record on clones under
+ * one changed assumption at a time (see trial.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../proto/proto.h"
-#include "hyp.h"
+#include "trial.h"
 
 /* One reusable trial: a clone of the caller's state, reset before each
  * open so every hypothesis starts from the receiver's state. */
