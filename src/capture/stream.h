@@ -76,6 +76,9 @@ typedef struct bm_tcp_dir_stats {
                                    * loopback): not verifiable, not counted as bad */
     uint8_t ttl_first, ttl_last;
     bool ttl_changed;
+    uint64_t acked;            /* highest stream offset of this direction the peer acknowledged,
+                                * as captured (0: no ACK of a data byte seen): bytes below it
+                                * reached the peer even where this capture lacks them */
     uint32_t n_conflicts;      /* entries used in conflicts[] (at most BM_MAX_CONFLICTS) */
     bm_tcp_conflict conflicts[BM_MAX_CONFLICTS];
 } bm_tcp_dir_stats;

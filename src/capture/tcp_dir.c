@@ -240,6 +240,8 @@ void bm_dir_acked(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t ack_off, co
     bm_tcp_dir *d = &c->d[dir];
     if (d->fin_seen && ack_off > d->fin_off)
         ack_off = d->fin_off;
+    if (ack_off > d->c.acked && (ack_off <= d->next_off || ack_off - d->next_off <= ACK_MAX_AHEAD))
+        d->c.acked = ack_off;
     if (ack_off <= d->next_off || ack_off - d->next_off > ACK_MAX_AHEAD)
         return;
     if (d->ooo && d->ooo->off < ack_off) {

@@ -42,6 +42,7 @@ typedef struct bm_dir_counters {
     uint8_t ttl_first, ttl_last;
     bool ttl_seen, ttl_changed;
     uint32_t n_conflicts;
+    uint64_t acked;    /* highest stream offset the peer acknowledged (0: no ACK of a data byte) */
 } bm_dir_counters;
 
 typedef struct bm_tcp_dir {

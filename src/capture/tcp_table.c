@@ -153,6 +153,7 @@ static void fill_summary(const bm_tcp_conn *c, bm_tcp_summary *s)
         o->ttl_first = k->ttl_first;
         o->ttl_last = k->ttl_last;
         o->ttl_changed = k->ttl_changed;
+        o->acked = k->acked;
         if (c->d[i].conflicts) {
             o->n_conflicts = k->n_conflicts;
             memcpy(o->conflicts, c->d[i].conflicts, k->n_conflicts * sizeof *o->conflicts);

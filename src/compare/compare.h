@@ -75,8 +75,24 @@ typedef enum bm_cmp_verdict {
     BM_V_LOST_BETWEEN,
     BM_V_DIVERGED,
     BM_V_CORRUPTION,
-    BM_V_INTERCEPTION
+    BM_V_INTERCEPTION,
+    BM_V_CAPTURE_LOSS,           /* bytes one capture lacks that provably reached the receiver */
+    BM_V_AFTER_CLOSE,            /* only bytes sent after the receiver had closed never arrived */
+    BM_V_COUNT
 } bm_cmp_verdict;
+
+/* What bytes one capture lacks mean (bm_cmp_classify_pair). */
+typedef enum bm_cmp_miss_state {
+    BM_MS_LOST_BETWEEN = 0,      /* the receiver's point never got them: not acknowledged, the stream
+                                    stopped there */
+    BM_MS_CAPTURE_LOSS,          /* that capture dropped them: the receiver acknowledged them (ACK seen
+                                    at the capture lacking them), or, with no ACKs captured, later bytes
+                                    flowed on at both points */
+    BM_MS_AFTER_CLOSE,           /* the tail the sender sent after the receiver's FIN: not read by a
+                                    peer that had closed */
+    BM_MS_AT_SENDER              /* lacking at the sender's point, unexplained (bytes added between
+                                    the points, or a capture that stopped early) */
+} bm_cmp_miss_state;
 
 /* One differing range. Offsets are the same in both streams: the
  * comparison is offset by offset (an insertion shows as a range that runs
@@ -102,12 +118,22 @@ typedef struct bm_cmp_missing {
     int at;                      /* capture that lacks the bytes */
     uint64_t offset, length;
     bool declared;               /* a declared gap there (else: never delivered before the end) */
+    bm_cmp_miss_state state;     /* set by bm_cmp_classify_pair */
+    uint64_t frame;              /* first frame holding them at the other capture */
+    uint64_t ts;                 /* its timestamp (ns) */
 } bm_cmp_missing;
 
 typedef struct bm_cmp_dirinfo {
     uint64_t bytes[2], segments[2], retrans[2], gaps[2], gap_bytes[2], bad_csum[2];
     uint64_t compared;           /* bytes compared (present on both sides) */
     uint64_t missing[2];         /* bytes lacking at capture i but present at the other */
+    uint64_t acked[2];           /* per capture: highest offset the receiver acknowledged there */
+    uint64_t fin_ts[2];          /* per capture: when the sender's FIN was seen there (ns), 0 none */
+    uint64_t miss_end[2];        /* per capture: end of the last range lacking there */
+    uint64_t miss_ts;            /* time (ns, at the capture holding them) of the last lacking range */
+    uint64_t capture_loss[2];    /* per capture: of missing[], bytes that capture dropped */
+    uint64_t lost_between;       /* of missing[receiver]: never reached the receiver's point */
+    uint64_t after_close;        /* of missing[receiver]: sent after the receiver's FIN */
     bool resegmented;
     uint64_t reseg_at;
     bool diverged;
@@ -146,7 +172,7 @@ typedef struct bm_cmp_opts {
 
 typedef struct bm_cmp_totals {
     uint64_t conns[2], pairs, unpaired[2], untracked[2];
-    uint64_t by_verdict[BM_V_INTERCEPTION + 1];
+    uint64_t by_verdict[BM_V_COUNT];
     double clock_offset_s;
     uint64_t offset_samples;
 } bm_cmp_totals;
@@ -192,6 +218,10 @@ int bm_compare_main(int argc, char **argv);
 /* Names and helpers (verdict.c). */
 const char *bm_cmp_verdict_name(bm_cmp_verdict v);
 const char *bm_cmp_method_name(bm_cmp_method m);
+const char *bm_cmp_miss_state_name(bm_cmp_miss_state s);
+/* Nothing wrong between the points: identical, resegmented, capture_loss,
+ * not_delivered_after_close (exit status 0). */
+bool bm_cmp_verdict_ok(bm_cmp_verdict v);
 /* Pattern of a diff as seen at the receiving capture: "single_bit",
  * "bit_flips", "zeroed", "segment_block", "burst". */
 const char *bm_cmp_pattern(const bm_cmp_diff *d, int receiver);

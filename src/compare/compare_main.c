@@ -85,7 +85,7 @@ static void on_pair(void *ud, const bm_cmp_result *r)
 {
     cmp_cli *k = ud;
     k->npairs++;
-    if (r->verdict != BM_V_IDENTICAL && r->verdict != BM_V_RESEGMENTED)
+    if (!bm_cmp_verdict_ok(r->verdict))
         k->bad++;
     bm_cmp_conclusion cc;
     if (k->ends)

@@ -171,7 +171,7 @@ static bool lost_tail_only(const bm_cmp_conclusion *o, const bm_cmp_result *r)
         return false;
     for (unsigned i = 0; i < r->n_missing; i++) {
         const bm_cmp_missing *m = &r->missing[i];
-        if (m->declared || m->dir == rx)
+        if (m->state == BM_MS_LOST_BETWEEN && (m->declared || m->dir == rx))
             return false;
     }
     return true;
@@ -228,6 +228,14 @@ void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclu
     case BM_V_RESEGMENTED:
         conclude_same(o, r, "the network between the points is exonerated (the same bytes at both)");
         return;
+    case BM_V_CAPTURE_LOSS:
+        conclude_same(o, r, "the network between the points is exonerated (the same bytes at both; what one "
+                            "capture lacks reached the receiver: capture loss)");
+        return;
+    case BM_V_AFTER_CLOSE:
+        conclude_same(o, r, "the network between the points is exonerated (the same bytes at both; only what "
+                            "was sent after the receiver had closed never arrived)");
+        return;
     case BM_V_LOST_BETWEEN:
         if (lost_tail_only(o, r)) {
             conclude_same(o, r, "the network between the points is exonerated (the same bytes at both up to "
@@ -264,6 +272,7 @@ void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclu
         return;
     }
     case BM_V_DIVERGED:
+    case BM_V_COUNT:
         break;
     }
     o->placement = "unknown";

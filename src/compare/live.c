@@ -93,12 +93,17 @@ static void diff_gap(void *conn, int dir, uint64_t off, uint64_t len, const bm_s
     bm_cmp_win_feed(cmp_of(h), h->lv, role_of(h, dir), h->cap, off, NULL, len, m);
 }
 
+/* When each capture saw each sender's FIN: bytes a sender sends after the
+ * receiver's FIN, which never reach the receiver's point, were not read by
+ * a peer that had closed (not a loss). */
 static void diff_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m)
 {
-    (void)conn;
-    (void)dir;
-    (void)how;
-    (void)m;
+    bm_cmp_handle *h = conn;
+    if ((dir != BM_SIDE_A && dir != BM_SIDE_B) || how != BM_END_FIN || !m)
+        return;
+    uint64_t *t = &h->lv->res.d[role_of(h, dir)].fin_ts[h->cap];
+    if (!*t)
+        *t = m->ts_ns ? m->ts_ns : 1;
 }
 
 void bm_cmp_live_report(bm_cmp *c, bm_cmp_pairrec *pr)
@@ -139,6 +144,7 @@ static void diff_close(void *conn, const bm_tcp_summary *s)
         di->gaps[cap] = st->gaps;
         di->gap_bytes[cap] = st->gap_bytes;
         di->bad_csum[cap] = st->bad_checksums;
+        di->acked[cap] = st->acked;
     }
     lv->closed[cap] = true;
     if (lv->closed[!cap])

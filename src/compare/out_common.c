@@ -117,14 +117,50 @@ void bm_cmp_explain(const bm_cmp_result *r, const bm_cmp_conclusion *c, char *bu
     case BM_V_LOST_BETWEEN:
         for (int d = 0; d < 2; d++) {
             int rx = bm_cmp_receiver(r, d);
-            if (r->d[d].missing[rx]) {
+            if (r->d[d].lost_between) {
                 snprintf(buf, cap,
                          "lost between the points: %" PRIu64 " byte(s) the %s sent were captured at %s "
-                         "but never arrived at %s",
-                         r->d[d].missing[rx], bm_cmp_dir_name(d), cap_name(!rx), cap_name(rx));
+                         "but never arrived at %s (the receiver did not acknowledge them)",
+                         r->d[d].lost_between, bm_cmp_dir_name(d), cap_name(!rx), cap_name(rx));
                 return;
             }
         }
+        break;
+    case BM_V_CAPTURE_LOSS:
+        for (unsigned i = 0; i < r->n_missing; i++) {
+            const bm_cmp_missing *m = &r->missing[i];
+            if (m->state != BM_MS_CAPTURE_LOSS)
+                continue;
+            uint64_t all = 0;
+            for (int d = 0; d < 2; d++)
+                all += r->d[d].capture_loss[0] + r->d[d].capture_loss[1];
+            snprintf(buf, cap,
+                     "capture loss, not a network fault: capture %s lacks %" PRIu64 " byte(s) the %s sent "
+                     "(stream offset %" PRIu64 "; %" PRIu64 " byte(s) in all) that %s, so they reached the "
+                     "receiver: the capture at that point dropped them; every byte both captures hold is "
+                     "the same",
+                     cap_name(m->at), m->length, bm_cmp_dir_name(m->dir), m->offset, all,
+                     r->d[m->dir].acked[m->at] >= m->offset + m->length
+                         ? "the receiver acknowledged there"
+                         : "the other capture holds, and the stream went on at both points");
+            return;
+        }
+        snprintf(buf, cap, "capture loss, not a network fault: a capture dropped bytes that reached the receiver");
+        return;
+    case BM_V_AFTER_CLOSE:
+        for (int d = 0; d < 2; d++) {
+            int rx = bm_cmp_receiver(r, d);
+            if (r->d[d].after_close) {
+                snprintf(buf, cap,
+                         "not delivered after close, not a fault: %" PRIu64 " byte(s) the %s sent after the "
+                         "%s had closed (its FIN came first) never reached %s: a peer that has closed does not "
+                         "read them; every byte before is the same at both points",
+                         r->d[d].after_close, bm_cmp_dir_name(d), bm_cmp_dir_name(!d), cap_name(rx));
+                return;
+            }
+        }
+        break;
+    case BM_V_COUNT:
         break;
     case BM_V_DIVERGED:
         for (int d = 0; d < 2; d++)

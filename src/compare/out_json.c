@@ -118,6 +118,10 @@ static json_t *dir_json(const bm_cmp_dirinfo *d)
                         json_boolean((d->retrans[0] == 0) != (d->retrans[1] == 0)));
     json_object_set_new(o, "resegmented_at", d->resegmented ? u64(d->reseg_at) : json_null());
     json_object_set_new(o, "diverged_at", d->diverged ? u64(d->diverged_at) : json_null());
+    json_object_set_new(o, "capture_loss_a", u64(d->capture_loss[0]));
+    json_object_set_new(o, "capture_loss_b", u64(d->capture_loss[1]));
+    json_object_set_new(o, "lost_between", u64(d->lost_between));
+    json_object_set_new(o, "not_delivered_after_close", u64(d->after_close));
     return o;
 }
 
@@ -226,10 +230,11 @@ void bm_cmp_json_pair(FILE *f, const bm_cmp_result *r, const bm_cmp_conclusion *
     json_t *miss = json_array();
     for (unsigned i = 0; i < r->n_missing; i++) {
         const bm_cmp_missing *m = &r->missing[i];
-        json_array_append_new(miss, json_pack("{s:s, s:s, s:o, s:o, s:b}", "direction", bm_cmp_dir_name(m->dir),
-                                              "missing_at", m->at == BM_CAP_A ? "a" : "b", "offset",
-                                              u64(m->offset), "length", u64(m->length), "declared_gap",
-                                              m->declared));
+        json_array_append_new(miss, json_pack("{s:s, s:s, s:o, s:o, s:b, s:s, s:o}", "direction",
+                                              bm_cmp_dir_name(m->dir), "missing_at", m->at == BM_CAP_A ? "a" : "b",
+                                              "offset", u64(m->offset), "length", u64(m->length), "declared_gap",
+                                              m->declared, "state", bm_cmp_miss_state_name(m->state),
+                                              "frame_other", u64(m->frame)));
     }
     json_object_set_new(o, "missing", miss);
     json_object_set_new(o, "missing_count", u64(r->total_missing));
@@ -288,7 +293,7 @@ void bm_cmp_json_summary(FILE *f, const bm_cmp_totals *t, int two)
     json_object_set_new(o, "unpaired_b", u64(t->unpaired[1]));
     json_object_set_new(o, "not_tracked", u64(t->untracked[0] + t->untracked[1]));
     json_t *v = json_object();
-    for (int i = 0; i <= BM_V_INTERCEPTION; i++)
+    for (int i = 0; i < BM_V_COUNT; i++)
         json_object_set_new(v, bm_cmp_verdict_name((bm_cmp_verdict)i), u64(t->by_verdict[i]));
     json_object_set_new(o, "verdicts", v);
     json_object_set_new(o, "clock_offset_s", json_real(t->clock_offset_s));

@@ -78,11 +78,26 @@ static void dir_line(FILE *f, const bm_cmp_dirinfo *d, int dir)
         fprintf(f, "; gaps %" PRIu64 "/%" PRIu64, d->gaps[0], d->gaps[1]);
     if (d->missing[0] || d->missing[1])
         fprintf(f, "; missing at a %" PRIu64 ", at b %" PRIu64, d->missing[0], d->missing[1]);
+    if (d->capture_loss[0] || d->capture_loss[1])
+        fprintf(f, "; capture loss at a %" PRIu64 ", at b %" PRIu64, d->capture_loss[0], d->capture_loss[1]);
+    if (d->after_close)
+        fprintf(f, "; not delivered after close %" PRIu64, d->after_close);
     if (d->resegmented)
         fprintf(f, "; segmented differently from offset %" PRIu64, d->reseg_at);
     if (d->diverged)
         fprintf(f, "; diverged, comparison stopped at offset %" PRIu64, d->diverged_at);
     fputc('\n', f);
+}
+
+static const char *miss_words(const bm_cmp_missing *m)
+{
+    switch (m->state) {
+    case BM_MS_CAPTURE_LOSS: return "capture loss at this point (the bytes reached the receiver), not a fault";
+    case BM_MS_AFTER_CLOSE: return "not delivered after close (sent after the receiver's FIN), not a fault";
+    case BM_MS_AT_SENDER: return "lacking at the sender's point only";
+    case BM_MS_LOST_BETWEEN: break;
+    }
+    return "lost between the points (never acknowledged by the receiver)";
 }
 
 void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_conclusion *c)
@@ -105,9 +120,10 @@ void bm_cmp_text_pair(FILE *f, const bm_cmp_result *r, uint64_t n, const bm_cmp_
         fprintf(f, "  ... %" PRIu64 " differing ranges in all\n", r->total_diffs);
     for (unsigned i = 0; i < r->n_missing; i++) {
         const bm_cmp_missing *m = &r->missing[i];
-        fprintf(f, "  MISSING at %s: %s->%s offset %" PRIu64 ", %" PRIu64 " byte(s)%s\n",
+        fprintf(f, "  MISSING at %s: %s->%s offset %" PRIu64 ", %" PRIu64 " byte(s)%s: %s (%s frame %" PRIu64 ")\n",
                 m->at == BM_CAP_A ? "a" : "b", bm_cmp_dir_name(m->dir), bm_cmp_dir_name(!m->dir), m->offset,
-                m->length, m->declared ? " (declared gap)" : " (never delivered)");
+                m->length, m->declared ? " (declared gap)" : " (never delivered)", miss_words(m),
+                m->at == BM_CAP_A ? "b" : "a", m->frame);
     }
     for (int i = 0; i < 2 && r->intercepted; i++) {
         const bm_cmp_fp *fp = r->fp[i];
@@ -176,7 +192,7 @@ void bm_cmp_text_summary(FILE *f, const bm_cmp_totals *t, int two)
     }
     fprintf(f, "%" PRIu64 " connection(s) in a, %" PRIu64 " in b; %" PRIu64 " pair(s)", t->conns[0], t->conns[1],
             t->pairs);
-    for (int i = 0; i <= BM_V_INTERCEPTION; i++)
+    for (int i = 0; i < BM_V_COUNT; i++)
         if (t->by_verdict[i])
             fprintf(f, ", %" PRIu64 " %s", t->by_verdict[i], bm_cmp_verdict_name((bm_cmp_verdict)i));
     fprintf(f, "; unpaired %" PRIu64 " in a, %" PRIu64 " in b; clock offset b-a %+.6f s (%" PRIu64 " pair(s))\n",

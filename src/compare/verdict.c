@@ -16,6 +16,25 @@ const char *bm_cmp_verdict_name(bm_cmp_verdict v)
     case BM_V_DIVERGED: return "diverged";
     case BM_V_CORRUPTION: return "in_path_corruption";
     case BM_V_INTERCEPTION: return "interception";
+    case BM_V_CAPTURE_LOSS: return "capture_loss";
+    case BM_V_AFTER_CLOSE: return "not_delivered_after_close";
+    case BM_V_COUNT: break;
+    }
+    return "unknown";
+}
+
+bool bm_cmp_verdict_ok(bm_cmp_verdict v)
+{
+    return v == BM_V_IDENTICAL || v == BM_V_RESEGMENTED || v == BM_V_CAPTURE_LOSS || v == BM_V_AFTER_CLOSE;
+}
+
+const char *bm_cmp_miss_state_name(bm_cmp_miss_state s)
+{
+    switch (s) {
+    case BM_MS_LOST_BETWEEN: return "lost_between";
+    case BM_MS_CAPTURE_LOSS: return "capture_loss";
+    case BM_MS_AFTER_CLOSE: return "not_delivered_after_close";
+    case BM_MS_AT_SENDER: return "missing_at_sender";
     }
     return "unknown";
 }
@@ -108,13 +127,76 @@ static void vantage(const bm_cmp *c, const bm_cmp_pairrec *pr, bm_cmp_result *r)
     r->vantage_guessed = true;
 }
 
+/* Where capture 'cap' delivered or declared direction 'dir' up to. */
+static uint64_t stream_end(const bm_cmp_dirinfo *di, int cap) { return di->bytes[cap] + di->gap_bytes[cap]; }
+
+/* What capture 'at' lacking [.., end) of direction 'dir' means (the other
+ * capture has it, first at time 'ts'). 'declared': a hole inside the
+ * stream at 'at' (else the stream ended before it there). In order:
+ *  - the receiver acknowledged past it, as seen at the capture lacking it:
+ *    the bytes reached the receiver, that capture dropped them;
+ *  - the tail the sender sent after the receiver's FIN (both as seen at the
+ *    capture that has the bytes): not read by a peer that had closed;
+ *  - a hole with later bytes at both points, where the receiver's ACKs say
+ *    nothing (none captured there, or the capture is the sender's): the
+ *    stream went on, that capture dropped them;
+ *  - else, at the receiver's point, lost between the points. */
+static bm_cmp_miss_state miss_state(const bm_cmp_result *r, int dir, int at, uint64_t end, bool declared,
+                                    uint64_t ts)
+{
+    const bm_cmp_dirinfo *di = &r->d[dir];
+    int rx = bm_cmp_receiver(r, dir);
+    if (di->acked[at] >= end)
+        return BM_MS_CAPTURE_LOSS;
+    uint64_t rfin = r->d[!dir].fin_ts[!at];
+    if (at == rx && !declared && rfin && ts && rfin <= ts)
+        return BM_MS_AFTER_CLOSE;
+    if (declared && (at != rx || !di->acked[at]) && stream_end(di, at) > end && stream_end(di, !at) > end)
+        return BM_MS_CAPTURE_LOSS;
+    return at == rx ? BM_MS_LOST_BETWEEN : BM_MS_AT_SENDER;
+}
+
+static void miss_count(bm_cmp_dirinfo *di, int at, bm_cmp_miss_state st, uint64_t n)
+{
+    if (st == BM_MS_CAPTURE_LOSS)
+        di->capture_loss[at] += n;
+    else if (st == BM_MS_LOST_BETWEEN)
+        di->lost_between += n;
+    else if (st == BM_MS_AFTER_CLOSE)
+        di->after_close += n;
+}
+
+/* Every lacking range gets its state; ranges beyond the BM_CMP_MAX_MISSING
+ * listed are judged together by the last one of their direction and capture. */
+static void judge_missing(bm_cmp_result *r)
+{
+    uint64_t listed[2][2] = {{0, 0}, {0, 0}};
+    for (unsigned i = 0; i < r->n_missing; i++) {
+        bm_cmp_missing *m = &r->missing[i];
+        m->state = miss_state(r, m->dir, m->at, m->offset + m->length, m->declared, m->ts);
+        miss_count(&r->d[m->dir], m->at, m->state, m->length);
+        listed[m->dir][m->at] += m->length;
+    }
+    for (int d = 0; d < 2; d++)
+        for (int at = 0; at < 2; at++) {
+            bm_cmp_dirinfo *di = &r->d[d];
+            if (di->missing[at] <= listed[d][at])
+                continue;
+            bool declared = stream_end(di, at) > di->miss_end[at];
+            miss_count(di, at, miss_state(r, d, at, di->miss_end[at], declared, di->miss_ts),
+                       di->missing[at] - listed[d][at]);
+        }
+}
+
 void bm_cmp_classify_pair(const bm_cmp *c, const bm_cmp_pairrec *pr, bm_cmp_result *r)
 {
     vantage(c, pr, r);
-    bool lost = false, diverged = false, reseg = false;
+    judge_missing(r);
+    bool lost = false, diverged = false, reseg = false, closs = false, after = false;
     for (int d = 0; d < 2; d++) {
-        if (r->d[d].missing[bm_cmp_receiver(r, d)])
-            lost = true;
+        lost |= r->d[d].lost_between > 0;
+        closs |= r->d[d].capture_loss[0] + r->d[d].capture_loss[1] > 0;
+        after |= r->d[d].after_close > 0;
         diverged |= r->d[d].diverged;
         reseg |= r->d[d].resegmented;
     }
@@ -126,6 +208,10 @@ void bm_cmp_classify_pair(const bm_cmp *c, const bm_cmp_pairrec *pr, bm_cmp_resu
         r->verdict = BM_V_LOST_BETWEEN;
     else if (diverged)
         r->verdict = BM_V_DIVERGED;
+    else if (closs)
+        r->verdict = BM_V_CAPTURE_LOSS;
+    else if (after)
+        r->verdict = BM_V_AFTER_CLOSE;
     else if (reseg)
         r->verdict = BM_V_RESEGMENTED;
     else

@@ -131,22 +131,32 @@ static void close_miss(bm_cmp_live *lv, bm_cmp_win *w)
     r->total_missing++;
 }
 
-static void missing(bm_cmp_live *lv, int dir, int at, uint64_t off, uint64_t n, bool declared)
+/* Capture 'at' lacks [off, off+n); the other capture has them, first in
+ * 'frame' at time 'ts'. What that means is decided with the pair's ACKs
+ * and FINs, once both captures are done (bm_cmp_classify_pair). */
+static void missing(bm_cmp_live *lv, int dir, int at, uint64_t off, uint64_t n, bool declared, uint64_t frame,
+                    uint64_t ts)
 {
     bm_cmp_win *w = &lv->w[dir];
-    lv->res.d[dir].missing[at] += n;
+    bm_cmp_dirinfo *di = &lv->res.d[dir];
+    di->missing[at] += n;
+    di->miss_end[at] = off + n;
     bm_cmp_missing *k = &w->miss;
     if (w->miss_open && k->at == at && k->declared == declared && k->offset + k->length == off) {
         k->length += n;
         return;
     }
     close_miss(lv, w);
+    di->miss_ts = ts;
     w->miss_open = true;
+    memset(k, 0, sizeof *k);
     k->dir = dir;
     k->at = at;
     k->offset = off;
     k->length = n;
     k->declared = declared;
+    k->frame = frame;
+    k->ts = ts;
 }
 
 static void add_frame(bm_cmp *c, bm_cmp_diff *d, int cap, uint64_t frame)
@@ -242,9 +252,9 @@ static void compare(bm_cmp *c, bm_cmp_live *lv, int dir, int lag, const uint8_t 
             di->reseg_at = pos;
         }
         if (s->gap && p) {
-            missing(lv, dir, ld, pos, se - pos, true);
+            missing(lv, dir, ld, pos, se - pos, true, m->frame, m->ts_ns);
         } else if (!s->gap && !p) {
-            missing(lv, dir, lag, pos, se - pos, true);
+            missing(lv, dir, lag, pos, se - pos, true, s->frame, s->ts);
         } else if (!s->gap && p) {
             di->compared += se - pos;
             uint64_t frame[2], seglen[2];
@@ -339,7 +349,7 @@ void bm_cmp_win_finish(bm_cmp *c, bm_cmp_live *lv, int dir)
             bm_cmp_span *s = sp_at(w, j);
             uint64_t st = s->start > w->base ? s->start : w->base;
             if (!s->gap && s->end > st)
-                missing(lv, dir, !w->leader, st, s->end - st, false);
+                missing(lv, dir, !w->leader, st, s->end - st, false, s->frame, s->ts);
         }
     }
     close_miss(lv, w);
