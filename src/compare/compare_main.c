@@ -2,8 +2,9 @@
  * compare_main.c - `badmac compare`: two captures of the same traffic from
  * two vantage points, or one capture and the certificate it should show.
  *
- * Exit status: 0 nothing wrong between the points (identical or only
- * resegmented; expected certificates); 1 corruption, loss, divergence,
+ * Exit status: 0 nothing wrong between the points (identical, resegmented,
+ * capture loss, bytes not delivered after close; expected certificates);
+ * 1 corruption, loss between the points, divergence,
  * interception or an unexpected certificate; 2 usage error or unreadable /
  * malformed input (2 wins).
  */
@@ -19,6 +20,7 @@
 #include "ends.h"
 #include "split.h"
 #include "../../include/badmac/badmac.h"
+#include "../capture/capture.h"
 #include "../util/opt.h"
 
 typedef struct cmp_cli {
@@ -38,7 +40,7 @@ typedef struct cmp_split {
 
 static const char cmp_usage[] =
     "usage: badmac compare [--json] [--client-side a|b] [--window BYTES] [--expect-cert SHA256]\n"
-    "                      [--keylog FILE]... [--diagnose] A B\n"
+    "                      [--keylog FILE]... [--rsa-key FILE]... [--psk ID:HEX]... [--diagnose] A B\n"
     "       badmac compare [options] --split-interfaces FILE.pcapng\n"
     "       badmac compare --expect-cert SHA256 [--keylog FILE]... [--json] CAPTURE\n"
     "\n"
@@ -46,8 +48,11 @@ static const char cmp_usage[] =
     "the client and next to the server). Connections are paired (ClientHello random, else\n"
     "the first payload bytes, else time + SNI + server port: interception), both\n"
     "directions compared byte by byte, and each pair gets a verdict: identical,\n"
-    "resegmented, lost_between, diverged, in_path_corruption or interception.\n"
-    "No keys are needed. Addresses may differ (NAT).\n"
+    "resegmented, capture_loss, not_delivered_after_close, lost_between, diverged,\n"
+    "in_path_corruption or interception. Bytes one capture lacks are capture loss when\n"
+    "the receiver acknowledged them there (or, without ACKs, the stream went on at both\n"
+    "points), not delivered after close when sent after the receiver's FIN, else lost\n"
+    "between the points. No keys are needed. Addresses may differ (NAT).\n"
     "\n"
     "  --json             JSON Lines (docs/compare.md)\n"
     "  --client-side a|b  which capture is nearer the client (default: from the timing)\n"
@@ -56,7 +61,7 @@ static const char cmp_usage[] =
     "                     beyond it the streams are declared diverged\n"
     "  --expect-cert SHA256  the SHA-256 of the server's real certificate: every connection\n"
     "                     showing another one is flagged, naming its issuer (TLS <= 1.2: in\n"
-    "                     the clear; TLS 1.3: encrypted, checked only when --keylog decrypts it)\n"
+    "                     the clear; TLS 1.3: encrypted, checked only when keys decrypt it)\n"
     "  --keylog FILE      with --expect-cert: decrypts TLS 1.3 certificates for the check.\n"
     "                     With A and B, also diagnose each capture alone with these keys (as\n"
     "                     badmac --keylog) and combine: where the fault is (between the\n"
@@ -64,6 +69,11 @@ static const char cmp_usage[] =
     "                     point); repeatable. For an interception give both legs' keys:\n"
     "                     each leg is analysed with its own, TLS 1.3 certificates decrypted\n"
     "                     (the interceptor's issuer named) and the failing leg said\n"
+    "  --rsa-key FILE     RSA private key (PEM/DER) of a server using RSA key exchange, used\n"
+    "                     as --keylog is (as for badmac); repeatable\n"
+    "  --psk ID:HEX       pre-shared key for identity ID, used as --keylog is (as for\n"
+    "                     badmac); repeatable. Keys in a pcapng's decryption-secrets blocks\n"
+    "                     are used as well, as by badmac\n"
     "  --diagnose         the same without keys (two captures only)\n"
     "  --split-interfaces FILE  compare interface 0 (a) with interface 1 (b) of one pcapng,\n"
     "                     e.g. the two legs `badmac relay --pcap` writes\n"
@@ -71,7 +81,8 @@ static const char cmp_usage[] =
     "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
     "argument after -- is a capture.\n"
     "\n"
-    "Exit status: 0 nothing wrong, 1 a difference/interception/unexpected certificate,\n"
+    "Exit status: 0 nothing wrong between the points (identical, resegmented, capture_loss,\n"
+    "not_delivered_after_close), 1 a difference/loss/interception/unexpected certificate,\n"
     "2 usage or input error. A certificate that cannot be seen (\"cannot tell\") does not\n"
     "change it.\n";
 
@@ -238,8 +249,7 @@ typedef struct cmp_args {
     uint8_t want[32];   /* --expect-cert */
     char want_hex[65];
     int expect, diagnose;
-    const char *keylogs[BM_CMP_ENDS_KEYS];
-    unsigned nkeys;
+    bm_cmp_keys keys;   /* --keylog, --rsa-key, --psk */
     const char *split;  /* --split-interfaces FILE */
 } cmp_args;
 
@@ -251,6 +261,8 @@ enum {
     CMP_KEYLOG,
     CMP_DIAGNOSE,
     CMP_SPLIT,
+    CMP_RSA_KEY,
+    CMP_PSK,
 };
 
 static const bm_opt cmp_opts[] = {
@@ -261,6 +273,8 @@ static const bm_opt cmp_opts[] = {
     {"keylog", BM_OPT_VALUE, CMP_KEYLOG, 0},
     {"diagnose", BM_OPT_FLAG, CMP_DIAGNOSE, 0},
     {"split-interfaces", BM_OPT_VALUE, CMP_SPLIT, 0},
+    {"rsa-key", BM_OPT_VALUE, CMP_RSA_KEY, 0},
+    {"psk", BM_OPT_VALUE, CMP_PSK, 0},
 };
 
 #define CMP_CMD "badmac compare"
@@ -283,11 +297,14 @@ static int cmp_on_value(cmp_args *a, int id, const char *v)
             return bm_opt_fail(CMP_CMD, "--expect-cert takes a SHA-256 fingerprint (64 hex digits)");
         a->expect = 1;
         return 0;
-    default: /* CMP_KEYLOG */
-        if (a->nkeys == BM_CMP_ENDS_KEYS)
-            return bm_opt_fail(CMP_CMD, "at most %d --keylog files", BM_CMP_ENDS_KEYS);
-        a->keylogs[a->nkeys++] = v;
+    default: { /* CMP_KEYLOG, CMP_RSA_KEY, CMP_PSK: as for badmac, kept in order */
+        int kind = id == CMP_RSA_KEY ? BM_CMP_RSA_KEY : id == CMP_PSK ? BM_CMP_PSK : BM_CMP_KEYLOG;
+        static const char *const what[BM_CMP_KEY_KINDS] = {"--keylog files", "--rsa-key files", "--psk options"};
+        if (a->keys.n[kind] == BM_CMP_ENDS_KEYS)
+            return bm_opt_fail(CMP_CMD, "at most %d %s", BM_CMP_ENDS_KEYS, what[kind]);
+        a->keys.v[kind][a->keys.n[kind]++] = v;
         return 0;
+    }
     }
 }
 
@@ -333,18 +350,40 @@ static int cmp_parse(cmp_args *a, int argc, char **argv)
     return BM_OPT_RUN;
 }
 
-/* The single-capture analyses at both points (--keylog, --diagnose with two
- * captures) into *ends and a->k, or *ends NULL when not asked for. 0, or 2
- * (out of memory, a key log that cannot be read: stderr says so). */
+static void count_secret(void *ud, uint32_t type, const uint8_t *data, size_t len, uint64_t off)
+{
+    (void)type, (void)data, (void)len, (void)off;
+    ++*(unsigned *)ud;
+}
+
+/* The pcapng 'path' holds decryption-secrets blocks (keys, as --keylog). */
+static bool has_secrets(const char *path)
+{
+    unsigned n = 0;
+    bm_diag quiet = {0}; /* an unreadable file: pass 1 of the comparison says so */
+    bm_result r = bm_pcapng_scan_secrets(path, count_secret, &n, &quiet);
+    return r.code == BM_OK && n > 0;
+}
+
+/* The single-capture analyses at both points (key material: --keylog,
+ * --rsa-key, --psk, or a capture's decryption-secrets blocks; --diagnose
+ * with two captures) into *ends and a->k, or *ends NULL when not asked
+ * for. 0, or 2 (out of memory, a key file that cannot be read, a malformed
+ * --psk: stderr says so). */
 static int cmp_ends_open(cmp_args *a, bm_cmp_ends **ends)
 {
     *ends = NULL;
     if (a->nfiles == 1 && a->diagnose)
         fprintf(stderr, "badmac compare: --diagnose needs two captures; ignored\n");
-    a->k.keylog = a->nkeys > 0;
-    if (!a->nkeys && !(a->diagnose && a->nfiles == 2))
+    bool keyed = false;
+    for (int i = 0; i < BM_CMP_KEY_KINDS; i++)
+        keyed |= a->keys.n[i] > 0;
+    for (int i = 0; i < a->nfiles && !keyed; i++)
+        keyed = has_secrets(a->files[i]);
+    a->k.keylog = keyed;
+    if (!keyed && !(a->diagnose && a->nfiles == 2))
         return 0;
-    if (!(*ends = bm_cmp_ends_new(a->keylogs, a->nkeys))) {
+    if (!(*ends = bm_cmp_ends_new(&a->keys))) {
         fprintf(stderr, "badmac compare: out of memory\n");
         return 2;
     }

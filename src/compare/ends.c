@@ -12,8 +12,7 @@
 #include "ends.h"
 
 struct bm_cmp_ends {
-    const char *keylogs[BM_CMP_ENDS_KEYS];
-    unsigned n_keylogs;
+    bm_cmp_keys keys;
     unsigned key_errors;
     bm_cmp_end *tab[2];
     size_t n[2], cap[2];
@@ -33,16 +32,16 @@ const char *bm_cmp_confidence_name(bm_confidence c)
     return s ? s : "none";
 }
 
-bm_cmp_ends *bm_cmp_ends_new(const char *const *keylogs, unsigned n)
+bm_cmp_ends *bm_cmp_ends_new(const bm_cmp_keys *k)
 {
-    if (n > BM_CMP_ENDS_KEYS)
-        return NULL;
     bm_cmp_ends *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    for (unsigned i = 0; i < n; i++)
-        e->keylogs[i] = keylogs[i];
-    e->n_keylogs = n;
+    if (k)
+        e->keys = *k;
+    for (int i = 0; i < BM_CMP_KEY_KINDS; i++)
+        if (e->keys.n[i] > BM_CMP_ENDS_KEYS)
+            e->keys.n[i] = BM_CMP_ENDS_KEYS;
     return e;
 }
 
@@ -102,8 +101,12 @@ int bm_cmp_ends_scan(bm_cmp_ends *e, int cap, const char *path)
     o.on_conn = on_conn;
     o.on_diag = on_diag;
     o.ud = e;
-    o.keylogs = e->keylogs;
-    o.n_keylogs = e->n_keylogs;
+    o.keylogs = e->keys.v[BM_CMP_KEYLOG];
+    o.n_keylogs = e->keys.n[BM_CMP_KEYLOG];
+    o.rsa_keys = e->keys.v[BM_CMP_RSA_KEY];
+    o.n_rsa_keys = e->keys.n[BM_CMP_RSA_KEY];
+    o.psks = e->keys.v[BM_CMP_PSK];
+    o.n_psks = e->keys.n[BM_CMP_PSK];
     e->scanning = cap & 1;
     bm_analysis *a = bm_analysis_new(&o);
     if (!a)

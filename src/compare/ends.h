@@ -20,7 +20,16 @@
 #include "compare.h"
 
 #define BM_CMP_ENDS_MAX 4096   /* verdicts kept per capture */
-#define BM_CMP_ENDS_KEYS 8     /* --keylog files */
+#define BM_CMP_ENDS_KEYS 8     /* --keylog files, --rsa-key files, --psk arguments: each */
+
+/* The key material of both points' analyses, as for `badmac` (pcapng
+ * decryption-secrets blocks are read by the analysis itself). Kinds:
+ * BM_CMP_KEYLOG, BM_CMP_RSA_KEY, BM_CMP_PSK. */
+enum { BM_CMP_KEYLOG = 0, BM_CMP_RSA_KEY, BM_CMP_PSK, BM_CMP_KEY_KINDS };
+typedef struct bm_cmp_keys {
+    const char *v[BM_CMP_KEY_KINDS][BM_CMP_ENDS_KEYS]; /* borrowed: paths, or ID:HEX */
+    unsigned n[BM_CMP_KEY_KINDS];
+} bm_cmp_keys;
 
 /* What the analysis of one capture said about one connection. */
 typedef struct bm_cmp_end {
@@ -51,8 +60,9 @@ typedef struct bm_cmp_conclusion {
     char text[1024];
 } bm_cmp_conclusion;
 
-/* keylogs: n paths (n <= BM_CMP_ENDS_KEYS, 0 = keyless). NULL on no memory. */
-bm_cmp_ends *bm_cmp_ends_new(const char *const *keylogs, unsigned n);
+/* k: the key material (NULL or all empty: keyless; borrowed, MUST outlive
+ * the bm_cmp_ends). NULL on no memory. */
+bm_cmp_ends *bm_cmp_ends_new(const bm_cmp_keys *k);
 void bm_cmp_ends_free(bm_cmp_ends *e);
 /* Analyses capture 'cap' (path). Returns 0, or -1 when it cannot be read. */
 int bm_cmp_ends_scan(bm_cmp_ends *e, int cap, const char *path);

@@ -138,8 +138,9 @@ static uint64_t stream_end(const bm_cmp_dirinfo *di, int cap) { return di->bytes
  *  - the tail the sender sent after the receiver's FIN (both as seen at the
  *    capture that has the bytes): not read by a peer that had closed;
  *  - a hole with later bytes at both points, where the receiver's ACKs say
- *    nothing (none captured there, or the capture is the sender's): the
- *    stream went on, that capture dropped them;
+ *    nothing (none captured there, or the capture is the sender's), and no
+ *    retransmission at the point that has the bytes (a sender retransmits
+ *    what was not received): the stream went on, that capture dropped them;
  *  - else, at the receiver's point, lost between the points. */
 static bm_cmp_miss_state miss_state(const bm_cmp_result *r, int dir, int at, uint64_t end, bool declared,
                                     uint64_t ts)
@@ -151,7 +152,8 @@ static bm_cmp_miss_state miss_state(const bm_cmp_result *r, int dir, int at, uin
     uint64_t rfin = r->d[!dir].fin_ts[!at];
     if (at == rx && !declared && rfin && ts && rfin <= ts)
         return BM_MS_AFTER_CLOSE;
-    if (declared && (at != rx || !di->acked[at]) && stream_end(di, at) > end && stream_end(di, !at) > end)
+    if (declared && (at != rx || !di->acked[at]) && !di->retrans[!at] && stream_end(di, at) > end &&
+        stream_end(di, !at) > end)
         return BM_MS_CAPTURE_LOSS;
     return at == rx ? BM_MS_LOST_BETWEEN : BM_MS_AT_SENDER;
 }

@@ -23,6 +23,7 @@ typedef struct script {
     bm_tuple t;
     ev e[MAX_EV];
     int n;
+    uint64_t acked[2];           /* by TCP side: the peer's ACKs as captured (0: none) */
 } script;
 
 typedef struct got {
@@ -86,6 +87,8 @@ static void play(const bm_stream_sink *k, const script *s, uint64_t *frame)
         sum.dir[e->dir].bytes += e->p ? e->n : 0;
         sum.dir[e->dir].segments++;
     }
+    for (int d = 0; d < 2; d++)
+        sum.dir[d].acked = s->acked[d];
     sum.first_frame = 1;
     sum.last_frame = *frame;
     if (c)
@@ -265,12 +268,28 @@ static void test_lost(void)
     /* Equal times give no vantage: a is taken as the client side, so b is
      * the server's side, the sender of these bytes: its capture missed them,
      * the network between the points did not lose them. */
-    is_int(r->verdict, BM_V_IDENTICAL, "missing at the sender's side only: not lost between");
+    is_int(r->verdict, BM_V_CAPTURE_LOSS, "missing at the sender's side only: capture loss, not lost between");
+    is_int(r->missing[0].state, BM_MS_CAPTURE_LOSS, "the range: capture loss");
+    ok(r->d[BM_SERVER].capture_loss[BM_CAP_B] == 1000 && r->d[BM_SERVER].lost_between == 0,
+       "1000 bytes of capture loss at b, none lost between");
     bm_cmp_free(c);
     script a2 = a;
     a2.e[2].p = NULL; /* now missing at a, the server stream's receiver */
+    a2.acked[BM_SIDE_B] = 1000; /* whose ACKs stop before the hole */
     c = run(&g, &a2, 1, &a, 1, 0);
-    is_int(g.r[0].verdict, BM_V_LOST_BETWEEN, "missing at the receiver: lost between");
+    is_int(g.r[0].verdict, BM_V_LOST_BETWEEN, "missing at the receiver, never acknowledged: lost between");
+    is_int(g.r[0].missing[0].state, BM_MS_LOST_BETWEEN, "the range: lost between");
+    bm_cmp_free(c);
+    a2.acked[BM_SIDE_B] = 4000; /* the receiver acknowledged past the hole */
+    c = run(&g, &a2, 1, &a, 1, 0);
+    is_int(g.r[0].verdict, BM_V_CAPTURE_LOSS, "missing at the receiver, its ACK covers them: capture loss");
+    ok(g.r[0].missing[0].state == BM_MS_CAPTURE_LOSS && g.r[0].missing[0].at == BM_CAP_A &&
+           g.r[0].missing[0].offset == 1000 && g.r[0].d[BM_SERVER].capture_loss[BM_CAP_A] == 1000,
+       "capture loss at a, offset 1000, 1000 bytes");
+    bm_cmp_free(c);
+    a2.acked[BM_SIDE_B] = 0; /* no ACKs captured: the stream went on at both points, no retransmission */
+    c = run(&g, &a2, 1, &a, 1, 0);
+    is_int(g.r[0].verdict, BM_V_CAPTURE_LOSS, "no ACKs captured, later bytes at both: capture loss");
     bm_cmp_free(c);
     /* the receiver's stream ends early: never delivered */
     script a3 = a;
@@ -279,6 +298,10 @@ static void test_lost(void)
     ok(g.r[0].n_missing == 1 && !g.r[0].missing[0].declared && g.r[0].missing[0].length == 2000,
        "tail never delivered: 2000 bytes");
     is_int(g.r[0].verdict, BM_V_LOST_BETWEEN, "tail lost between");
+    bm_cmp_free(c);
+    a3.acked[BM_SIDE_B] = 4000; /* yet the receiver acknowledged the tail: the capture at a stopped early */
+    c = run(&g, &a3, 1, &a, 1, 0);
+    is_int(g.r[0].verdict, BM_V_CAPTURE_LOSS, "tail acknowledged by the receiver: capture loss");
     bm_cmp_free(c);
 }
 
