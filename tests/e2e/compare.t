@@ -3,7 +3,10 @@
 # captures made with real peers by tests/fixtures/compare/regen.sh): clean,
 # a bit flipped by the relay, NAT, TLS interception (1.2 and 1.3, with the
 # proxy's key logs: each leg analysed with its own keys, one leg failing),
-# --expect-cert, unpaired connections, usage errors.
+# --expect-cert, unpaired connections, usage errors; capture loss at one
+# point, bytes not delivered after close, a stream that stops at the
+# receiver's point (tests/fixtures/compare/regen_loss.sh); --rsa-key, --psk,
+# decryption-secrets blocks.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 FX=$HERE/../fixtures/compare
@@ -182,6 +185,77 @@ py unp "unrelated captures: no pair, both unpaired" 'P == [] and len(U) == 2 and
 py unp "vantage: an unpaired connection was seen in its capture only, diff/interception null" '[(u["side"], u["vantage"], u["diff"], u["interception"]) for u in U] == [("a", ["a"], None, None), ("b", ["b"], None, None)]'
 py flip "vantage: a pair was seen in both, diff ranges and interception beside it" 'P[0]["vantage"] == ["a", "b"] and isinstance(P[0]["diff"], list) and len(P[0]["diff"]) == 1 and "interception" in P[0] and P[0]["interception"] is None'
 py i12 "vantage: an intercepted pair, both captures and the interception object" 'sorted(P[0]["vantage"]) == ["a", "b"] and P[0]["interception"]["intercepted_by"] and P[0]["diff"] == []'
+
+# Capture loss at one point (tests/fixtures/compare/regen_loss.sh): a clean
+# TLS 1.2 pair through a TCP proxy on lo, one server data segment deleted
+# from a (lossa) or from b (lossb); the other capture has the bytes and the
+# client's ACKs cover them: not a fault.
+run rsa "$FX/rsa-a.pcap" "$FX/rsa-b.pcap"
+check "rsa (clean pair for the loss cases): exit 0" test "$(rc rsa)" = 0
+py rsa "rsa: identical, nothing missing" 'len(P) == 1 and P[0]["verdict"] == "identical" and P[0]["missing"] == []'
+for side in a b; do
+    other=$([ $side = a ] && echo b || echo a)
+    run loss$side "$FX/loss$side-a.pcap" "$FX/loss$side-b.pcap"
+    check "loss$side: one segment missing at $side only: exit 0 (no fault)" test "$(rc loss$side)" = 0
+    py loss$side "loss$side: verdict capture_loss, no diff" 'len(P) == 1 and P[0]["verdict"] == "capture_loss" and P[0]["diff_count"] == 0'
+    py loss$side "loss$side: one range, missing at $side, state capture_loss, a declared gap" '[(m["direction"], m["missing_at"], m["state"], m["declared_gap"]) for m in P[0]["missing"]] == [("server", "'$side'", "capture_loss", True)]'
+    py loss$side "loss$side: names the offset and length: the bytes $other holds, past the handshake" 'P[0]["missing"][0]["offset"] > 1000 and P[0]["missing"][0]["length"] > 0 and P[0]["missing"][0]["frame_other"] > 0'
+    py loss$side "loss$side: counted as capture loss at $side, nothing lost between" 'P[0]["directions"]["server"]["capture_loss_'$side'"] == P[0]["missing"][0]["length"] == P[0]["directions"]["server"]["missing_'$side'"] and P[0]["directions"]["server"]["lost_between"] == 0 and P[0]["directions"]["server"]["capture_loss_'$other'"] == 0'
+    py loss$side "loss$side: every byte both hold compared equal" 'P[0]["directions"]["server"]["compared"] == P[0]["directions"]["server"]["bytes_'$side'"] and P[0]["directions"]["client"]["compared"] == P[0]["directions"]["client"]["bytes_a"]'
+    py loss$side "loss$side: summary counts capture_loss" 'S["verdicts"]["capture_loss"] == 1 and S["verdicts"]["lost_between"] == 0'
+    "${CMP[@]}" "$FX/loss$side-a.pcap" "$FX/loss$side-b.pcap" >"$T/loss$side.txt" 2>&1
+    check "loss$side: text says capture loss at $side, not a fault" grep -q "MISSING at $side: server->client offset [0-9]*, [0-9]* byte(s) (declared gap): capture loss at this point" "$T/loss$side.txt"
+    check "loss$side: text verdict names the capture" grep -q "VERDICT: capture loss, not a network fault: capture $side lacks" "$T/loss$side.txt"
+    check "loss$side: text does not blame the path" test "$(grep -c 'between the vantage points\|lost between' "$T/loss$side.txt")" = 0
+    run loss${side}d --diagnose "$FX/loss$side-a.pcap" "$FX/loss$side-b.pcap"
+    py loss${side}d "loss$side --diagnose: placement none, the network exonerated" 'P[0]["endpoints"]["placement"] == "none" and "exonerated" in P[0]["endpoints"]["conclusion"]'
+done
+# The stream stops at the receiver's point (the client never acknowledges
+# the server's last segment there): lost between the points.
+run stop "$FX/stop-a.pcap" "$FX/stop-b.pcap"
+check "stop: bytes never acknowledged by the receiver: exit 1" test "$(rc stop)" = 1
+py stop "stop: verdict lost_between, the server's tail missing at a" 'P[0]["verdict"] == "lost_between" and any(m["direction"] == "server" and m["missing_at"] == "a" and m["state"] == "lost_between" for m in P[0]["missing"]) and P[0]["directions"]["server"]["lost_between"] > 0'
+run stopd --diagnose "$FX/stop-a.pcap" "$FX/stop-b.pcap"
+py stopd "stop --diagnose: placement between the points" 'P[0]["endpoints"]["placement"] == "between_points"'
+# The server closes first (close_notify + FIN); the proxy drops what the
+# client sends afterwards: its close_notify exists at a only.
+run after "$FX/afterclose-a.pcap" "$FX/afterclose-b.pcap"
+check "afterclose: client close_notify after the server's FIN, absent at b: exit 0" test "$(rc after)" = 0
+py after "afterclose: verdict not_delivered_after_close" 'P[0]["verdict"] == "not_delivered_after_close" and P[0]["diff_count"] == 0'
+py after "afterclose: the client's last 31 bytes (a close_notify record), missing at b, after close" '[(m["direction"], m["missing_at"], m["length"], m["state"], m["declared_gap"]) for m in P[0]["missing"]] == [("client", "b", 31, "not_delivered_after_close", False)] and P[0]["directions"]["client"]["not_delivered_after_close"] == 31 and P[0]["directions"]["client"]["lost_between"] == 0'
+run afterd --diagnose "$FX/afterclose-a.pcap" "$FX/afterclose-b.pcap"
+py afterd "afterclose --diagnose: placement none" 'P[0]["endpoints"]["placement"] == "none"'
+
+# Key options as for badmac: --rsa-key (an RSA key exchange pair), --psk,
+# and pcapng decryption-secrets blocks.
+PKIKEY=$HERE/../fixtures/pki/server.key
+run rsak --rsa-key "$PKIKEY" "$FX/rsa-a.pcap" "$FX/rsa-b.pcap"
+check "--rsa-key: exit 0" test "$(rc rsak)" = 0
+py rsak "--rsa-key: both points decrypted with the RSA key (keyed, healthy proven)" '[(P[0]["endpoints"][s]["keyed"], P[0]["endpoints"][s]["cause"], P[0]["endpoints"][s]["confidence"]) for s in "ab"] == [(True, "healthy", "proven")] * 2'
+run rsan --diagnose "$FX/rsa-a.pcap" "$FX/rsa-b.pcap"
+py rsan "without the key: not keyed (the tamper twin of --rsa-key)" '[P[0]["endpoints"][s]["keyed"] for s in "ab"] == [False, False]'
+run rsaw --rsa-key "$HERE/../fixtures/pki/ca.key" "$FX/rsa-a.pcap" "$FX/rsa-b.pcap"
+py rsaw "--rsa-key with another key: not keyed" 'not any(P[0]["endpoints"][s]["keyed"] for s in "ab")'
+run psk --psk client1:000102030405060708090a0b0c0d0e0f "$FX/rsa-a.pcap" "$FX/rsa-b.pcap"
+check "--psk ID:HEX accepted: exit 0" test "$(rc psk)" = 0
+py psk "--psk: the analyses ran (endpoints given)" 'P[0]["endpoints"] is not None'
+"${CMP[@]}" --psk nothex "$FX/rsa-a.pcap" "$FX/rsa-b.pcap" >/dev/null 2>&1
+check "--psk without ':': exit 2" test $? = 2
+"${CMP[@]}" --rsa-key "$T/nonexistent.key" "$FX/rsa-a.pcap" "$FX/rsa-b.pcap" >/dev/null 2>&1
+check "--rsa-key unreadable: exit 2" test $? = 2
+"${CMP[@]}" --help >"$T/help.txt" 2>&1
+check "--help names --rsa-key, --psk and the capture_loss verdict" grep -q -- "--rsa-key FILE" "$T/help.txt"
+check "--help names --psk" grep -q -- "--psk ID:HEX" "$T/help.txt"
+check "--help names capture_loss" grep -q "capture_loss" "$T/help.txt"
+if command -v editcap >/dev/null; then
+    "$BADMAC" --rsa-key "$PKIKEY" --export-keylog "$T/rsa.keys" "$FX/rsa-a.pcap" >/dev/null 2>&1
+    editcap --inject-secrets "tls,$T/rsa.keys" -F pcapng "$FX/rsa-a.pcap" "$T/dsb-a.pcapng" 2>/dev/null
+    editcap --inject-secrets "tls,$T/rsa.keys" -F pcapng "$FX/rsa-b.pcap" "$T/dsb-b.pcapng" 2>/dev/null
+    run dsb "$T/dsb-a.pcapng" "$T/dsb-b.pcapng"
+    py dsb "decryption-secrets blocks: used without a key option (both points keyed, healthy proven)" '[(P[0]["endpoints"][s]["keyed"], P[0]["endpoints"][s]["confidence"]) for s in "ab"] == [(True, "proven")] * 2'
+else
+    ok 0 "editcap missing # SKIP decryption-secrets blocks"
+fi
 
 "${CMP[@]}" >/dev/null 2>&1
 check "no capture: usage error 2" test $? = 2

@@ -107,6 +107,10 @@ for c in cells:
            "%s: the streams part at the dropped record (stream_offset %d)" % (name, so), d0)
         ok(any(m["missing_at"] == "a" and m["length"] == x["length"] + 5 for m in miss),
            "%s: the client side is %d bytes (the record) short" % (name, x["length"] + 5), miss)
+        ok(any(m["missing_at"] == "a" and m.get("state") == "lost_between" for m in miss)
+           and p["directions"]["server"].get("lost_between", 0) > 0
+           and p["directions"]["server"].get("capture_loss_a") == 0,
+           "%s: those bytes never acknowledged by the client: lost_between, not capture loss" % name, miss)
     if f == "dup":
         cp = [y for y in log if y.get("fault") == "dup-copy"]
         cso = cp[0]["stream_offset"] if cp else -1
