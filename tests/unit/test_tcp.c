@@ -170,6 +170,8 @@ static void test_ack_gap(void)
     const rec_event *g3 = rec_find(c, 'G', 2);
     ok(g3 && g3->off == 24 && g3->len == 15, "acknowledged tail declared at close");
     is_int(c->sum.dir[0].gaps, 3, "three gaps");
+    is_int(c->sum.dir[0].acked, 39, "summary: the server acknowledged the client's stream up to offset 39");
+    is_int(c->sum.dir[1].acked, 4, "summary: the client acknowledged the server's 4 bytes");
     is_int(c->sum.dir[0].gap_bytes, 4 + 8 + 15, "gap bytes");
     h_free(h);
 }
