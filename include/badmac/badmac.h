@@ -61,7 +61,8 @@ typedef struct bm_totals {
     uint64_t failed;      /* of which failed */
     uint64_t frames;      /* packets read over all captures */
     uint64_t bytes;       /* captured bytes read */
-    unsigned input_errors;/* one-line complaints emitted (or suppressed) */
+    unsigned input_errors;/* one-line complaints emitted (or suppressed): input that cannot be read */
+    unsigned notices;     /* one-line notices: readable input badmac does not analyse (not errors) */
     unsigned unreadable;  /* captures that could not be read at all */
     unsigned key_errors;  /* key files that could not be read, malformed --psk arguments */
     unsigned export_errors; /* files of the exports that could not be written */

@@ -59,6 +59,8 @@
     X(BM_F_CLIENT_HELLO_TRUNCATED, "client_hello_truncated", BM_FK_ROLE, "captured", "length", 0, 0)       \
     X(BM_F_CLIENT_HELLO_MALFORMED, "client_hello_malformed", 0, "length", 0, 0, 0)                         \
     X(BM_F_SERVER_HELLO_MALFORMED, "server_hello_malformed", 0, "length", 0, 0, 0)                         \
+    /* version: a pre-standard TLS 1.3 version (proto.h), read but not decrypted */                        \
+    X(BM_F_TLS13_DRAFT, "tls13_draft", 0, "version", 0, 0, 0)                                               \
     X(BM_F_SSL2_HELLO_MALFORMED, "sslv2_client_hello_malformed", BM_FK_ROLE, 0, 0, 0, 0)                   \
     /* extension: its type; message: bm_finding_msg */                                                     \
     X(BM_F_EXTENSION_MALFORMED, "extension_malformed", 0, "extension", "message", 0, 0)                    \

@@ -3,7 +3,8 @@
  *
  * Exit status: 0 no failure found; 1 a failed connection was found; 2 usage
  * or input error (a file could not be read, or input was malformed). 2 wins
- * over 1, as with grep and diff: the analysis may be incomplete.
+ * over 1, as with grep and diff: the analysis may be incomplete. Notices
+ * (traffic read but not analysed: bm_diag_notice) never make it 2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -327,6 +328,9 @@ static void cli_print_text(const cli *c, const bm_totals *t, FILE *blocks)
     bm_text_patterns(stdout, &c->patterns);
     if (t->input_errors)
         printf("%u input problem%s reported on stderr\n", t->input_errors, t->input_errors == 1 ? "" : "s");
+    if (t->notices)
+        printf("%u notice%s on stderr (traffic not analysed; not an input error)\n", t->notices,
+               t->notices == 1 ? "" : "s");
     if (blocks) {
         fputc('\n', stdout);
         if (copy_stream(blocks, stdout) != 0)

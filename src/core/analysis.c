@@ -166,6 +166,7 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
 void bm_analysis_finish(bm_analysis *a, bm_totals *out)
 {
     a->totals.input_errors = a->diag.errors;
+    a->totals.notices = a->diag.notices;
     a->totals.export_errors = bm_export_errors(a->exp);
     if (out)
         *out = a->totals;

@@ -13,6 +13,7 @@
 
 #include "../proto/proto.h"
 #include "../keys/psk.h"
+#include "../tls/tls.h"
 #include "../wire/cur.h"
 #include "dec_int.h"
 
@@ -364,6 +365,9 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
     k->suite = bm_suite_find(hs->cipher_suite);
     if (!hs->server_hello_seen || !k->client_random || k->client_side < 0)
         return; /* the handshake was not captured: nothing to derive from */
+    /* A TLS 1.3 draft: the TLS stage said that it is not decrypted. */
+    if (bm_tls_version_draft13(k->version))
+        return;
     if (!k->suite || k->version < BM_SSL3 || k->version > BM_TLS13) {
         bm_dec_finding(k, &(bm_finding){.code = BM_F_DECRYPTION_UNSUPPORTED, .arg = {hs->cipher_suite, hs->version}});
         return;

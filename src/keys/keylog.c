@@ -208,7 +208,7 @@ void bm_keys_dsb_cb(void *ud, uint32_t type, const uint8_t *data, size_t len, ui
         char where[48];
         snprintf(where, sizeof where, "offset %" PRIu64, off);
         bm_diag_push_file(x->diag, cap, &saved);
-        bm_diag_at(x->diag, where, "unsupported secrets type 0x%08" PRIx32 " (skipped)", type);
+        bm_diag_notice_at(x->diag, where, "unsupported secrets type 0x%08" PRIx32 " (skipped)", type);
         bm_diag_pop_file(x->diag, &saved);
         return;
     }

@@ -34,6 +34,21 @@ enum bm_version {
     BM_TLS13 = 0x0304
 };
 
+/* Pre-standard TLS 1.3 versions, by their high byte: 0x7fNN is
+ * draft-ietf-tls-tls13-NN; 0x7eNN pre-standard experiments deployed
+ * between the drafts; 0xfbNN Facebook's builds of draft NN (0xfb17 draft
+ * 23, 0xfb1a draft 26). Drafts 16 to 21 send a ServerHello of version,
+ * random, cipher_suite and extensions (no session id, no compression);
+ * draft 22 introduced the final layout with the version in
+ * supported_versions. */
+enum bm_version_draft {
+    BM_TLS13_DRAFT_HI = 0x7f,
+    BM_TLS13_EXPERIMENT_HI = 0x7e,
+    BM_TLS13_FB_HI = 0xfb,
+    BM_TLS13_DRAFT16 = 0x7f10,
+    BM_TLS13_DRAFT21 = 0x7f15
+};
+
 /* AlertLevel (RFC 5246 7.2). */
 enum bm_alert_level {
     BM_ALERT_WARNING = 1,

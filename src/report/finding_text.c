@@ -241,6 +241,10 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
     case BM_F_SERVER_HELLO_MALFORMED:
         put(buf, cap, o, "malformed ServerHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
         break;
+    case BM_F_TLS13_DRAFT:
+        put(buf, cap, o, "%s (0x%04x) is a pre-standard TLS 1.3: decryption is not supported for drafts",
+            nz(bm_tls_version_name((uint16_t)a[0]), "TLS 1.3 pre-standard"), (unsigned)(a[0] & 0xffff));
+        break;
     case BM_F_EXTENSION_MALFORMED:
         put(buf, cap, o, "malformed %s extension (%u) in %s", nz(bm_tls_extension_name((uint16_t)a[0]), "unknown"),
             (unsigned)(a[0] & 0xffff), msg_name(a[1]));

@@ -85,7 +85,7 @@ void bm_tls_complain_header(bm_tls_conn *c, int side, const uint8_t h[5], uint64
              ") at stream offset %" PRIu64 " (%s); resynchronising",
              h[0], h[1], h[2], bm_tls_hdr_len(h), off, bm_tls_dir_name(c, side));
     if (c->t->diag)
-        bm_diag_frame(c->t->diag, frame, "%s", what);
+        bm_diag_notice(c->t->diag, frame, "%s", what);
     bm_tls_finding(c, &(bm_finding){.code = BM_F_RECORD_HEADER_IMPOSSIBLE, .role = (uint8_t)side, .frame = frame,
                                     .stream_off = off, .arg = {h[0], (h[1] << 8) | h[2], bm_tls_hdr_len(h)}});
 }

@@ -306,4 +306,23 @@ void bm_tls_parse_v2_hello(bm_tls_conn *c, int side, const uint8_t *p, size_t n)
         bm_tls_finding(c, &(bm_finding){.code = BM_F_SSL2_HELLO_MALFORMED, .role = (uint8_t)side});
     }
     (void)specs;
+    /* The hook gets it like any ClientHello: the random (hence the key log
+     * lookup by CLIENT_RANDOM) and, for the Finished transcript, the bytes
+     * the peers hash: the whole CLIENT-HELLO after the 2-byte record
+     * header, msg_type included (RFC 5246 E.2; OpenSSL feeds the v2
+     * record's payload to its handshake hash as it is). */
+    bm_tls_hs_msg m;
+    memset(&m, 0, sizeof m);
+    m.side = side;
+    m.client_side = c->client_side;
+    m.type = BM_HS_CLIENT_HELLO;
+    m.len = n > 0 ? (uint32_t)(n - 1) : 0;
+    m.raw = p;
+    m.raw_len = n;
+    m.body = n > 0 ? p + 1 : p;
+    m.hs = h;
+    m.parsed = ok;
+    m.random = ok ? h->client_random : NULL;
+    if (c->t->has_hook && c->t->hook.hs_msg)
+        c->t->hook.hs_msg(c->hook_conn, &m);
 }

@@ -262,6 +262,69 @@ bool bm_tls_parse_client_hello(bm_tls_conn *c, int side, bm_handshake *h, const 
     return ok;
 }
 
+/* The ServerHello's extensions block (cur at its length), into h and m. */
+static bool sh_exts(bm_tls_conn *c, bm_handshake *h, bm_cur *cur, bool hrr, uint16_t *selected, bm_tls_hs_msg *m)
+{
+    bm_cur exts = bm_cur_vec16(cur);
+    while (bm_cur_ok(&exts) && bm_cur_left(&exts) > 0) {
+        uint16_t et = bm_get_u16(&exts);
+        bm_cur body = bm_cur_vec16(&exts);
+        if (!bm_cur_ok(&exts))
+            break;
+        if (et == BM_EXT_KEY_SHARE)
+            m->key_share = true;
+        if (!sh_ext(h, et, &body, hrr, selected, m))
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
+                                            .arg = {et, hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
+    }
+    bool ok = bm_cur_done(&exts) && bm_cur_done(cur);
+    if (!ok)
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSIONS_MALFORMED,
+                                        .arg = {hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
+    return ok;
+}
+
+/* TLS 1.3 and its drafts: a legacy session id is no offer to resume, and
+ * everything after the ServerHello is encrypted, both ways. A draft is
+ * named; its records are not decrypted (its key schedule differs). */
+static void sh_tls13(bm_tls_conn *c, bm_handshake *h)
+{
+    h->resumption_offered = h->psk_offered;
+    if (h != &c->conn->hs)
+        return;
+    c->dir[0].protected_ = true;
+    c->dir[1].protected_ = true;
+    if (bm_tls_version_draft13(h->version))
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_TLS13_DRAFT, .arg = {h->version}});
+}
+
+/* A ServerHello whose version field holds a pre-standard TLS 1.3 version
+ * (cur after it). Drafts 16 to 21: version, random, cipher_suite,
+ * extensions. Other layouts are not guessed at: the version is all that
+ * is read, so no suite is invented from the bytes of another field. */
+static bool parse_sh_draft(bm_tls_conn *c, bm_handshake *h, bm_cur *cur, uint16_t ver, size_t n,
+                           bm_tls_hs_msg *m)
+{
+    h->server_version = ver;
+    h->version = ver;
+    h->server_hello_seen = true;
+    sh_tls13(c, h);
+    if (ver < BM_TLS13_DRAFT16 || ver > BM_TLS13_DRAFT21)
+        return true;
+    const uint8_t *rnd = bm_get_bytes(cur, sizeof h->server_random);
+    uint16_t suite = bm_get_u16(cur);
+    if (!bm_cur_ok(cur)) {
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_SERVER_HELLO_MALFORMED, .arg = {(int64_t)n}});
+        return false;
+    }
+    m->random = rnd;
+    m->suite = suite;
+    memcpy(h->server_random, rnd, sizeof h->server_random);
+    h->cipher_suite = suite;
+    uint16_t selected = 0;
+    return bm_cur_left(cur) == 0 || sh_exts(c, h, cur, false, &selected, m);
+}
+
 bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const uint8_t *p, size_t n,
                                bm_tls_hs_msg *m)
 {
@@ -269,6 +332,8 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const 
         c->client_side = !side;
     bm_cur cur = bm_cur_make(p, n);
     uint16_t ver = bm_get_u16(&cur);
+    if (bm_cur_ok(&cur) && bm_tls_version_draft13(ver))
+        return parse_sh_draft(c, h, &cur, ver, n, m);
     const uint8_t *rnd = bm_get_bytes(&cur, sizeof h->server_random);
     bm_cur sid = bm_cur_vec8(&cur);
     uint16_t suite = bm_get_u16(&cur);
@@ -293,40 +358,15 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const 
         h->compression = comp;
     }
     uint16_t selected = 0;
-    bool ok = true;
-    if (bm_cur_left(&cur) > 0) {
-        bm_cur exts = bm_cur_vec16(&cur);
-        while (bm_cur_ok(&exts) && bm_cur_left(&exts) > 0) {
-            uint16_t et = bm_get_u16(&exts);
-            bm_cur body = bm_cur_vec16(&exts);
-            if (!bm_cur_ok(&exts))
-                break;
-            if (et == BM_EXT_KEY_SHARE)
-                m->key_share = true;
-            if (!sh_ext(h, et, &body, hrr, &selected, m))
-                bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSION_MALFORMED,
-                                                .arg = {et, hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
-        }
-        ok = bm_cur_done(&exts) && bm_cur_done(&cur);
-        if (!ok)
-            bm_tls_finding(c, &(bm_finding){.code = BM_F_EXTENSIONS_MALFORMED,
-                                            .arg = {hrr ? BM_FM_HELLO_RETRY_REQUEST : BM_FM_SERVER_HELLO}});
-    }
+    bool ok = bm_cur_left(&cur) == 0 || sh_exts(c, h, &cur, hrr, &selected, m);
     h->version = selected ? selected : ver;
     if (hrr)
         return ok;
-    if (h->version != BM_TLS13 && h->session_id_len > 0 && h->session_id_len == h->client_session_id_len &&
+    bool is13 = h->version == BM_TLS13 || bm_tls_version_draft13(h->version);
+    if (!is13 && h->session_id_len > 0 && h->session_id_len == h->client_session_id_len &&
         memcmp(h->session_id, h->client_session_id, h->session_id_len) == 0)
         h->resumed = true;
-    if (h->version == BM_TLS13) {
-        /* A TLS 1.3 legacy_session_id is middlebox camouflage, not an
-         * offer to resume; only a PSK is. */
-        h->resumption_offered = h->psk_offered;
-        /* Everything after the ServerHello is encrypted, both ways. */
-        if (h == &c->conn->hs) {
-            c->dir[0].protected_ = true;
-            c->dir[1].protected_ = true;
-        }
-    }
+    if (is13)
+        sh_tls13(c, h);
     return ok;
 }

@@ -106,6 +106,10 @@ typedef struct bm_tls_hs_msg {
     const uint8_t *raw;
     size_t raw_len;
     const uint8_t *body;    /* raw + 4: the len bytes after the header */
+    /* An SSLv2-format ClientHello (hs->record_version BM_SSL2) has no
+     * 4-byte header: raw is its CLIENT-HELLO from msg_type to the
+     * challenge (what the peers hash), body raw + 1; random is the
+     * challenge right-aligned in 32 zero bytes (RFC 5246 E.2). */
     const bm_handshake *hs; /* the connection's handshake, this message parsed (as ev->hs) */
     bool parsed;            /* hellos: the message is well-formed */
 

@@ -22,8 +22,24 @@ const char *bm_tls_version_name(uint16_t v)
     static const bm_name16 t[] = {
         {BM_SSL2, "SSL 2.0"}, {BM_SSL3, "SSL 3.0"}, {BM_TLS10, "TLS 1.0"},
         {BM_TLS11, "TLS 1.1"}, {BM_TLS12, "TLS 1.2"}, {BM_TLS13, "TLS 1.3"},
+        {0x7f0e, "TLS 1.3 draft-14"}, {0x7f0f, "TLS 1.3 draft-15"}, {0x7f10, "TLS 1.3 draft-16"},
+        {0x7f11, "TLS 1.3 draft-17"}, {0x7f12, "TLS 1.3 draft-18"}, {0x7f13, "TLS 1.3 draft-19"},
+        {0x7f14, "TLS 1.3 draft-20"}, {0x7f15, "TLS 1.3 draft-21"}, {0x7f16, "TLS 1.3 draft-22"},
+        {0x7f17, "TLS 1.3 draft-23"}, {0x7f18, "TLS 1.3 draft-24"}, {0x7f19, "TLS 1.3 draft-25"},
+        {0x7f1a, "TLS 1.3 draft-26"}, {0x7f1b, "TLS 1.3 draft-27"}, {0x7f1c, "TLS 1.3 draft-28"},
+        {0x7e01, "TLS 1.3 experiment 1"}, {0x7e02, "TLS 1.3 experiment 2"}, {0x7e03, "TLS 1.3 experiment 3"},
+        {0xfb17, "TLS 1.3 Facebook draft-23"}, {0xfb1a, "TLS 1.3 Facebook draft-26"},
     };
-    return lookup(t, sizeof t / sizeof t[0], v);
+    const char *n = lookup(t, sizeof t / sizeof t[0], v);
+    if (!n && bm_tls_version_draft13(v))
+        n = "TLS 1.3 pre-standard";
+    return n;
+}
+
+bool bm_tls_version_draft13(uint16_t v)
+{
+    unsigned hi = v >> 8;
+    return hi == BM_TLS13_DRAFT_HI || hi == BM_TLS13_EXPERIMENT_HI || hi == BM_TLS13_FB_HI;
 }
 
 /* IANA "TLS Alerts" registry (RFC 8446 and later), incl. values now

@@ -118,14 +118,15 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
                      const bm_tls_snap *snap)
 {
     uint32_t len = ref->length;
-    bool looks_plain = p && len % 2 == 0 && len > 0;
-    for (uint32_t i = 0; looks_plain && i + 1 < len; i += 2)
-        if (p[i] != BM_ALERT_WARNING && p[i] != BM_ALERT_FATAL)
-            looks_plain = false;
-    /* Without a visible handshake (a capture started after it), a record
-     * that cannot be plaintext alerts is taken for an encrypted one. */
+    /* Protection may be on without a CCS in sight: a capture that started
+     * after the handshake, or after the ServerHello (a lost CCS). Every
+     * stack sends one 2-byte alert per plaintext record (TLS 1.3 forbids
+     * coalescing them), while no cipher makes an encrypted alert that
+     * short. So in that window a longer record is ONE protected alert, not
+     * a list of alerts read out of ciphertext (an odd length or a level
+     * other than 1/2 only confirms it). */
     const bm_handshake *h = &c->conn->hs;
-    bool blind = !h->client_hello_seen && !h->server_hello_seen;
+    bool may_prot = h->server_hello_seen || !h->client_hello_seen;
     /* A NULL suite protects integrity only: the alert is readable, followed
      * by its MAC (what it says is not authenticated without keys). */
     bm_suite_info si;
@@ -133,7 +134,7 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
                       si.kind == BM_SUITE_NULL && (len == 2u + si.mac_len || (h->truncated_hmac && len == 12u));
     if (null_suite)
         len = 2;
-    else if (prot || (blind && p && !looks_plain && len != 2 && len > 1)) {
+    else if (prot || (may_prot && p && len > 2)) {
         add_alert(c, side, ref, -1, -1, true, snap);
         return;
     }

@@ -106,7 +106,7 @@ static void note_not_tls(bm_tls_conn *c)
     size_t o = 0;
     for (unsigned i = 0; i < c->n_first; i++)
         o += (size_t)snprintf(hex + o, sizeof hex - o, "%s%02x", i ? " " : "", c->first_bytes[i]);
-    bm_diag_frame(c->t->diag, c->first_frame, "TCP port %u carries no TLS (first bytes %s)", port, hex);
+    bm_diag_notice(c->t->diag, c->first_frame, "TCP port %u carries no TLS (first bytes %s)", port, hex);
 }
 
 static void tls_close(void *conn, const bm_tcp_summary *s)

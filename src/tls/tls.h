@@ -41,7 +41,9 @@ void bm_tls_set_capture(bm_tls *t, const char *file);
 void bm_tls_free(bm_tls *t);
 
 /* Names for reports: NULL when unknown. */
-const char *bm_tls_version_name(uint16_t v);     /* "TLS 1.2" */
+const char *bm_tls_version_name(uint16_t v);     /* "TLS 1.2", "TLS 1.3 draft-18" */
+/* A pre-standard TLS 1.3 version (a draft or an experiment, proto.h). */
+bool bm_tls_version_draft13(uint16_t v);
 const char *bm_tls_suite_name(uint16_t suite);   /* IANA name */
 const char *bm_tls_alert_name(int desc);         /* "bad_record_mac" */
 const char *bm_tls_content_type_name(int type);  /* "application_data" */

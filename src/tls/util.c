@@ -78,5 +78,6 @@ void bm_tls_sanitize(char *dst, size_t cap, const uint8_t *src, size_t n)
 
 bool bm_tls_is13(const bm_tls_conn *c)
 {
-    return c->conn && c->conn->hs.version == BM_TLS13;
+    /* Drafts frame records as TLS 1.3 does (hidden content types). */
+    return c->conn && (c->conn->hs.version == BM_TLS13 || bm_tls_version_draft13(c->conn->hs.version));
 }

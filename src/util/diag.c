@@ -1,12 +1,16 @@
 #include "diag.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 
-static void diag_vemit(bm_diag *d, const char *where, const char *fmt, va_list ap)
+static void diag_vemit(bm_diag *d, bool notice, const char *where, const char *fmt, va_list ap)
 {
-    d->errors++;
+    if (notice)
+        d->notices++;
+    else
+        d->errors++;
     if (d->in_file >= BM_DIAG_MAX_PER_FILE) {
         d->suppressed++;
         return;
@@ -16,21 +20,35 @@ static void diag_vemit(bm_diag *d, const char *where, const char *fmt, va_list a
         return;
     char msg[512], line[768];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    const char *lvl = notice ? "notice: " : "";
     if (where && where[0])
-        snprintf(line, sizeof line, "%s: %s: %s", d->file ? d->file : "-", where, msg);
+        snprintf(line, sizeof line, "%s: %s: %s%s", d->file ? d->file : "-", where, lvl, msg);
     else
-        snprintf(line, sizeof line, "%s: %s", d->file ? d->file : "-", msg);
+        snprintf(line, sizeof line, "%s: %s%s", d->file ? d->file : "-", lvl, msg);
     d->emit(d->ud, line);
 }
 
-void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
+static void frame_vemit(bm_diag *d, bool notice, uint64_t frame, const char *fmt, va_list ap)
 {
     char where[48] = "";
     if (frame)
         snprintf(where, sizeof where, "frame %" PRIu64, frame);
+    diag_vemit(d, notice, where, fmt, ap);
+}
+
+void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    diag_vemit(d, where, fmt, ap);
+    frame_vemit(d, false, frame, fmt, ap);
+    va_end(ap);
+}
+
+void bm_diag_notice(bm_diag *d, uint64_t frame, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    frame_vemit(d, true, frame, fmt, ap);
     va_end(ap);
 }
 
@@ -38,7 +56,15 @@ void bm_diag_at(bm_diag *d, const char *where, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    diag_vemit(d, where, fmt, ap);
+    diag_vemit(d, false, where, fmt, ap);
+    va_end(ap);
+}
+
+void bm_diag_notice_at(bm_diag *d, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vemit(d, true, where, fmt, ap);
     va_end(ap);
 }
 

@@ -7,6 +7,13 @@
  * After BM_DIAG_MAX_PER_FILE messages for one file the rest are counted and
  * summarised in one line by bm_diag_end_file(), so a garbage capture cannot
  * flood the terminal.
+ *
+ * Two levels. An ERROR is input badmac cannot read (a corrupt or truncated
+ * capture, a key file line it cannot parse): counted in 'errors', which
+ * makes the command exit 2. A NOTICE is readable input that carries
+ * something badmac does not analyse (non-TLS bytes on a TLS port, a
+ * decryption secrets block of another secrets type): one line too, marked
+ * "notice:", counted in 'notices' and never an input error.
  */
 #ifndef BM_UTIL_DIAG_H
 #define BM_UTIL_DIAG_H
@@ -22,6 +29,7 @@ typedef struct bm_diag {
     unsigned in_file;    /* messages for the current file */
     unsigned suppressed; /* messages not printed for the current file */
     unsigned errors;     /* input errors over the whole run */
+    unsigned notices;    /* notices over the whole run (not errors) */
 } bm_diag;
 
 /* "FILE: frame N: message". frame 0 means "no frame": "FILE: message". */
@@ -29,6 +37,11 @@ void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "FILE: WHERE: message", e.g. WHERE = "line 12" or "offset 4096". */
 void bm_diag_at(bm_diag *d, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same places, as a notice: "FILE: frame N: notice: message". */
+void bm_diag_notice(bm_diag *d, uint64_t frame, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void bm_diag_notice_at(bm_diag *d, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void bm_diag_begin_file(bm_diag *d, const char *file);
 void bm_diag_end_file(bm_diag *d);

@@ -20,18 +20,7 @@ static void test_sslv2(void)
     th *h = th_new();
     th_conn c = th_open(h, 40002, 443);
     tb *w = tbn();
-    /* 2-byte header, then CLIENT-HELLO: 3 specs, no session id, 16-byte challenge */
-    unsigned len = 9 + 9 + 16;
-    tb_u8(w, 0x80);
-    tb_u8(w, len);
-    tb_u8(w, 1);
-    tb_u16(w, 0x0301);
-    tb_u16(w, 9);
-    tb_u16(w, 0);
-    tb_u16(w, 16);
-    tb_put(w, "\x00\x00\x05\x00\x00\x2f\x01\x00\x80", 9);
-    for (unsigned i = 0; i < 16; i++)
-        tb_u8(w, 0xa0 + i);
+    tb_v2_hello(w);
     th_data_split(&c, 0, w->b, w->n, 7);
     tb *body = tbn();
     w->n = 0;

@@ -86,13 +86,20 @@ static void test_plaintext_fatal(void)
     th_free(h);
 }
 
+/* Before the ServerHello no protection can be on: a record of several
+ * alerts is read as such (and a stray byte reported). */
 static void test_multiple_and_partial(void)
 {
     th *h = th_new();
-    th_conn c = hellos(h, false, false);
-    tb *w = tbn();
+    th_conn c = th_open(h, 40000, 443);
+    tb *w = tbn(), *body = tbn();
+    tb_client_hello(body, 0x0303, NULL, 0, NULL);
+    tb_hs_record(w, 0x0301, 1, body);
+    th_data_tb(&c, 0, w);
+    w->n = 0;
     tb_rec(w, 21, 0x0303, "\x01\x00\x02\x28\x02", 5); /* warning + fatal + 1 stray byte */
     th_data_tb(&c, 1, w);
+    free(body);
     const bm_conn *k = th_close(&c, true);
     is_int(k ? k->n_alerts : 0, 2, "two alerts in one record");
     ok(k && k->alerts[1].desc == 40 && k->alerts[1].level == 2, "handshake_failure");
@@ -101,6 +108,49 @@ static void test_multiple_and_partial(void)
     is_int(k ? k->suspect.index : 9, 0, "suspect: the ClientHello");
     free(w);
     th_free(h);
+}
+
+/* The server's ChangeCipherSpec was not captured: its encrypted alert
+ * arrives as a type 21 record while no protection is known to be on. It is
+ * ONE protected alert, whatever its bytes look like: not 13 alerts read out
+ * of ciphertext, no "invalid level" for a byte of ciphertext. */
+static void protected_alert_case(unsigned len, unsigned fill, bool blind, const char *what)
+{
+    th *h = th_new();
+    th_conn c;
+    if (blind) {
+        c = th_open(h, 40000, 443);
+        rec(&c, 0, 23, 60, 0x33); /* capture starts in application data */
+        rec(&c, 1, 23, 80, 0x44);
+    } else {
+        c = hellos(h, false, false);
+        tls12_finish(&c, false); /* the server's CCS and Finished are lost */
+        rec(&c, 1, 22, 40, 0x6b);
+    }
+    rec(&c, 1, 21, len, fill);
+    th_fin(&c, 1, BM_END_FIN);
+    th_fin(&c, 0, BM_END_FIN);
+    const bm_conn *k = th_close(&c, !blind);
+    char name[160];
+    snprintf(name, sizeof name, "%s: one alert", what);
+    is_int(k ? k->n_alerts : 0, 1, name);
+    /* Its meaning is judged from what followed (a close_notify here when
+     * application data had flowed), never read from its bytes. */
+    snprintf(name, sizeof name, "%s: encrypted, inferred", what);
+    ok(k && k->n_alerts >= 1 && k->alerts[0].encrypted && k->alerts[0].inferred &&
+           (k->alerts[0].desc == -1 || k->alerts[0].desc == 0), name);
+    snprintf(name, sizeof name, "%s: no invalid level, no partial alert", what);
+    ok(k && !th_finding(k, BM_F_ALERT_INVALID_LEVEL) && !th_finding(k, BM_F_ALERT_PARTIAL), name);
+    th_free(h);
+}
+
+static void test_protected_alert_without_ccs(void)
+{
+    protected_alert_case(26, 0x01, false, "26 bytes that read as 13 warnings");
+    protected_alert_case(26, 0xa7, false, "26 bytes, invalid levels");
+    protected_alert_case(37, 0x02, false, "odd length 37");
+    protected_alert_case(4, 0x02, false, "4 bytes after the ServerHello");
+    protected_alert_case(26, 0x02, true, "capture started late, 26 bytes of 0x02");
 }
 
 static void test_tls12_inferred_fatal(void)
@@ -246,6 +296,7 @@ int main(void)
 {
     test_plaintext_fatal();
     test_multiple_and_partial();
+    test_protected_alert_without_ccs();
     test_tls12_inferred_fatal();
     test_tls12_graceful_and_not();
     test_tls13();

@@ -105,6 +105,23 @@ static inline void tb_sh13_exts(tb *exts, tb *ks, unsigned group, size_t key_len
     tb_ext(exts, 51, ks->b, ks->n);
 }
 
+/* An SSLv2-format ClientHello record (RFC 5246 E.2): 2-byte header, then
+ * CLIENT-HELLO offering TLS 1.0: 3 cipher specs, no session id, the
+ * 16-byte challenge a0..af. */
+static inline void tb_v2_hello(tb *w)
+{
+    tb_u8(w, 0x80);
+    tb_u8(w, 9 + 9 + 16);
+    tb_u8(w, 1);
+    tb_u16(w, 0x0301);
+    tb_u16(w, 9);
+    tb_u16(w, 0);
+    tb_u16(w, 16);
+    tb_put(w, "\x00\x00\x05\x00\x00\x2f\x01\x00\x80", 9);
+    for (unsigned i = 0; i < 16; i++)
+        tb_u8(w, 0xa0 + i);
+}
+
 /* A whole handshake record holding one message. */
 static inline void tb_hs_record(tb *t, unsigned rec_version, unsigned type, const tb *body)
 {

@@ -121,7 +121,10 @@ static void test_other_names(void)
     is_str(bm_tls_version_name(0x0300), "SSL 3.0", "SSL 3.0");
     is_str(bm_tls_version_name(0x0301), "TLS 1.0", "TLS 1.0");
     is_str(bm_tls_version_name(0x0304), "TLS 1.3", "TLS 1.3");
-    ok(bm_tls_version_name(0x7f1c) == NULL, "draft version unknown");
+    is_str(bm_tls_version_name(0x7f1c), "TLS 1.3 draft-28", "draft version named");
+    is_str(bm_tls_version_name(0x7f12), "TLS 1.3 draft-18", "draft-18 named");
+    is_str(bm_tls_version_name(0x7fff), "TLS 1.3 pre-standard", "unknown draft: pre-standard");
+    ok(bm_tls_version_name(0x0305) == NULL, "unknown version");
     is_str(bm_tls_content_type_name(23), "application_data", "content type 23");
     is_str(bm_tls_content_type_name(20), "change_cipher_spec", "content type 20");
     ok(bm_tls_content_type_name(99) == NULL, "content type 99");
