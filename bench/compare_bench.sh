@@ -31,7 +31,7 @@ CMP="$BADMAC compare"
 if ! $CMP --help >/dev/null 2>&1; then
     printf 'int bm_compare_main(int, char **);\nint main(int c, char **v) { return bm_compare_main(c, v); }\n' \
         >"$OUT/drv.c"
-    cc -o "$OUT/compare" "$OUT/drv.c" "$(dirname "$BADMAC")/libbadmac.a" -lpcap -lcrypto -ljansson -lm
+    cc -o "$OUT/compare" "$OUT/drv.c" "$(dirname "$BADMAC")/libbadmac.a" -lpcap -lcrypto -ljansson -lz -lm
     CMP="$OUT/compare"
 fi
 

@@ -8,7 +8,7 @@
  *
  * Build and run (from the repository root, after `make -s all`):
  *   cc -std=c11 -D_DEFAULT_SOURCE -O2 -Iinclude -Isrc -Itests/unit \
- *      bench/diagnose_bench.c build/libbadmac.a -lpcap -lcrypto -ljansson -lm \
+ *      bench/diagnose_bench.c build/libbadmac.a -lpcap -lcrypto -ljansson -lz -lm \
  *      -o build/diagnose_bench && build/diagnose_bench
  */
 #include <stdio.h>

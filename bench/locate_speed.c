@@ -5,7 +5,7 @@
  *
  * Build and run (from the repository root, after `make -s all`):
  *   cc -std=c11 -D_DEFAULT_SOURCE -O2 -Iinclude -Isrc -Itests/unit \
- *      bench/locate_speed.c build/libbadmac.a -lpcap -lcrypto -ljansson -lm \
+ *      bench/locate_speed.c build/libbadmac.a -lpcap -lcrypto -ljansson -lz -lm \
  *      -o build/locate_speed && build/locate_speed
  */
 #include <stdio.h>

@@ -4,7 +4,7 @@
 # peers, capture tools and tshark that the tests compare against.
 set -eu
 what=${1:-build}
-pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev"
+pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev zlib1g-dev"
 if [ "$what" = test ]; then
     pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 python3-cryptography libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
 fi

@@ -61,6 +61,9 @@
     X(BM_F_SERVER_HELLO_MALFORMED, "server_hello_malformed", 0, "length", 0, 0, 0)                         \
     /* version: a pre-standard TLS 1.3 version (proto.h), read but not decrypted */                        \
     X(BM_F_TLS13_DRAFT, "tls13_draft", 0, "version", 0, 0, 0)                                               \
+    /* method: the CompressionMethod the ServerHello selected (1 DEFLATE, RFC 3749; 0 is never \
+     * recorded): the records after ChangeCipherSpec are compressed */                                     \
+    X(BM_F_SESSION_COMPRESSED, "session_compressed", 0, "method", 0, 0, 0)                                 \
     X(BM_F_SSL2_HELLO_MALFORMED, "sslv2_client_hello_malformed", BM_FK_ROLE, 0, 0, 0, 0)                   \
     /* extension: its type; message: bm_finding_msg */                                                     \
     X(BM_F_EXTENSION_MALFORMED, "extension_malformed", 0, "extension", "message", 0, 0)                    \
@@ -82,6 +85,12 @@
     X(BM_F_RECORD_FAILED, "record_failed", BM_FK_RIF, "reason", 0, 0, 0)                                   \
     X(BM_F_DECRYPTED_ALERT_LENGTH, "decrypted_alert_length", BM_FK_RI, "length", 0, 0, 0)                  \
     X(BM_F_FIRST_PROTECTED_NOT_FINISHED, "first_protected_not_finished", BM_FK_RI, 0, 0, 0, 0)             \
+    /* TLS compression (RFC 3749): the record opened but its content cannot be inflated, nor that of \
+     * the direction's later records. zlib_error: zlib's error code, or 0 when a record before it was  \
+     * not opened (lost, failed): the sender's stream holds data this one never got */                   \
+    X(BM_F_DECOMPRESSION_STOPPED, "decompression_stopped", BM_FK_RI, "zlib_error", 0, 0, 0)               \
+    /* the record inflates to more than the 2^14 bytes a TLSPlaintext may hold (RFC 5246 6.2.2) */       \
+    X(BM_F_DECOMPRESSED_OVER_LIMIT, "decompressed_over_limit", BM_FK_RI, "length", "limit", 0, 0)         \
     X(BM_F_RECORDS_LOST_IN_GAP, "records_lost_in_gap", BM_FK_RI, "records", 0, 0, 0)                       \
     X(BM_F_APP_KEYS_WITHOUT_FINISHED, "app_keys_without_finished", BM_FK_RI, 0, 0, 0, 0)                   \
     X(BM_F_RECORD_UNDER_OLD_KEYS, "record_under_old_keys", BM_FK_RI, 0, 0, 0, 0)                           \

@@ -90,6 +90,7 @@ void bm_dec_conn_free(dec_conn *k)
         bm_rec_free(k->dir[s].early);
         bm_rec_free(k->dir[s].prev);
         bm_dec_evidence_free(&k->dir[s]);
+        bm_dec_z_free(&k->dir[s]);
     }
     bm_dec_extra_free(k);
     free(k->ts);

@@ -20,6 +20,13 @@
 #define BM_DEC_MAX_ALERTS 16
 #define BM_DEC_MAX_FINDINGS 8
 #define BM_DEC_RING 8
+/* TLS compression (dec_zlib.c): what a record may inflate to (2^14,
+ * RFC 5246 6.2.2), and how much more is drained to measure an oversized
+ * one before its direction is given up. */
+#define BM_DEC_MAX_PLAIN 16384u
+#define BM_DEC_ZDRAIN (1024u * 1024u)
+
+struct z_stream_s; /* zlib's, in dec_zlib.c only */
 
 struct bm_decrypt {
     bm_crypto_ctx *cc;
@@ -30,6 +37,7 @@ struct bm_decrypt {
     bm_dec_observer obs;
     bool has_obs;
     uint8_t buf[BM_DEC_BUF]; /* plaintext of the record being opened */
+    uint8_t zbuf[BM_DEC_MAX_PLAIN + 1024u]; /* ... inflated (compressed sessions) */
 };
 
 /* TLS 1.3 epochs of one direction. */
@@ -114,6 +122,14 @@ typedef struct dec_dir {
     bm_dir_keys wkeys;       /* TLS <= 1.2: the sender's write keys (MAC construction test) */
     bool has_wkeys;
     uint64_t gap_bytes;      /* stream bytes missing before the next record (export) */
+    /* TLS <= 1.2 compression (dec_zlib.c): the method of the current
+     * cipher state (0 none, 1 DEFLATE), that of the renegotiation's keys
+     * waiting for their ChangeCipherSpec, the inflate stream (NULL until
+     * the first compressed record), whether a record of the stream was
+     * not opened (lost, failed) and whether inflating stopped */
+    uint8_t comp, comp_next;
+    struct z_stream_s *z;
+    bool z_lost, z_stopped;
 } dec_dir;
 
 /* What bm_decrypt_evidence builds beyond the per-direction copies (by
@@ -251,6 +267,19 @@ void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_di
 void bm_dec_evidence_free(dec_dir *d);
 /* Frees what bm_decrypt_evidence built (k->x). */
 void bm_dec_extra_free(dec_conn *k);
+
+/* dec_zlib.c: TLS compression (RFC 3749). A new cipher state of the
+ * direction starts a new stream under 'method'. */
+void bm_dec_z_start(dec_dir *d, uint8_t method);
+/* A record of the direction was not opened (lost, failed, no keys): the
+ * stream cannot be followed past it. */
+void bm_dec_z_skip(dec_conn *k, int side, const bm_tls_record_ev *ev);
+/* The opened record's content (*p, *n) made readable: unchanged without
+ * compression; inflated into the stage's zbuf under DEFLATE. false: it
+ * cannot be read (unknown method, a broken or oversized stream: a finding
+ * says so). */
+bool bm_dec_z_expand(dec_conn *k, int side, const bm_tls_record_ev *ev, const uint8_t **p, size_t *n);
+void bm_dec_z_free(dec_dir *d);
 
 /* dec_early.c: TLS 1.3 0-RTT */
 enum { BM_EARLY_UNDECIDED = 0, BM_EARLY_ACCEPTED, BM_EARLY_REJECTED };

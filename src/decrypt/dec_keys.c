@@ -346,6 +346,11 @@ void bm_dec_keys12(dec_conn *k, const bm_handshake *hs)
         /* Kept for the diagnosis (another MAC construction); cleansed at free. */
         k->dir[side].wkeys = *dk;
         k->dir[side].has_wkeys = bm_is_ok(r);
+        /* The compression of these keys' cipher state: at once for the
+         * first handshake, at its ChangeCipherSpec for a renegotiation's. */
+        k->dir[side].comp_next = hs->compression;
+        if (!k->reneg)
+            bm_dec_z_start(&k->dir[side], hs->compression);
     }
     OPENSSL_cleanse(&kb, sizeof kb);
     if (!bm_is_ok(r)) {

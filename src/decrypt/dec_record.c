@@ -117,19 +117,27 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
     ring_add(d, ev->index, res->inner_type);
     const uint8_t *p = k->d->buf;
     size_t n = res->plain_len;
-    if (k->version != BM_TLS13 && !d->prot_seen && (n < 1 || p[0] != BM_HS_FINISHED))
+    /* A compressed session: what the record says is its inflated content
+     * (the MAC covered the compressed bytes). Content that cannot be
+     * inflated is read by nobody: not as handshake, alert or data. */
+    bool readable = bm_dec_z_expand(k, side, ev, &p, &n);
+    if (readable && k->version != BM_TLS13 && !d->prot_seen && (n < 1 || p[0] != BM_HS_FINISHED))
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FIRST_PROTECTED_NOT_FINISHED, .role = (uint8_t)side,
                                         .index = ev->index});
     d->prot_seen = true;
-    if (k->opened) { /* for the TLS stage: valid until record_done */
+    if (k->opened && readable) { /* for the TLS stage: valid until record_done */
         k->opened->opened = true;
         k->opened->inner_type = res->inner_type;
         k->opened->plain = p;
         k->opened->plain_len = n;
     }
-    if (res->inner_type == BM_CT_APPLICATION_DATA && k->d->has_obs && k->d->obs.app_data && k->obs_conn)
-        k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
-    if (res->inner_type == BM_CT_ALERT)
+    if (res->inner_type == BM_CT_APPLICATION_DATA && k->d->has_obs && k->d->obs.app_data && k->obs_conn) {
+        if (readable)
+            k->d->obs.app_data(k->obs_conn, side, ev->index, p, n);
+        else
+            bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
+    }
+    if (res->inner_type == BM_CT_ALERT && readable)
         on_alert(k, side, ev, p, n);
     else if (res->inner_type == BM_CT_CHANGE_CIPHER_SPEC && k->version != BM_TLS13)
         bm_dec_reneg_ccs(k, side);
@@ -150,6 +158,7 @@ static bool recover_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_re
             bm_rec_free(d->rec);
             d->rec = trial;
             d->seq += i;
+            bm_dec_z_skip(k, side, ev); /* the lost records' compressed bytes */
             bm_dec_finding(k, &(bm_finding){.code = BM_F_RECORDS_LOST_IN_GAP, .role = (uint8_t)side, .index = ev->index,
                                             .arg = {i}});
             bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_LOST, i, d->gap_bytes);
@@ -208,6 +217,7 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
 {
     dec_dir *d = &k->dir[side];
     d->failed++;
+    bm_dec_z_skip(k, side, ev);
     if (k->version != BM_TLS13 && !d->prot_seen && d->finished == BM_FIN_UNSEEN) {
         d->finished = BM_FIN_FAILED;
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_UNDECRYPTABLE, .role = (uint8_t)side});
@@ -284,6 +294,7 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
         return;
     if (!ev->payload) {
         d->undecryptable++;
+        bm_dec_z_skip(k, side, ev);
         bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
         if (d->rec)
             d->seq++;

@@ -175,6 +175,7 @@ void bm_dec_reneg_ccs(dec_conn *k, int side)
     d->next = NULL;
     d->seq = 0;
     d->prot_seen = true;
+    bm_dec_z_start(d, d->comp_next); /* a new cipher state: a new zlib stream */
 }
 
 void bm_dec_reneg_finished(dec_conn *k)

@@ -368,5 +368,7 @@ bool bm_tls_parse_server_hello(bm_tls_conn *c, int side, bm_handshake *h, const 
         h->resumed = true;
     if (is13)
         sh_tls13(c, h);
+    else if (comp != 0) /* TLS 1.3 has no compression: its legacy field is not read */
+        bm_tls_finding(c, &(bm_finding){.code = BM_F_SESSION_COMPRESSED, .arg = {comp}});
     return ok;
 }

@@ -128,9 +128,10 @@ static void on_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, bool pr
     const bm_handshake *h = &c->conn->hs;
     bool may_prot = h->server_hello_seen || !h->client_hello_seen;
     /* A NULL suite protects integrity only: the alert is readable, followed
-     * by its MAC (what it says is not authenticated without keys). */
+     * by its MAC (what it says is not authenticated without keys), unless
+     * the session is compressed (RFC 3749): then those are deflate bytes. */
     bm_suite_info si;
-    bool null_suite = prot && p && !bm_tls_is13(c) && bm_suite_info_get(h->cipher_suite, &si) &&
+    bool null_suite = prot && p && !bm_tls_is13(c) && h->compression == 0 && bm_suite_info_get(h->cipher_suite, &si) &&
                       si.kind == BM_SUITE_NULL && (len == 2u + si.mac_len || (h->truncated_hmac && len == 12u));
     if (null_suite)
         len = 2;

@@ -25,7 +25,7 @@ if ! "$BADMAC" compare --help >/dev/null 2>&1; then
     [ -f "$LIB" ] || { echo "1..0 # SKIP no 'compare' in \$BADMAC and no $LIB"; exit 0; }
     printf 'int bm_compare_main(int, char **);\nint main(int c, char **v) { return bm_compare_main(c, v); }\n' \
         >"$T/drv.c"
-    cc -o "$T/compare" "$T/drv.c" "$LIB" -lpcap -lcrypto -ljansson -lm 2>"$T/cc.err" ||
+    cc -o "$T/compare" "$T/drv.c" "$LIB" -lpcap -lcrypto -ljansson -lz -lm 2>"$T/cc.err" ||
         { echo "1..0 # SKIP cannot link a compare driver"; exit 0; }
     CMP=("$T/compare")
 fi
