@@ -87,9 +87,10 @@ sanitize:
 	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
 	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t
 
-# The CLI with every finding worded differently (-DBM_REWORD_FINDINGS) in
-# its own directory: tests/e2e/reword.t checks that only the words of the
-# problems change, so no stage depends on them.
+# The CLI with every finding and verdict line worded differently
+# (-DBM_REWORD_FINDINGS) in its own directory: tests/e2e/reword.t checks
+# that only the words of the problems and of the verdicts change, so no
+# stage depends on them.
 REWORD_BUILD = build-reword
 reword:
 	$(MAKE) BUILD=$(REWORD_BUILD) SANITIZE= CFLAGS='$(OPT) -g -DBM_REWORD_FINDINGS' $(REWORD_BUILD)/badmac

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "findings.h"
+#include "verdict_lines.h"
 
 #define BM_MAX_CERTS 10
 #define BM_MAX_ALERTS 16
@@ -208,7 +209,6 @@ typedef enum bm_cause {
 
 typedef enum bm_confidence { BM_CONF_NONE = 0, BM_CONF_PROVEN, BM_CONF_LIKELY, BM_CONF_POSSIBLE } bm_confidence;
 
-#define BM_VERDICT_LINE 240
 #define BM_VERDICT_MAX_EVIDENCE 8
 #define BM_VERDICT_MAX_EXONERATES 4
 #define BM_VERDICT_MAX_STEPS 5
@@ -235,11 +235,13 @@ typedef struct bm_verdict {
     bm_cause cause;
     bm_confidence confidence;
     bool keyless;                   /* reached without key material */
-    char summary[BM_VERDICT_LINE];
+    /* The lines, as data (verdict_lines.h); bm_vline_format words them.
+     * Lines past a list's maximum are dropped. */
+    bm_vline summary;
     uint8_t n_evidence, n_exonerates, n_next_steps;
-    char evidence[BM_VERDICT_MAX_EVIDENCE][BM_VERDICT_LINE];
-    char exonerates[BM_VERDICT_MAX_EXONERATES][BM_VERDICT_LINE];
-    char next_steps[BM_VERDICT_MAX_STEPS][BM_VERDICT_LINE];
+    bm_vline evidence[BM_VERDICT_MAX_EVIDENCE];
+    bm_vline exonerates[BM_VERDICT_MAX_EXONERATES];
+    bm_vline next_steps[BM_VERDICT_MAX_STEPS];
     bool has_repair;
     bm_repair_ref repair;
     bool has_record;                /* the record the verdict is about */

@@ -78,7 +78,7 @@ static void on_conn(void *ud, const bm_conn *c)
     x->keyed = c->crypto.keys != BM_KEYS_NONE;
     x->failed = c->failed;
     x->fatal_from = c->fatal_from;
-    snprintf(x->summary, sizeof x->summary, "%s", c->verdict.summary);
+    bm_vline_format(&c->verdict.summary, x->summary, sizeof x->summary);
     if (c->hs.n_certs) {
         x->has_cert = true;
         snprintf(x->cert_subject, sizeof x->cert_subject, "%s", c->hs.certs[0].subject);

@@ -39,7 +39,7 @@ typedef struct bm_cmp_end {
     bool keyed;                /* key material was found for it */
     bool failed;
     int fatal_from;            /* role that sent the first fatal alert, -1 none */
-    char summary[BM_VERDICT_LINE];
+    char summary[BM_VLINE_TEXT_LEN]; /* the verdict's summary, worded by the report stage */
     bool has_cert;             /* the analysis saw the server's first certificate (in the clear,
                                   or decrypted: TLS 1.3 with keys) */
     char cert_subject[BM_NAME_LEN], cert_issuer[BM_NAME_LEN];

@@ -56,46 +56,30 @@ bool bm_dg_try_locate(bm_dg_rec *r)
     q->bits = p->weight;
     q->len = p->len;
     memcpy(q->xor_mask, p->xor, p->len <= 16 ? p->len : 16);
-    char what[96];
-    if (p->bit >= 0)
-        snprintf(what, sizeof what, "flip bit %d of %s byte %zu", p->bit, q->in_header ? "header" : "body", p->offset);
-    else
-        snprintf(what, sizeof what, "undo %u flipped bits in %s bytes %zu..%zu", p->weight,
-                 q->in_header ? "header" : "body", p->offset, p->offset + p->len - 1);
+    /* the repair: bit (or -1), in_header, offset, bits, len */
+    int64_t rep[5] = {p->bit >= 0 ? p->bit : -1, q->in_header, (int64_t)p->offset, p->weight, p->len};
     bool at_sender = bm_dg_captured_at(r->c, r->dir);
     if (at_sender)
         bm_vd_set(v, BM_CAUSE_SENDER_FAULT, BM_CONF_LIKELY,
-                  "%s: %s back and it verifies; the capture was taken on the %s's host, so the bits were wrong "
-                  "before they reached the wire",
-                  r->name, what, bm_dg_role(r->dir));
+                  &(bm_vline){.code = BM_V_REPAIR_AT_SENDER, BM_DG_REC(r), .arg = {rep[0], rep[1], rep[2], rep[3], rep[4]}});
     else
         bm_vd_set(v, BM_CAUSE_IN_PATH_CORRUPTION, BM_CONF_PROVEN,
-                  "%s: %s (stream offset %" PRIu64 ") back and the %s verifies: the record was damaged in transit",
-                  r->name, what, q->stream_offset, r->b->reason == BM_REASON_TAG_MISMATCH ? "tag" : "MAC");
+                  &(bm_vline){.code = BM_V_REPAIR_IN_PATH, BM_DG_REC(r), .stream_off = q->stream_offset,
+                              .arg = {rep[0], rep[1], rep[2], rep[3], rep[4], r->b->reason == BM_REASON_TAG_MISMATCH}});
     bm_dg_rec_common(r);
-    char where[80] = "";
-    if (mapped && q->frame_offset >= 0)
-        snprintf(where, sizeof where, ", in frame %" PRIu64 " at byte %" PRId64 " of its TCP payload",
-                 q->byte_frame, q->frame_offset);
-    else if (mapped)
-        snprintf(where, sizeof where, ", in frame %" PRIu64, q->byte_frame);
-    bm_vd_ev(v, "verified repair: %s of %s record #%" PRIu64 " (stream offset %" PRIu64 "%s), %zu candidate%s, "
-                "%" PRIu64 " examined",
-             what, bm_dg_role(r->dir), r->b->index, q->stream_offset, where, res.n, res.n == 1 ? "" : "s",
-             res.candidates);
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_REPAIR, .role = (uint8_t)r->dir, .index = r->b->index,
+                            .frame = mapped ? q->byte_frame : 0, .stream_off = q->stream_offset,
+                            .arg = {rep[0], rep[1], rep[2], rep[3], rep[4], mapped, q->frame_offset, (int64_t)res.n,
+                                    (int64_t)res.candidates}});
     bm_dg_tcp_evidence(r->c, v, r->dir, r->b->stream_off, (uint64_t)r->b->length + 5);
+    uint8_t other = (uint8_t)!r->dir;
     if (at_sender) {
-        bm_vd_ex(v, "the network and the %s: the record was already damaged on the sending host",
-                 bm_dg_role(!r->dir));
-        bm_vd_next(v, "check the %s's NIC offloads (TSO/checksum/crypto), its memory and DMA path", bm_dg_role(r->dir));
+        bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_NETWORK_AND_RECEIVER, .role = other});
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_SENDER_OFFLOADS, .role = (uint8_t)r->dir});
     } else {
-        bm_vd_ex(v, "both endpoints' cryptography: the %s's keys and sequence number are right (the repaired record "
-                    "verifies)",
-                 bm_dg_role(r->dir));
-        bm_vd_ex(v, "the %s: it rightly rejected a damaged record", bm_dg_role(!r->dir));
-        bm_vd_next(v, "find the device between the endpoints that changes payload bytes (proxy, TLS inspection, "
-                      "NIC, switch, link with bad memory); its TCP checksums were recomputed or the error was "
-                      "undetectable");
+        bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_BOTH_CRYPTO, .role = (uint8_t)r->dir});
+        bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_RECEIVER_RIGHT_DAMAGED, .role = other});
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_FIND_DEVICE});
         bm_dg_two_point(v, !r->dir);
     }
     return true;
@@ -126,35 +110,26 @@ void bm_dg_shape_verdict(bm_dg_rec *r)
     bool near = false;
     bm_verdict probe = *v;
     near = bm_dg_tcp_evidence(r->c, &probe, r->dir, r->b->stream_off, (uint64_t)r->b->length + 5);
-    if (at_sender || (sh.flags & (BM_SHAPE_TAG_ZERO | BM_SHAPE_BODY_ZERO))) {
+    if (at_sender || (sh.flags & (BM_SHAPE_TAG_ZERO | BM_SHAPE_BODY_ZERO)))
         bm_vd_set(v, BM_CAUSE_SENDER_FAULT, BM_CONF_LIKELY,
-                  "%s fails under every hypothesis and %s: the %s sent it damaged", r->name,
-                  at_sender ? "the capture was taken on the sender's host" : "its MAC/tag or body is all zeros",
-                  bm_dg_role(r->dir));
-    } else if (near || (confined && r->local)) {
+                  &(bm_vline){.code = BM_V_SHAPE_SENDER, BM_DG_REC(r), .arg = {at_sender}});
+    else if (near || (confined && r->local))
         bm_vd_set(v, BM_CAUSE_IN_PATH_CORRUPTION, near ? BM_CONF_LIKELY : BM_CONF_POSSIBLE,
-                  "%s is damaged %s (more than the repair search covers); from this vantage point a sender fault "
-                  "cannot be ruled out",
-                  r->name, near ? "where the capture saw two different copies" : "in a confined burst");
-    } else {
-        bm_vd_set(v, BM_CAUSE_SENDER_FAULT, BM_CONF_POSSIBLE,
-                  "%s fails under every hypothesis (sequence numbers, keys, MAC construction, bit repairs): "
-                  "most likely the %s produced it wrong",
-                  r->name, bm_dg_role(r->dir));
-    }
+                  &(bm_vline){.code = BM_V_SHAPE_IN_PATH, BM_DG_REC(r), .arg = {near}});
+    else
+        bm_vd_set(v, BM_CAUSE_SENDER_FAULT, BM_CONF_POSSIBLE, &(bm_vline){.code = BM_V_SHAPE_SENDER_POSSIBLE, BM_DG_REC(r)});
     bm_dg_rec_common(r);
     if (sh.flags & BM_SHAPE_GARBLED)
-        bm_vd_ev(v, "decrypted without authentication: %zu of %zu 16-byte blocks garbled (blocks %zu..%zu)%s",
-                 sh.garbled, sh.blocks, sh.first_garbled, sh.last_garbled,
-                 confined ? "; the rest reads as plausible plaintext" : "");
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_SHAPE_GARBLED,
+                                .arg = {(int64_t)sh.garbled, (int64_t)sh.blocks, (int64_t)sh.first_garbled,
+                                        (int64_t)sh.last_garbled, confined}});
     if (sh.flags & BM_SHAPE_TAG_ZERO)
-        bm_vd_ev(v, "the MAC/tag bytes are all zero: never computed");
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_SHAPE_TAG_ZERO});
     if (sh.flags & BM_SHAPE_ZERO_RUN)
-        bm_vd_ev(v, "a run of %zu zero bytes at body offset %zu", sh.zero_run_len, sh.zero_run_off);
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_SHAPE_ZERO_RUN, .arg = {(int64_t)sh.zero_run_len, (int64_t)sh.zero_run_off}});
     bm_dg_tcp_evidence(r->c, v, r->dir, r->b->stream_off, (uint64_t)r->b->length + 5);
-    bm_vd_ex(v, "the %s: it rightly rejected a record that does not verify", bm_dg_role(!r->dir));
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_RECEIVER_RIGHT_UNVERIFIED, .role = (uint8_t)!r->dir});
     if (confined)
-        bm_vd_next(v, "damage confined to some 16-byte blocks points at DMA/alignment/crypto offload on the sender "
-                      "or a device in the path");
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_CONFINED});
     bm_dg_two_point(v, !r->dir);
 }

@@ -12,15 +12,26 @@
 
 #include "diagnose.h"
 
-#define BM_FMT(a, b) __attribute__((format(printf, a, b)))
-
-void bm_vd_set(bm_verdict *v, bm_cause cause, bm_confidence conf, const char *fmt, ...) BM_FMT(4, 5);
-void bm_vd_ev(bm_verdict *v, const char *fmt, ...) BM_FMT(2, 3);
-void bm_vd_ex(bm_verdict *v, const char *fmt, ...) BM_FMT(2, 3);
-void bm_vd_next(bm_verdict *v, const char *fmt, ...) BM_FMT(2, 3);
+/* Verdict lines are data (include/badmac/verdict_lines.h): a code and its
+ * fields, never words; src/report/ words them. bm_vd_set writes the cause,
+ * the confidence and the summary line; bm_vd_ev / _ex / _next append a
+ * copy of l to the evidence, exonerations or next steps, and drop it when
+ * the list is full. Each returns the stored line (NULL when dropped), for
+ * bm_vd_str. */
+bm_vline *bm_vd_set(bm_verdict *v, bm_cause cause, bm_confidence conf, const bm_vline *l);
+bm_vline *bm_vd_ev(bm_verdict *v, const bm_vline *l);
+bm_vline *bm_vd_ex(bm_verdict *v, const bm_vline *l);
+bm_vline *bm_vd_next(bm_verdict *v, const bm_vline *l);
+/* The line's string argument: a bounded, NUL-terminated copy of s (NULL:
+ * empty). l may be NULL (a dropped line). */
+void bm_vd_str(bm_vline *l, const char *s);
 void bm_vd_record(bm_verdict *v, const bm_record_ref *r);
 
-const char *bm_dg_role(int role); /* "client" / "server" */
+/* Designated initialisers naming the failing record of a bm_dg_rec r in a
+ * bm_vline: its sender, index and frame (the report words them
+ * "server record #8 (frame 43)"). */
+#define BM_DG_REC(r) .role = (uint8_t)(r)->dir, .index = (r)->b->index, .frame = (r)->b->frame
+
 /* The first fatal alert, or NULL. */
 const bm_alert *bm_dg_fatal(const bm_conn *c);
 /* A fatal alert that says "a record failed its check" (or cannot be read). */
@@ -50,7 +61,6 @@ typedef struct bm_dg_rec {
     int dir;             /* sender role */
     uint8_t type;
     uint16_t ver;
-    char name[96];       /* "server record #8 (frame 43)" */
     bool local;          /* later records verified at their own numbers */
     bm_record_ref ref;   /* the record, for the verdict */
 } bm_dg_rec;

@@ -5,7 +5,6 @@
  * 1.0 chained CBC, whose state is carried from record to record, the
  * sender's state is rebuilt around a dropped or repeated record.
  */
-#include <inttypes.h>
 #include <string.h>
 
 #include "diag_int.h"
@@ -14,10 +13,7 @@
 /* Where to look for records dropped (or else repeated) on the way. */
 static void next_steps(bm_dg_rec *r, bool dropped)
 {
-    bm_vd_next(r->v, dropped ? "look for something that discards whole TLS records in the path (a proxy, IDS, a "
-                               "userspace relay) or a sender writing from two threads without a lock"
-                             : "look for something that re-sends TLS records (a proxy replaying after a reconnect) or "
-                               "two writers on one TLS session");
+    bm_vd_next(r->v, &(bm_vline){.code = dropped ? BM_V_NEXT_DROPPED : BM_V_NEXT_REPEATED});
     bm_dg_two_point(r->v, !r->dir);
 }
 
@@ -31,15 +27,13 @@ bool bm_dg_try_seq(bm_dg_rec *r)
     bm_verdict *v = r->v;
     bool ahead = h.kind == BM_SEQ_AHEAD;
     bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-              "%s verifies with sequence number %" PRIu64 " instead of %" PRIu64 ": %s", r->name, h.seq, e->seq,
-              ahead ? "records were dropped between the sender's TLS stack and the receiver's"
-                    : "a record was duplicated, replayed or reordered (or two writers share the session)");
+              &(bm_vline){.code = BM_V_SEQ, BM_DG_REC(r), .arg = {(int64_t)h.seq, (int64_t)e->seq, ahead}});
     bm_dg_rec_common(r);
-    bm_vd_ev(v, "opened with sequence number %" PRIu64 " (%+" PRId64 "): tag/MAC verifies", h.seq, h.delta);
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_SEQ_OPENED, .arg = {(int64_t)h.seq, h.delta}});
     if (e->verified_after)
-        bm_vd_ev(v, "%" PRIu64 " later %s records verified once the numbering was adjusted", e->verified_after,
-                 bm_dg_role(r->dir));
-    bm_vd_ex(v, "the keys and the record bytes: the record is intact, only its position in the sequence is wrong");
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_SEQ_LATER_VERIFIED, .role = (uint8_t)r->dir,
+                                .arg = {(int64_t)e->verified_after}});
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_KEYS_BYTES_POSITION});
     next_steps(r, ahead);
     return true;
 }
@@ -73,60 +67,42 @@ bool bm_dg_try_stateful(bm_dg_rec *r)
         return false;
     bm_verdict *v = r->v;
     bool rc4 = bm_rec_suite(e->rec)->mode == BM_MODE_STREAM;
-    const char *role = bm_dg_role(r->dir);
     bool drop = h.kind == BM_DESYNC_DROP;
     r->local = false;
+    bm_vline l = {BM_DG_REC(r)};
     if (h.kind == BM_DESYNC_SWAP) {
-        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-                  "%s and the next %s record #%" PRIu64 " arrived in reverse order: record #%" PRIu64 " verifies "
-                  "at sequence number %" PRIu64 " from the %s before %s%s",
-                  r->name, role, e->next_index, e->next_index, e->seq, rc4 ? "keystream position" : "chained IV",
-                  r->name,
-                  rc4 ? ", and this one verifies at the next number with that record's keystream skipped" : "");
+        l.code = BM_V_STATEFUL_SWAP;
+        l.arg[0] = (int64_t)e->next_index, l.arg[1] = (int64_t)e->seq, l.arg[2] = rc4;
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN, &l);
     } else if (h.how == BM_DESYNC_BY_KEYSTREAM) {
-        if (h.records == 1)
-            bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-                      "the %s's RC4 keystream is %zu bytes ahead: one record of %zu bytes + %zu-byte MAC was "
-                      "dropped before %s; with it skipped the MAC verifies at sequence number %" PRIu64,
-                      role, h.skip, h.skip - h.mac_len, h.mac_len, r->name, h.seq);
-        else
-            bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-                      "the %s's RC4 keystream is %zu bytes ahead: %u records (%zu bytes with their MACs) were "
-                      "dropped before %s; with them skipped the MAC verifies at sequence number %" PRIu64,
-                      role, h.skip, h.records, h.skip, r->name, h.seq);
+        l.code = h.records == 1 ? BM_V_STATEFUL_KEYSTREAM_ONE : BM_V_STATEFUL_KEYSTREAM;
+        l.arg[0] = (int64_t)h.skip, l.arg[1] = h.records == 1 ? (int64_t)h.mac_len : (int64_t)h.records;
+        l.arg[2] = (int64_t)h.seq;
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN, &l);
     } else if (h.how == BM_DESYNC_BY_SAME_BYTES) {
-        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-                  "%s is byte for byte the %s record #%" PRIu64 " that verified just before it: a duplicated or "
-                  "replayed record (the receiver's %s had already moved past it)",
-                  r->name, role, e->prev_index, rc4 ? "RC4 keystream" : "chained IV");
+        l.code = BM_V_STATEFUL_SAME_BYTES;
+        l.arg[0] = (int64_t)e->prev_index, l.arg[1] = rc4;
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN, &l);
     } else if (drop) {
-        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN,
-                  "%" PRIu64 " %s record%s missing before %s: the next record #%" PRIu64 " verifies at sequence "
-                  "number %" PRIu64 " (%+" PRId64 ") with the IV chained from this record's last block",
-                  (uint64_t)h.records, role, h.records == 1 ? " is" : "s are", r->name, e->next_index, h.seq,
-                  h.delta);
+        l.code = BM_V_STATEFUL_DROP;
+        l.arg[0] = (int64_t)h.records, l.arg[1] = (int64_t)e->next_index, l.arg[2] = (int64_t)h.seq;
+        l.arg[3] = h.delta;
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, BM_CONF_PROVEN, &l);
     } else {
-        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, rc4 ? BM_CONF_LIKELY : BM_CONF_PROVEN,
-                  "%s took %s and no sequence number of the %s's: the next record #%" PRIu64 " verifies at "
-                  "sequence number %" PRIu64 " %s; a duplicated or replayed record%s",
-                  r->name, rc4 ? "no RC4 keystream" : "the place of an earlier record", role, e->next_index, h.seq,
-                  rc4 ? "from the keystream position before it" : "with the IV chained from its last block",
-                  rc4 ? " (or one injected)" : "");
+        l.code = BM_V_STATEFUL_EXTRA;
+        l.arg[0] = (int64_t)e->next_index, l.arg[1] = (int64_t)h.seq, l.arg[2] = rc4;
+        bm_vd_set(v, BM_CAUSE_SEQUENCE_DESYNC, rc4 ? BM_CONF_LIKELY : BM_CONF_PROVEN, &l);
     }
     bm_dg_rec_common(r);
     if (h.how == BM_DESYNC_BY_KEYSTREAM)
-        bm_vd_ev(v, "keystream searched %zu bytes ahead, %lu MAC checks: decrypted from keystream offset %zu the "
-                    "record's HMAC verifies under sequence number %" PRIu64 " (%+" PRId64 ")",
-                 in.max_skip ? in.max_skip : (size_t)(BM_REC_MAX_PLAINTEXT + 2048 + h.mac_len), h.tried, h.skip,
-                 h.seq, h.delta);
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_STATEFUL_SEARCH,
+                                .arg = {(int64_t)(in.max_skip ? in.max_skip : (size_t)(BM_REC_MAX_PLAINTEXT + 2048 + h.mac_len)),
+                                        (int64_t)h.tried, (int64_t)h.skip, (int64_t)h.seq, h.delta}});
     else if (h.how == BM_DESYNC_BY_NEXT)
-        bm_vd_ev(v, "the state carried from record to record (%s) was rebuilt from this record's bytes; %lu "
-                    "sequence numbers tried on the next record",
-                 rc4 ? "RC4 keystream" : "TLS 1.0 chained CBC IV", h.tried);
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_STATEFUL_REBUILT, .arg = {rc4, (int64_t)h.tried}});
     if (drop)
-        bm_vd_ev(v, "every later %s record fails for the receiver: its %s is out of step with the sender's", role,
-                 rc4 ? "keystream" : "sequence number");
-    bm_vd_ex(v, "the keys and the record bytes: the records are intact, only records are missing or repeated");
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_STATEFUL_OUT_OF_STEP, .role = (uint8_t)r->dir, .arg = {rc4}});
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_KEYS_BYTES_MISSING});
     next_steps(r, drop);
     return true;
 }

@@ -10,11 +10,8 @@
  * undetermined (diag_damage.c). A failure no record explains (everything
  * verifies) points at the receiver (diag_receiver.c).
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "../util/names.h"
 #include "diag_int.h"
 
 const char *bm_cause_name(bm_cause c)
@@ -36,15 +33,13 @@ const char *bm_confidence_name(bm_confidence c)
 void bm_dg_rec_common(bm_dg_rec *r)
 {
     const bm_bad_record *b = r->b;
-    const char *why = bm_reason_name(b->reason, BM_NAME_WORDING);
-    bm_vd_ev(r->v, "%s, stream offset %" PRIu64 ", %u bytes: %s under the expected sequence number %" PRIu64,
-             r->name, b->stream_off, b->length, why ? why : "fails", r->e->seq);
+    bm_vd_ev(r->v, &(bm_vline){.code = BM_V_RECORD_FAILS, BM_DG_REC(r), .stream_off = b->stream_off,
+                               .arg = {b->length, b->reason, (int64_t)r->e->seq}});
     if (r->local)
-        bm_vd_ev(r->v, "%" PRIu64 " later %s records verified at their own sequence numbers: the failure is local "
-                       "to this record, not a desync",
-                 r->e->verified_after, bm_dg_role(r->dir));
+        bm_vd_ev(r->v, &(bm_vline){.code = BM_V_FAILURE_LOCAL, .role = (uint8_t)r->dir,
+                                   .arg = {(int64_t)r->e->verified_after}});
     else if (r->e->failed > 1)
-        bm_vd_ev(r->v, "%" PRIu64 " %s records failed in all", r->e->failed, bm_dg_role(r->dir));
+        bm_vd_ev(r->v, &(bm_vline){.code = BM_V_RECORDS_FAILED, .role = (uint8_t)r->dir, .arg = {(int64_t)r->e->failed}});
 }
 
 /* A failed connection whose failing record is over the receiver's limit. */
@@ -75,15 +70,12 @@ static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
     r.type = r.e->hdr[0];
     r.ver = (uint16_t)((r.e->hdr[1] << 8) | r.e->hdr[2]);
     r.local = r.e->verified_after > 0 && r.e->realigned == 0;
-    snprintf(r.name, sizeof r.name, "%s record #%" PRIu64 " (frame %" PRIu64 ")", bm_dg_role(dir), r.b->index,
-             r.b->frame);
     r.ref = (bm_record_ref){r.b->index, r.b->frame, r.b->stream_off, r.b->length, 0, r.type, (uint8_t)dir};
     if (!r.e->body || !r.e->rec) {
-        bm_vd_set(r.v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
-                  "%s fails its check but its bytes were not all captured: it cannot be examined", r.name);
+        bm_vd_set(r.v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE, &(bm_vline){.code = BM_V_RECORD_NOT_CAPTURED, BM_DG_REC(&r)});
         bm_dg_rec_common(&r);
         bm_dg_tcp_evidence(c, r.v, dir, r.b->stream_off, (uint64_t)r.b->length + 5);
-        bm_vd_next(r.v, "capture again without losses (full snaplen, bigger buffer: tcpdump -s 0 -B 65536)");
+        bm_vd_next(r.v, &(bm_vline){.code = BM_V_NEXT_RECAPTURE_LOSSLESS});
         bm_vd_record(r.v, &r.ref);
         return;
     }

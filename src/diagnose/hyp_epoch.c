@@ -14,14 +14,9 @@ bool bm_dg_try_epoch(bm_dg_rec *r)
 {
     if (r->b->reason != BM_REASON_WRONG_EPOCH)
         return false;
-    bm_vd_set(r->v, BM_CAUSE_SENDER_FAULT, BM_CONF_PROVEN,
-              "%s authenticates only under the %s's keys from before its last key change (KeyUpdate, the end of "
-              "the handshake, or a renegotiation): the %s kept writing with old keys",
-              r->name, bm_dg_role(r->dir), bm_dg_role(r->dir));
+    bm_vd_set(r->v, BM_CAUSE_SENDER_FAULT, BM_CONF_PROVEN, &(bm_vline){.code = BM_V_EPOCH, BM_DG_REC(r)});
     bm_dg_rec_common(r);
-    bm_vd_ex(r->v, "the network: the record is intact, it was written under other keys");
-    bm_vd_next(r->v, "look at the %s's key update / renegotiation handling (a known class of TLS stack bugs: the "
-                     "write keys switched late or not at all)",
-               bm_dg_role(r->dir));
+    bm_vd_ex(r->v, &(bm_vline){.code = BM_V_EX_OTHER_KEYS});
+    bm_vd_next(r->v, &(bm_vline){.code = BM_V_NEXT_KEY_UPDATE, .role = (uint8_t)r->dir});
     return true;
 }

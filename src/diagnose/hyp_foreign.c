@@ -15,14 +15,12 @@ bool bm_dg_try_foreign(bm_dg_rec *r)
         return false;
     bm_verdict *v = r->v;
     bm_vd_set(v, BM_CAUSE_FOREIGN_RECORD, BM_CONF_LIKELY,
-              "%s verifies under no sequence number or key, and the next failing record #%" PRIu64 " verifies "
-              "one number earlier: the sender never counted it, something inserted it",
-              r->name, e->later_index);
+              &(bm_vline){.code = BM_V_FOREIGN, BM_DG_REC(r), .arg = {(int64_t)e->later_index}});
     bm_dg_rec_common(r);
-    bm_vd_ev(v, "%s record #%" PRIu64 " opens with sequence number expected-1; %" PRIu64 " records verified after it",
-             bm_dg_role(r->dir), e->later_index, e->verified_after);
-    bm_vd_ex(v, "the %s's TLS stack: its own records are intact and in sequence", bm_dg_role(r->dir));
-    bm_vd_next(v, "look for a proxy or middlebox that injects data into the TCP stream");
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_FOREIGN_LATER, .role = (uint8_t)r->dir, .index = e->later_index,
+                            .arg = {(int64_t)e->verified_after}});
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_STACK_IN_SEQUENCE, .role = (uint8_t)r->dir});
+    bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_INJECTOR});
     bm_dg_two_point(v, !r->dir);
     return true;
 }

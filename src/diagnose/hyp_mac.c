@@ -20,21 +20,18 @@ bool bm_dg_try_mac(bm_dg_rec *r)
         !h.found || h.negotiated_ok)
         return false;
     bm_verdict *v = r->v;
-    const char *neg = (e->params->flags & BM_REC_ETM) ? "encrypt-then-MAC" : "MAC-then-encrypt";
-    bm_vd_set(v, BM_CAUSE_MAC_CONSTRUCTION_MISMATCH, BM_CONF_PROVEN,
-              "%s verifies only as %s, but %s was negotiated: the %s protected it with the wrong construction",
-              r->name, h.label ? h.label : "another construction", neg, bm_dg_role(r->dir));
+    bool etm = (e->params->flags & BM_REC_ETM) != 0;
+    bool labelled = h.label != NULL;
+    bm_vd_str(bm_vd_set(v, BM_CAUSE_MAC_CONSTRUCTION_MISMATCH, BM_CONF_PROVEN,
+                        &(bm_vline){.code = BM_V_MAC_CONSTRUCTION, BM_DG_REC(r), .arg = {etm, labelled}}),
+              h.label);
     bm_dg_rec_common(r);
-    bm_vd_ev(v, "%" PRIu64 " %s records before #%" PRIu64 " verified as negotiated (%s); record #%" PRIu64
-                " and %" PRIu64 " failing record%s in all: this one opens as %s",
-             e->verified, bm_dg_role(r->dir), r->b->index, neg, r->b->index, e->failed, e->failed == 1 ? "" : "s",
-             h.label ? h.label : "?");
+    bm_vd_str(bm_vd_ev(v, &(bm_vline){.code = BM_V_MAC_COUNTS, .role = (uint8_t)r->dir, .index = r->b->index,
+                                      .arg = {(int64_t)e->verified, etm, (int64_t)e->failed, labelled}}),
+              h.label);
     if (e->verified)
-        bm_vd_ev(v, "the construction changes from record to record: the session's flag flips at run time "
-                    "(memory corruption of the TLS context, cf. mbedTLS on ESP8266)");
-    bm_vd_ex(v, "the network and the keys: the record is intact and the keys are right");
-    bm_vd_next(v, "check the %s's TLS library build (encrypt_then_mac / truncated_hmac options) and look for "
-                  "memory corruption of its session state",
-               bm_dg_role(r->dir));
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_MAC_FLIPS});
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_NETWORK_KEYS});
+    bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_LIBRARY_BUILD, .role = (uint8_t)r->dir});
     return true;
 }

@@ -5,7 +5,6 @@
  * reads only the fields and arguments its table entry declares.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "../util/err.h"
 #include "../util/names.h"
 #include "report.h"
+#include "words.h"
 
 typedef struct bm_finding_def {
     const char *name;
@@ -47,21 +47,6 @@ const char *bm_finding_arg_name(unsigned code, unsigned i)
 {
     const bm_finding_def *d = def_of(code);
     return d && i < 4 ? d->arg[i] : NULL;
-}
-
-/* snprintf that appends at *o and never moves *o past cap - 1. */
-static void put(char *buf, size_t cap, size_t *o, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t cap, size_t *o, const char *fmt, ...)
-{
-    if (*o + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *o, cap - *o, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    *o = (size_t)n < cap - *o ? *o + (size_t)n : cap - 1;
 }
 
 static const char *party(const bm_finding *f) { return f->role == BM_CLIENT ? "client" : "server"; }
@@ -171,14 +156,14 @@ static bool sentence(const bm_finding *f, char *buf, size_t cap, size_t *o)
         const struct bm_sentence *t = &sentences[i];
         if (t->code != f->code)
             continue;
-        put(buf, cap, o, "%s", t->before);
+        bm_words_put(buf, cap, o, "%s", t->before);
         if (t->style == BM_S_DIR)
-            put(buf, cap, o, "%s", dir(f));
+            bm_words_put(buf, cap, o, "%s", dir(f));
         else if (t->style == BM_S_PARTY)
-            put(buf, cap, o, "%s", party(f));
+            bm_words_put(buf, cap, o, "%s", party(f));
         else if (t->style == BM_S_RECORD)
-            put(buf, cap, o, "record #%" PRIu64 " (frame %" PRIu64 ", %s)", f->index, f->frame, dir(f));
-        put(buf, cap, o, "%s", t->after);
+            bm_words_put(buf, cap, o, "record #%" PRIu64 " (frame %" PRIu64 ", %s)", f->index, f->frame, dir(f));
+        bm_words_put(buf, cap, o, "%s", t->after);
         return true;
     }
     return false;
@@ -194,52 +179,52 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
         return;
     switch ((bm_finding_code)f->code) {
     case BM_F_CAPTURE_GAP:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "%" PRIu64 " bytes not captured at stream offset %" PRIu64 " (%s): records across the gap unreadable",
             (uint64_t)a[0], f->stream_off, dir(f));
         break;
     case BM_F_CAPTURE_ENDS_IN_RECORD:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "capture ends inside a record: %" PRIu32 " of %" PRIu32 " payload bytes at stream offset %" PRIu64 " (%s)",
             (uint32_t)a[0], (uint32_t)a[1], f->stream_off, dir(f));
         break;
     case BM_F_CAPTURE_ENDS_IN_HEADER:
-        put(buf, cap, o, "capture ends inside a record header at stream offset %" PRIu64 " (%s)", f->stream_off,
+        bm_words_put(buf, cap, o, "capture ends inside a record header at stream offset %" PRIu64 " (%s)", f->stream_off,
             dir(f));
         break;
     case BM_F_RECORD_HEADER_IMPOSSIBLE:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "frame %" PRIu64 ": impossible TLS record header (type %u, version 0x%04x, length %" PRIu32
             ") at stream offset %" PRIu64 " (%s); resynchronising",
             f->frame, (unsigned)(a[0] & 0xff), (unsigned)(a[1] & 0xffff), (uint32_t)a[2], f->stream_off, dir(f));
         break;
     case BM_F_RECORD_OVER_LIMIT:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "record #%" PRIu64 " (frame %" PRIu64 ", %s) is %" PRIu32 " bytes, over the %s limit of %" PRIu32, f->index,
             f->frame, dir(f), (uint32_t)a[0], a[2] ? "negotiated" : "protocol", (uint32_t)a[1]);
         break;
     case BM_F_RECORD_ZERO_LENGTH:
-        put(buf, cap, o, "zero-length %s record #%" PRIu64 " (frame %" PRIu64 ", %s)",
+        bm_words_put(buf, cap, o, "zero-length %s record #%" PRIu64 " (frame %" PRIu64 ", %s)",
             nz(bm_tls_content_type_name((int)a[0]), "unknown"), f->index, f->frame, dir(f));
         break;
     case BM_F_HANDSHAKE_OVER_CAP:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "handshake message (type %u) of %" PRIu32 " bytes exceeds the %u KiB reassembly cap; skipped (%s)",
             (unsigned)(a[0] & 0xff), (uint32_t)a[1], (unsigned)a[2], dir(f));
         break;
     case BM_F_HANDSHAKE_TRUNCATED:
-        put(buf, cap, o, "handshake message (type %u) truncated: %" PRIu64 " bytes captured (%s)",
+        bm_words_put(buf, cap, o, "handshake message (type %u) truncated: %" PRIu64 " bytes captured (%s)",
             (unsigned)(a[0] & 0xff), (uint64_t)a[1], dir(f));
         break;
     case BM_F_CLIENT_HELLO_TRUNCATED:
-        put(buf, cap, o, "ClientHello truncated: %" PRIu64 " of %" PRIu32 " bytes captured (%s)", (uint64_t)a[0],
+        bm_words_put(buf, cap, o, "ClientHello truncated: %" PRIu64 " of %" PRIu32 " bytes captured (%s)", (uint64_t)a[0],
             (uint32_t)a[1], dir(f));
         break;
     case BM_F_CLIENT_HELLO_MALFORMED:
-        put(buf, cap, o, "malformed ClientHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
+        bm_words_put(buf, cap, o, "malformed ClientHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
         break;
     case BM_F_SERVER_HELLO_MALFORMED:
-        put(buf, cap, o, "malformed ServerHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
+        bm_words_put(buf, cap, o, "malformed ServerHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
         break;
     case BM_F_TLS13_DRAFT:
         put(buf, cap, o, "%s (0x%04x) is a pre-standard TLS 1.3: decryption is not supported for drafts",
@@ -257,37 +242,37 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
                 (unsigned)(a[0] & 0xff));
         break;
     case BM_F_EXTENSION_MALFORMED:
-        put(buf, cap, o, "malformed %s extension (%u) in %s", nz(bm_tls_extension_name((uint16_t)a[0]), "unknown"),
+        bm_words_put(buf, cap, o, "malformed %s extension (%u) in %s", nz(bm_tls_extension_name((uint16_t)a[0]), "unknown"),
             (unsigned)(a[0] & 0xffff), msg_name(a[1]));
         break;
     case BM_F_EXTENSIONS_MALFORMED:
-        put(buf, cap, o, "malformed extensions in %s", msg_name(a[0]));
+        bm_words_put(buf, cap, o, "malformed extensions in %s", msg_name(a[0]));
         break;
     case BM_F_CERTIFICATE_OVERRUN:
-        put(buf, cap, o, "malformed Certificate message (certificate %u overruns the list)", (unsigned)a[0]);
+        bm_words_put(buf, cap, o, "malformed Certificate message (certificate %u overruns the list)", (unsigned)a[0]);
         break;
     case BM_F_CERTIFICATE_NOT_X509:
-        put(buf, cap, o, "certificate %u of the server chain does not parse as X.509", (unsigned)a[0]);
+        bm_words_put(buf, cap, o, "certificate %u of the server chain does not parse as X.509", (unsigned)a[0]);
         break;
     case BM_F_ALERT_INVALID_LEVEL:
-        put(buf, cap, o, "alert with invalid level %d in record #%" PRIu64 " (frame %" PRIu64 ", %s)", (int)a[0],
+        bm_words_put(buf, cap, o, "alert with invalid level %d in record #%" PRIu64 " (frame %" PRIu64 ", %s)", (int)a[0],
             f->index, f->frame, dir(f));
         break;
     case BM_F_ALERT_INFERRED_FATAL:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "fatal alert inferred: encrypted alert from the %s (record #%" PRIu64 ", frame %" PRIu64 "): %s", party(f),
             f->index, f->frame, why_text(a[0]));
         break;
     case BM_F_RECORD_FAILED:
-        put(buf, cap, o, "record #%" PRIu64 " from the %s fails its integrity check (%s) at frame %" PRIu64, f->index,
+        bm_words_put(buf, cap, o, "record #%" PRIu64 " from the %s fails its integrity check (%s) at frame %" PRIu64, f->index,
             party(f), nz(bm_reason_name((bm_rec_reason)a[0], BM_NAME_TEXT), "unknown"), f->frame);
         break;
     case BM_F_DECRYPTED_ALERT_LENGTH:
-        put(buf, cap, o, "decrypted alert record #%" PRIu64 " from the %s has %" PRIu64 " bytes", f->index, party(f),
+        bm_words_put(buf, cap, o, "decrypted alert record #%" PRIu64 " from the %s has %" PRIu64 " bytes", f->index, party(f),
             (uint64_t)a[0]);
         break;
     case BM_F_FIRST_PROTECTED_NOT_FINISHED:
-        put(buf, cap, o, "the %s's first protected record #%" PRIu64 " is not a Finished message", party(f), f->index);
+        bm_words_put(buf, cap, o, "the %s's first protected record #%" PRIu64 " is not a Finished message", party(f), f->index);
         break;
     case BM_F_DECOMPRESSION_STOPPED:
         if (a[0] == 0)
@@ -308,67 +293,67 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
             party(f), f->index, (uint64_t)a[0], (uint64_t)a[1]);
         break;
     case BM_F_RECORDS_LOST_IN_GAP:
-        put(buf, cap, o, "%u record%s lost in the capture gap before %s record #%" PRIu64
+        bm_words_put(buf, cap, o, "%u record%s lost in the capture gap before %s record #%" PRIu64
                          " (sequence number recovered by trial)",
             (unsigned)a[0], a[0] == 1 ? "" : "s", party(f), f->index);
         break;
     case BM_F_APP_KEYS_WITHOUT_FINISHED:
-        put(buf, cap, o, "the %s's application keys start at record #%" PRIu64 " without a Finished seen", party(f),
+        bm_words_put(buf, cap, o, "the %s's application keys start at record #%" PRIu64 " without a Finished seen", party(f),
             f->index);
         break;
     case BM_F_RECORD_UNDER_OLD_KEYS:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "%s record #%" PRIu64 " opens only under the %s's keys from before its last key change: it was sent with "
             "old keys",
             party(f), f->index, party(f));
         break;
     case BM_F_TRANSCRIPT_OVER_CAP:
-        put(buf, cap, o, "handshake transcript longer than %u KiB: Finished messages not checked", (unsigned)a[0]);
+        bm_words_put(buf, cap, o, "handshake transcript longer than %u KiB: Finished messages not checked", (unsigned)a[0]);
         break;
     case BM_F_EARLY_DATA_NO_SECRET:
-        put(buf, cap, o, "client early data (0-RTT) record #%" PRIu64 " not checked: no early traffic secret",
+        bm_words_put(buf, cap, o, "client early data (0-RTT) record #%" PRIu64 " not checked: no early traffic secret",
             f->index);
         break;
     case BM_F_EARLY_DATA_REJECTED:
-        put(buf, cap, o, "client early data (0-RTT) from record #%" PRIu64 " on: not accepted by the server, skipped",
+        bm_words_put(buf, cap, o, "client early data (0-RTT) from record #%" PRIu64 " on: not accepted by the server, skipped",
             f->index);
         break;
     case BM_F_DECRYPTION_UNSUPPORTED:
-        put(buf, cap, o, "cipher suite 0x%04x / version 0x%04x: decryption not supported", (unsigned)(a[0] & 0xffff),
+        bm_words_put(buf, cap, o, "cipher suite 0x%04x / version 0x%04x: decryption not supported", (unsigned)(a[0] & 0xffff),
             (unsigned)(a[1] & 0xffff));
         break;
     case BM_F_RECORD_KEYS_FAILED:
-        put(buf, cap, o, "record keys cannot be set up: %s", err_text(a[0]));
+        bm_words_put(buf, cap, o, "record keys cannot be set up: %s", err_text(a[0]));
         break;
     case BM_F_RSA_DECRYPT_FAILED:
-        put(buf, cap, o, "RSA key %.*s does not decrypt the %s (%s)", slen(f), f->str, msg_name(a[0]), err_text(a[1]));
+        bm_words_put(buf, cap, o, "RSA key %.*s does not decrypt the %s (%s)", slen(f), f->str, msg_name(a[0]), err_text(a[1]));
         break;
     case BM_F_PSK_KEYS_FAILED:
-        put(buf, cap, o, "the TLS 1.3 keys cannot be set up from the PSK: %s", err_text(a[0]));
+        bm_words_put(buf, cap, o, "the TLS 1.3 keys cannot be set up from the PSK: %s", err_text(a[0]));
         break;
     case BM_F_PSK_APP_KEYS_FAILED:
-        put(buf, cap, o, "the TLS 1.3 application keys cannot be derived from the PSK: %s", err_text(a[0]));
+        bm_words_put(buf, cap, o, "the TLS 1.3 application keys cannot be derived from the PSK: %s", err_text(a[0]));
         break;
     case BM_F_PSK_KX_MALFORMED:
-        put(buf, cap, o, "malformed %s ClientKeyExchange: no key derived", kx_name(a[0]));
+        bm_words_put(buf, cap, o, "malformed %s ClientKeyExchange: no key derived", kx_name(a[0]));
         break;
     case BM_F_PSK_KX_DH_SECRET:
-        put(buf, cap, o, "%s key exchange: the premaster secret includes an (EC)DH shared secret that no capture "
+        bm_words_put(buf, cap, o, "%s key exchange: the premaster secret includes an (EC)DH shared secret that no capture "
                          "reveals, so the PSK alone cannot decrypt it: export a key log (--keylog)",
             kx_name(a[0]));
         break;
     case BM_F_PSK_IDENTITY_UNKNOWN:
-        put(buf, cap, o, "%s key exchange: no --psk for the identity \"%.*s\"%s", kx_name(a[0]), slen(f), f->str,
+        bm_words_put(buf, cap, o, "%s key exchange: no --psk for the identity \"%.*s\"%s", kx_name(a[0]), slen(f), f->str,
             a[0] == BM_FKX_RSA_PSK ? " (RSA_PSK needs both the PSK and --rsa-key)" : "");
         break;
     case BM_F_PSK_NO_RECORD_VERIFIES:
-        put(buf, cap, o, "no record verifies under the keys derived from the PSK (%.*s): wrong PSK for this identity?",
+        bm_words_put(buf, cap, o, "no record verifies under the keys derived from the PSK (%.*s): wrong PSK for this identity?",
             slen(f), f->str);
         break;
     case BM_F_INVALID:
     case BM_F_COUNT_:
     default:
-        put(buf, cap, o, "unknown finding (code %u)", (unsigned)f->code);
+        bm_words_put(buf, cap, o, "unknown finding (code %u)", (unsigned)f->code);
         break;
     }
 }
@@ -381,27 +366,27 @@ size_t bm_finding_format_raw(const bm_finding *f, char *buf, size_t cap)
     buf[0] = '\0';
     const char *name = bm_finding_name(f->code);
     if (!name) {
-        put(buf, cap, &o, "[unknown code=%u]", (unsigned)f->code);
+        bm_words_put(buf, cap, &o, "[unknown code=%u]", (unsigned)f->code);
         return o;
     }
     unsigned k = bm_finding_fields(f->code);
-    put(buf, cap, &o, "[%s]", name);
+    bm_words_put(buf, cap, &o, "[%s]", name);
     if (k & BM_FK_ROLE)
-        put(buf, cap, &o, " role=%s", party(f));
+        bm_words_put(buf, cap, &o, " role=%s", party(f));
     if (k & BM_FK_INDEX)
-        put(buf, cap, &o, " index=%" PRIu64, f->index);
+        bm_words_put(buf, cap, &o, " index=%" PRIu64, f->index);
     if (k & BM_FK_FRAME)
-        put(buf, cap, &o, " frame=%" PRIu64, f->frame);
+        bm_words_put(buf, cap, &o, " frame=%" PRIu64, f->frame);
     if (k & BM_FK_OFF)
-        put(buf, cap, &o, " offset=%" PRIu64, f->stream_off);
+        bm_words_put(buf, cap, &o, " offset=%" PRIu64, f->stream_off);
     for (unsigned i = 0; i < 3; i++) {
         const char *an = bm_finding_arg_name(f->code, i);
         if (an)
-            put(buf, cap, &o, " %s=%" PRId64, an, f->arg[i]);
+            bm_words_put(buf, cap, &o, " %s=%" PRId64, an, f->arg[i]);
     }
     const char *sn = bm_finding_arg_name(f->code, 3);
     if (sn)
-        put(buf, cap, &o, " %s=\"%.*s\"", sn, slen(f), f->str);
+        bm_words_put(buf, cap, &o, " %s=\"%.*s\"", sn, slen(f), f->str);
     return o;
 }
 

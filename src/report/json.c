@@ -168,11 +168,19 @@ static void crypto_json(json_t *o, const bm_crypto_info *ci, const bm_bad_record
         json_object_set_new(o, "first_bad_record", json_null());
 }
 
-static json_t *lines_json(const char (*l)[BM_VERDICT_LINE], unsigned n, unsigned max)
+/* A verdict line, worded (verdict_text.c). */
+static json_t *vline_json(const bm_vline *l)
+{
+    char line[BM_VLINE_TEXT_LEN];
+    bm_vline_format(l, line, sizeof line);
+    return jstr_or_null(line);
+}
+
+static json_t *lines_json(const bm_vline *l, unsigned n, unsigned max)
 {
     json_t *a = json_array();
     for (unsigned i = 0; i < n && i < max; i++)
-        json_array_append_new(a, jstr_or_null(l[i]));
+        json_array_append_new(a, vline_json(&l[i]));
     return a;
 }
 
@@ -185,7 +193,7 @@ static json_t *verdict_json(const bm_verdict *v)
     json_object_set_new(o, "cause", jstr_or_null(bm_cause_name(v->cause)));
     json_object_set_new(o, "confidence", jstr_or_null(bm_confidence_name(v->confidence)));
     json_object_set_new(o, "keyless", json_boolean(v->keyless));
-    json_object_set_new(o, "summary", jstr_or_null(v->summary));
+    json_object_set_new(o, "summary", vline_json(&v->summary));
     json_object_set_new(o, "evidence", lines_json(v->evidence, v->n_evidence, BM_VERDICT_MAX_EVIDENCE));
     json_object_set_new(o, "exonerates", lines_json(v->exonerates, v->n_exonerates, BM_VERDICT_MAX_EXONERATES));
     json_object_set_new(o, "next_steps", lines_json(v->next_steps, v->n_next_steps, BM_VERDICT_MAX_STEPS));

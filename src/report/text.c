@@ -152,6 +152,16 @@ static void put_crypto(FILE *out, const bm_conn *c)
                 nz(bm_reason_name(b->reason, BM_NAME_TEXT), "failed"));
 }
 
+/* One verdict line, worded (verdict_text.c) and escaped. */
+static void put_vline(FILE *out, const char *label, const bm_vline *l)
+{
+    char line[BM_VLINE_TEXT_LEN];
+    bm_vline_format(l, line, sizeof line);
+    fputs(label, out);
+    put_safe(out, line);
+    fputc('\n', out);
+}
+
 static void put_verdict(FILE *out, const bm_verdict *v)
 {
     if (v->cause == BM_CAUSE_NONE)
@@ -161,24 +171,13 @@ static void put_verdict(FILE *out, const bm_verdict *v)
         fprintf(out, " (%s)", nz(bm_confidence_name(v->confidence), "?"));
     if (v->keyless)
         fputs(" [keyless]", out);
-    fputs(": ", out);
-    put_safe(out, v->summary);
-    fputc('\n', out);
-    for (unsigned i = 0; i < v->n_evidence && i < BM_VERDICT_MAX_EVIDENCE; i++) {
-        fputs("    evidence: ", out);
-        put_safe(out, v->evidence[i]);
-        fputc('\n', out);
-    }
-    for (unsigned i = 0; i < v->n_exonerates && i < BM_VERDICT_MAX_EXONERATES; i++) {
-        fputs("    exonerates: ", out);
-        put_safe(out, v->exonerates[i]);
-        fputc('\n', out);
-    }
-    for (unsigned i = 0; i < v->n_next_steps && i < BM_VERDICT_MAX_STEPS; i++) {
-        fputs("    next: ", out);
-        put_safe(out, v->next_steps[i]);
-        fputc('\n', out);
-    }
+    put_vline(out, ": ", &v->summary);
+    for (unsigned i = 0; i < v->n_evidence && i < BM_VERDICT_MAX_EVIDENCE; i++)
+        put_vline(out, "    evidence: ", &v->evidence[i]);
+    for (unsigned i = 0; i < v->n_exonerates && i < BM_VERDICT_MAX_EXONERATES; i++)
+        put_vline(out, "    exonerates: ", &v->exonerates[i]);
+    for (unsigned i = 0; i < v->n_next_steps && i < BM_VERDICT_MAX_STEPS; i++)
+        put_vline(out, "    next: ", &v->next_steps[i]);
 }
 
 void bm_text_conn(FILE *out, const bm_conn *c)

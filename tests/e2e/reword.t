@@ -2,17 +2,21 @@
 """reword.t - no stage depends on the words of a finding.
 
 `make reword` builds build-reword/badmac with -DBM_REWORD_FINDINGS: the
-report's finding formatter (src/report/finding_text.c) then writes every
-finding as "[code_name] field=value ..." instead of its English sentence.
+report's finding formatter (src/report/finding_text.c) and verdict line
+formatter (src/report/verdict_text.c) then write every finding and every
+verdict line as "[code_name] field=value ..." instead of English.
 Both binaries run every JSON case of tests/golden/cases.sh; per case:
 
   - the exit status and stderr are identical;
-  - every JSON object is identical once "problems" is set aside (verdict,
-    confidence, evidence, counts, alerts, failed, keys, the summary, ...);
-  - "problems" has as many entries, each reworded entry is "[name] ..."
-    and differs from the English one.
+  - every JSON object is identical once the words are set aside: the
+    "problems", and each verdict's "summary", "evidence", "exonerates" and
+    "next_steps" texts (in a connection's "diagnosis" and in the ends of
+    `badmac compare`). So the cause, confidence, keyless, record, repair,
+    counts, alerts, failed, keys, ... are the same;
+  - "problems" and each list of verdict lines have as many entries, each
+    reworded entry is "[name] ..." and differs from the English one.
 
-Were a stage to match the English text of a finding (as dec_close.c once
+Were a stage to match the English text of a finding or a verdict line (as dec_close.c once
 did to drop the keyless stage's "fatal alert inferred" line), the reworded
 build would behave differently and a count, an alert or a problem list
 would differ here.
@@ -61,8 +65,35 @@ def run(binary, args):
 RAW = re.compile(r"^\[[a-z0-9_]+\]( [a-z0-9_]+=(-?[0-9]+|client|server|\".*\"))*$")
 
 
+VERDICT_LISTS = ("evidence", "exonerates", "next_steps")
+
+
+def take_verdict_words(o, out):
+    """Pop the worded verdict lines out of o, recursively, into out: a list
+    of (key, [texts]) in document order. A verdict is an object with a
+    string "summary" (a connection's "diagnosis", a compare end)."""
+    if isinstance(o, dict):
+        if isinstance(o.get("summary"), str):
+            out.append(("summary", [o.pop("summary")]))
+            for k in VERDICT_LISTS:
+                if isinstance(o.get(k), list):
+                    out.append((k, o.pop(k)))
+        for v in o.values():
+            take_verdict_words(v, out)
+    elif isinstance(o, list):
+        for v in o:
+            take_verdict_words(v, out)
+    return out
+
+
+def reworded(where, e, r, why):
+    """One English text and its reworded twin."""
+    if e == r or not isinstance(r, str) or not RAW.match(r) or not isinstance(e, str) or e.startswith("["):
+        why.append("%s: not reworded: %r -> %r" % (where, e, r))
+
+
 def compare(name, a, b):
-    """(ok, diagnostics, number of problems compared) for one case."""
+    """(ok, diagnostics, problems compared, verdict lines compared) for one case."""
     (rc_a, out_a, err_a), (rc_b, out_b, err_b) = a, b
     why = []
     if rc_a != rc_b:
@@ -72,7 +103,7 @@ def compare(name, a, b):
     la, lb = out_a.splitlines(), out_b.splitlines()
     if len(la) != len(lb):
         why.append("%d output lines, reworded %d" % (len(la), len(lb)))
-    n = 0
+    n = nv = 0
     for i, (x, y) in enumerate(zip(la, lb)):
         try:
             ox, oy = json.loads(x), json.loads(y)
@@ -82,6 +113,14 @@ def compare(name, a, b):
             continue
         px = ox.pop("problems", None) if isinstance(ox, dict) else None
         py = oy.pop("problems", None) if isinstance(oy, dict) else None
+        vx, vy = take_verdict_words(ox, []), take_verdict_words(oy, [])
+        if [(k, len(t)) for k, t in vx] != [(k, len(t)) for k, t in vy]:
+            why.append("line %d: verdict lines differ in number: %r / %r" % (i + 1, vx, vy))
+        else:
+            for (k, tx), (_, ty) in zip(vx, vy):
+                nv += len(tx)
+                for e, r in zip(tx, ty):
+                    reworded("line %d: verdict %s" % (i + 1, k), e, r, why)
         if ox != oy:
             keys = sorted(k for k in set(ox) | set(oy) if ox.get(k) != oy.get(k)) if isinstance(ox, dict) else []
             why.append("line %d: fields other than problems differ: %s" % (i + 1, ", ".join(keys) or "(whole)"))
@@ -95,9 +134,8 @@ def compare(name, a, b):
             why.append("line %d: %d problems, reworded %d: %r / %r" % (i + 1, len(px), len(py), px, py))
             continue
         for e, r in zip(px, py):
-            if e == r or not RAW.match(r) or e.startswith("["):
-                why.append("line %d: not reworded: %r -> %r" % (i + 1, e, r))
-    return not why, "\n".join(why), n
+            reworded("line %d: problem" % (i + 1), e, r, why)
+    return not why, "\n".join(why), n, nv
 
 
 def main():
@@ -117,16 +155,21 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
         res_a = list(ex.map(lambda c: run(BADMAC, c[1]), todo))
         res_b = list(ex.map(lambda c: run(REWORD, c[1]), todo))
-    total = 0
-    cases_with = 0
+    total = cases_with = vtotal = vcases = 0
     for (name, _), a, b in zip(todo, res_a, res_b):
-        ok, why, n = compare(name, a, b)
+        ok, why, n, nv = compare(name, a, b)
         total += n
         cases_with += n > 0
-        tap(ok, "%s: same but for the words of %d problem%s" % (name, n, "" if n == 1 else "s"), why)
+        vtotal += nv
+        vcases += nv > 0
+        tap(ok, "%s: same but for the words of %d problem%s and %d verdict line%s"
+            % (name, n, "" if n == 1 else "s", nv, "" if nv == 1 else "s"), why)
     # The switch must bite: many cases have problems, and all were reworded.
     tap(cases_with >= 10 and total >= 50,
         "problems reworded in %d cases (%d problems)" % (cases_with, total))
+    # ... and the verdict lines: every JSON case but a failed run has a verdict.
+    tap(vcases >= len(todo) * 3 // 4 and vtotal >= 1000,
+        "verdict lines reworded in %d of %d cases (%d lines)" % (vcases, len(todo), vtotal))
     return done_testing()
 
 

@@ -6,16 +6,7 @@
 
 #include "../../include/badmac/badmac.h"
 #include "tap.h"
-
-static int is_ident(const char *s)
-{
-    if (!s || !*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
-}
+#include "table_check.h"
 
 /* Names are a contract (machine readers, reword.t): a rename fails here. */
 static void test_names_stable(void)
@@ -42,35 +33,9 @@ static void test_names_stable(void)
 
 static void test_table(void)
 {
-    int named = 1, unique = 1, args = 1, fields = 1;
-    for (unsigned c = 1; c < BM_F_COUNT_; c++) {
-        const char *n = bm_finding_name(c);
-        if (!is_ident(n)) {
-            named = 0;
-            printf("#   code %u: bad name\n", c);
-            continue;
-        }
-        for (unsigned d = 1; d < c; d++)
-            if (bm_finding_name(d) && !strcmp(bm_finding_name(d), n)) {
-                unique = 0;
-                printf("#   codes %u and %u are both \"%s\"\n", d, c, n);
-            }
-        if (bm_finding_fields(c) & ~(unsigned)(BM_FK_ROLE | BM_FK_INDEX | BM_FK_FRAME | BM_FK_OFF))
-            fields = 0;
-        for (unsigned i = 0; i < 4; i++) {
-            const char *a = bm_finding_arg_name(c, i);
-            if (a && !is_ident(a))
-                args = 0;
-            for (unsigned j = 0; a && j < i; j++)
-                if (bm_finding_arg_name(c, j) && !strcmp(bm_finding_arg_name(c, j), a))
-                    args = 0;
-        }
-    }
+    static const tc_table t = {bm_finding_name, bm_finding_fields, bm_finding_arg_name, BM_F_COUNT_, 4};
     ok(BM_F_COUNT_ > 40, "the table has the codes of both stages");
-    ok(named, "every code has a name of [a-z0-9_]");
-    ok(unique, "no two codes share a name");
-    ok(args, "argument names are identifiers, distinct within a code");
-    ok(fields, "fields use only the BM_FK_* bits");
+    tc_check_table(&t);
 }
 
 static void test_unknown(void)
@@ -91,20 +56,8 @@ static void test_unknown(void)
 
 /* Every code, extreme arguments, every small capacity: the formatter
  * writes at most cap bytes, NUL-terminates, and returns strlen. */
-static int check_one(size_t (*fmt)(const bm_finding *, char *, size_t), const bm_finding *f, size_t cap)
-{
-    uint8_t mem[BM_FINDING_TEXT_LEN * 4 + 32];
-    memset(mem, 0xA5, sizeof mem);
-    char *buf = (char *)mem;
-    size_t n = fmt(f, buf, cap);
-    for (size_t i = cap; i < sizeof mem; i++)
-        if (mem[i] != 0xA5)
-            return 0;
-    if (cap == 0)
-        return n == 0;
-    size_t len = strnlen(buf, cap);
-    return len < cap && len == n;
-}
+static size_t fmt_words(const void *f, char *buf, size_t cap) { return bm_finding_format(f, buf, cap); }
+static size_t fmt_raw(const void *f, char *buf, size_t cap) { return bm_finding_format_raw(f, buf, cap); }
 
 static void test_bounds(void)
 {
@@ -127,8 +80,7 @@ static void test_bounds(void)
         for (int k = 0; k < 4; k++) {
             v[k].code = (uint16_t)c;
             for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-                if (!check_one(bm_finding_format, &v[k], caps[i]) ||
-                    !check_one(bm_finding_format_raw, &v[k], caps[i])) {
+                if (!tc_check_one(fmt_words, &v[k], caps[i]) || !tc_check_one(fmt_raw, &v[k], caps[i])) {
                     bounded = 0;
                     printf("#   code %u, case %d, cap %zu\n", c, k, caps[i]);
                 }
