@@ -227,16 +227,16 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
         bm_words_put(buf, cap, o, "malformed ServerHello (%" PRIu64 " bytes)", (uint64_t)a[0]);
         break;
     case BM_F_TLS13_DRAFT:
-        put(buf, cap, o, "%s (0x%04x) is a pre-standard TLS 1.3: decryption is not supported for drafts",
+        bm_words_put(buf, cap, o, "%s (0x%04x) is a pre-standard TLS 1.3: decryption is not supported for drafts",
             nz(bm_tls_version_name((uint16_t)a[0]), "TLS 1.3 pre-standard"), (unsigned)(a[0] & 0xffff));
         break;
     case BM_F_SESSION_COMPRESSED:
         if (a[0] == 1)
-            put(buf, cap, o,
+            bm_words_put(buf, cap, o,
                 "the ServerHello selected DEFLATE compression (RFC 3749): the records after ChangeCipherSpec are "
                 "compressed, their contents are read only with keys");
         else
-            put(buf, cap, o,
+            bm_words_put(buf, cap, o,
                 "the ServerHello selected compression method %u, which badmac cannot decompress: the contents of "
                 "the records after ChangeCipherSpec are not read",
                 (unsigned)(a[0] & 0xff));
@@ -276,18 +276,18 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
         break;
     case BM_F_DECOMPRESSION_STOPPED:
         if (a[0] == 0)
-            put(buf, cap, o,
+            bm_words_put(buf, cap, o,
                 "%s record #%" PRIu64 " verified but is not decompressed: an earlier record of the direction was "
                 "not opened, so the compressed stream cannot be followed from here",
                 party(f), f->index);
         else
-            put(buf, cap, o,
+            bm_words_put(buf, cap, o,
                 "%s record #%" PRIu64 " verified but does not inflate (zlib error %d): the direction's later "
                 "records are not decompressed",
                 party(f), f->index, (int)a[0]);
         break;
     case BM_F_DECOMPRESSED_OVER_LIMIT:
-        put(buf, cap, o,
+        bm_words_put(buf, cap, o,
             "%s record #%" PRIu64 " inflates to %" PRIu64 " bytes, over the %" PRIu64
             " a record may carry: a receiver must fail it with decompression_failure",
             party(f), f->index, (uint64_t)a[0], (uint64_t)a[1]);
