@@ -15,7 +15,8 @@ alerts tshark can read (clear or decrypted: sender, frame, level,
 description) and, where both decrypt, each direction's application data
 (badmac --export-plaintext against tshark's "Follow TLS stream", raw).
 Known differences are in EXCEPTIONS, each with its reason, and reported as
-`# TODO`; nothing else is silenced.
+`not ok ... # TODO reason` (expected, does not fail the test); nothing else
+is silenced.
 
 SKIP only when the corpus cannot be fetched because deb.debian.org is
 unreachable (fetch.py exit 3), or tshark is not installed.
@@ -86,8 +87,9 @@ NOT_TLS_OVER_TCP = {
                                      "visible only after WireGuard decryption, which badmac does not do",
 }
 
-# (capture name, field) -> reason. A comparison listed here that differs is
-# reported as `ok ... # TODO reason`; one that agrees is an ordinary ok.
+# (capture name, field) -> reason. A comparison of that field in that capture
+# that differs is reported as `not ok ... # TODO reason`; one that agrees is an
+# ordinary ok. An entry that matched no difference is named at the end.
 # field: read, connections, version, suite, records, types, alerts, plaintext,
 # plaintext-prefix (tshark decrypts less of a direction than badmac, and what
 # it decrypts is the start of badmac's bytes). Reasons starting "badmac bug"
@@ -129,6 +131,7 @@ EXCEPTIONS = {
 }
 
 TMP = tempfile.mkdtemp(prefix="wscorpus.")
+USED = set()
 
 
 def exc(name, field):
@@ -136,12 +139,13 @@ def exc(name, field):
 
 
 def check(name, field, ok, desc, diag=None):
-    """tap(), or `# TODO reason` when (name, field) is a known exception."""
-    reason = exc(name, field)
-    if reason and not ok:
-        tap(True, "%s # TODO %s" % (desc, reason))
-    else:
-        tap(ok, desc, diag)
+    """tap(); a difference that is a known exception (name, field) is
+    `not ok ... # TODO reason`. Entries that match no difference are listed
+    at the end: remove them."""
+    reason = None if ok else exc(name, field)
+    if reason:
+        USED.add((name, field))
+    tap(ok, desc, diag, reason)
     return ok
 
 
@@ -369,6 +373,8 @@ def main():
     for n, ok in stats:
         if not ok:
             print("# differs: %s" % n)
+    for e in sorted(set(EXCEPTIONS) - USED):
+        print("# EXCEPTIONS entry %r matched no difference: remove it" % (e,))
     return done_testing()
 
 
