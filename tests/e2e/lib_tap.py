@@ -5,12 +5,15 @@ import sys
 _count = {"n": 0, "failed": 0}
 
 
-def tap(ok, desc, diag=None):
-    """One test line; diag (text) is shown as comments when it fails."""
+def tap(ok, desc, diag=None, todo=None):
+    """One test line; diag (text) is shown as comments when it fails.
+    todo: the reason of a known failure (`# TODO reason`: not counted as a
+    failure; prove lists it as "TODO passed" once it passes)."""
     _count["n"] += 1
-    if not ok:
+    if not ok and not todo:
         _count["failed"] += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", _count["n"], desc))
+    print("%s %d - %s%s" % ("ok" if ok else "not ok", _count["n"], desc,
+                            " # TODO " + todo if todo else ""))
     if not ok and diag:
         for line in str(diag).splitlines()[:12]:
             print("#   " + line)

@@ -7,7 +7,10 @@
 # tshark may show a forged record's bytes, badmac leaves them out. A
 # direction tshark shows nothing for while badmac decrypted data is a SKIP
 # with the reason on the line.
-import json, os, re, shutil, subprocess, sys, tempfile
+import json, os, shutil, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_tshark import follow, stream_map, node_port  # noqa: E402
 
 top = os.path.abspath(os.path.join(os.path.dirname(sys.argv[0]), "..", ".."))
 fix = os.path.join(top, "tests", "fixtures")
@@ -33,58 +36,6 @@ if not shutil.which("tshark"):
 
 env = dict(os.environ)
 env.pop("SSLKEYLOGFILE", None)
-
-
-def follow(cap, keys, streams, tcp_opts=False):
-    """{stream: (node0 endpoint, bytes from node 0, bytes from node 1)}"""
-    args = ["tshark", "-r", cap, "-q"]
-    if tcp_opts:
-        # Out-of-order segments and bad checksums: without these tshark stops
-        # decrypting the stream (reorder) or takes the corrupt copy (checksum);
-        # with them it misreads some clean captures, so it is the second try.
-        args += ["-o", "tcp.reassemble_out_of_order:TRUE", "-o", "tcp.check_checksum:TRUE"]
-    if keys:
-        args += ["-o", "tls.keylog_file:" + keys]
-    for s in streams:
-        args += ["-z", "follow,tls,raw,%d" % s]
-    out = subprocess.run(args, capture_output=True, text=True, env=env).stdout
-    res, cur = {}, None
-    for line in out.splitlines():
-        m = re.match(r"Filter: tcp.stream eq (\d+)", line)
-        if m:
-            cur = int(m.group(1))
-            res[cur] = ["", bytearray(), bytearray()]
-            continue
-        if cur is None:
-            continue
-        m = re.match(r"Node 0: (.*)", line)
-        if m:
-            res[cur][0] = m.group(1).strip()
-            continue
-        if re.fullmatch(r"\t?[0-9a-f]+", line):
-            res[cur][2 if line.startswith("\t") else 1] += bytes.fromhex(line.strip())
-    return res
-
-
-def stream_map(cap):
-    """{(client ip, port, server ip, port) unordered: tcp.stream}"""
-    out = subprocess.run(["tshark", "-r", cap, "-T", "fields", "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src",
-                          "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-Y", "tcp"],
-                         capture_output=True, text=True, env=env).stdout
-    m = {}
-    for line in out.splitlines():
-        f = line.split("\t")
-        if len(f) < 7 or not f[0]:
-            continue
-        a = ((f[1] or f[2]).split(",")[0], f[3])
-        b = ((f[4] or f[5]).split(",")[0], f[6])
-        m.setdefault(frozenset([a, b]), int(f[0]))
-    return m
-
-
-def node_port(ep):
-    m = re.search(r":(\d+)$", ep)
-    return m.group(1) if m else ""
 
 
 for line in open(os.path.join(fix, "TESTLIST")):
