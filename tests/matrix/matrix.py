@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 
+import app_doc
 import peers
 from peers import NA
 
@@ -44,11 +45,13 @@ PAIRS = (  # (client lib, server lib, who writes the key log)
 # section of their own in docs/interop.md, with each peer's reaction.
 APP_PAIRS = (
     ("python", "openssl", "client"),
+    ("python+timeout", "openssl", "client"),
     ("curl", "openssl", "client"),
     ("java", "openssl", "server"),
     ("openssl", "nginx", "client"),
     ("curl", "nginx", "client"),
     ("python", "nginx", "client"),
+    ("python+timeout", "nginx", "client"),
     ("openssl", "haproxy", "client"),
     ("curl", "haproxy", "client"),
     ("python", "haproxy", "client"),
@@ -143,11 +146,18 @@ def read(path):
 
 
 def run_cell(cell, d):
-    """Runs one cell in directory d; returns a dict of what happened."""
-    try:
-        return _run_cell(cell, d)
-    except (OSError, ValueError, subprocess.SubprocessError) as x:
-        return {"error": "harness: %s" % x, "relay_log": []}
+    """Runs one cell in directory d; returns a dict of what happened.  A
+    cell whose server or relay could not start (its free port taken in
+    between) runs once more on other ports."""
+    for attempt in (1, 2):
+        try:
+            res = _run_cell(dict(cell), d)
+        except (OSError, ValueError, subprocess.SubprocessError) as x:
+            return {"error": "harness: %s" % x, "relay_log": []}
+        if not str(res.get("error", "")).endswith(" did not start") and \
+                "did not start:" not in str(res.get("error", "")):
+            return res
+    return res
 
 
 def _run_cell(cell, d):
@@ -191,9 +201,14 @@ def _run_cell(cell, d):
                               stderr=open(os.path.join(d, "relay.err"), "w"),
                               start_new_session=True)
         procs.append(rp)
-        if not wait_for(lambda: listening(cell["relay_port"]) or rp.poll() is not None, 5):
-            res["error"] = "relay did not start"
+        if not wait_for(lambda: listening(cell["relay_port"]) or rp.poll() is not None, 5) \
+                or rp.poll() is not None:
+            res["error"] = "relay did not start: %s" % read(os.path.join(d, "relay.err")).strip()[-120:]
             return res
+        if cell.get("wire"):
+            tp = wire_capture(cell["relay_port"], d)
+            if tp is not None:
+                procs.append(tp)
         cp = subprocess.Popen(cargv, env=cenv, stdin=subprocess.PIPE,
                               stdout=open(os.path.join(d, "client.out"), "w"),
                               stderr=open(os.path.join(d, "client.err"), "w"),
@@ -222,6 +237,9 @@ def _run_cell(cell, d):
         res["relay_rc"] = stop(rp, 3)
         # gnutls-serv, nginx and HAProxy serve on: end them sooner
         res["server_rc"] = stop(sp, 0.3 if cell["server"] in ("gnutls", "nginx", "haproxy") else 1.5)
+        if cell.get("wire") and procs[-2].args[0] == "tcpdump":
+            time.sleep(0.2)
+            stop(procs[-2], 0)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -240,9 +258,30 @@ def _run_cell(cell, d):
                         cell["server_port"]))
         res["keyless_leg"] = legs(read(os.path.join(d, "badmac-nokeys.json")),
                                   cell["relay_port"], cell["server_port"]).get("client_leg")
+        res["wire_leg"] = legs(read(os.path.join(d, "badmac-wire.json")),
+                               cell["relay_port"], cell["server_port"]).get("client_leg")
         res["pairs"] = compared(d)
         res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
+
+
+def wire_capture(port, d):
+    """tcpdump on lo of the client leg (the relay's port), or None (not
+    root, no tcpdump).  The relay's --pcap shows the bytes that crossed its
+    socket: a client's alert followed at once by its RST (close with unread
+    data) never reaches the relay's read, the kernel drops it; the wire
+    shows both.  Reactions are read from this capture."""
+    if os.geteuid() != 0 or not shutil.which("tcpdump"):
+        return None
+    err = os.path.join(d, "tcpdump.err")
+    tp = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-n", "-w", os.path.join(d, "wire.pcap"),
+                           "tcp port %d" % port], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=open(err, "w"), start_new_session=True)
+    if not wait_for(lambda: "listening on" in read(err) or tp.poll() is not None, 5) \
+            or tp.poll() is not None:
+        stop(tp, 0)
+        return None
+    return tp
 
 
 def keylogs(d):
@@ -290,7 +329,7 @@ def reaction(res, side):
     nothing), '?' (no connection in the capture).  The client is read on
     the client leg, the server on the server leg (the relay is the other
     end of each)."""
-    c = res.get("client_leg" if side == "client" else "server_leg")
+    c = (res.get("wire_leg") or res.get("client_leg")) if side == "client" else res.get("server_leg")
     if c is None:
         return "?", "no %s leg in the capture" % side
     al = [a for a in c.get("alerts") or [] if a.get("from") == side]
@@ -339,8 +378,10 @@ def cell_extras(res, fault):
     """What a cell records besides its verdict: both peers' reactions, the
     keyless verdict, whether badmac (with keys) flags the connection failed."""
     out = {"client_reaction": reaction(res, "client"), "server_reaction": reaction(res, "server"),
-           "keyless": keyless_of(res, fault)}
-    c = res.get("client_leg")
+           "keyless": keyless_of(res, fault), "client_seconds": res.get("client_seconds"),
+           "client_timeout": bool(res.get("client_timeout"))}
+    c = res.get("wire_leg") or res.get("client_leg")
+    out["capture"] = "wire" if res.get("wire_leg") else "relay"
     if c is not None:
         out["flagged"] = bool(c.get("failed"))
         out["end"] = [c.get("end"), c.get("end_by")]
@@ -697,7 +738,7 @@ def run(out, slice_only, log, row_re=None, only=None):
             faults = ("none",) + dict(APP_SLICE)[rid]
         base = dict(client=cl, server=sv, keys_from=kf, version=v, suite=s, etm=e, trunc=t,
                     www=www, page="p70.html" if app else page, size=APP_SIZE if app else SIZE,
-                    row=rid)
+                    row=rid, wire=app)
         row = {"row": rid, "client": cl, "server": sv, "version": v, "suite": s, "etm": e,
                "trunc": t, "cells": {}, "app": app, "keys_from": kf}
         results.append(row)
@@ -834,9 +875,17 @@ def markdown(results, faults, seconds, slice_only, how=""):
             counts[k] = counts.get(k, 0) + 1
     lines.append("Totals: " + ", ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
     lines.append("")
+    libs = [r for r in results if not r.get("app")]
+    _, _, kl = app_doc.figures(libs)
+    if kl["fault_cells"] or kl["clean_cells"]:
+        lines += ["Keyless (`badmac --json CAPTURE`, no key material, the client leg): failed cells "
+                  "flagged failed %s; clean cells (none, intercept) flagged failed, i.e. invented "
+                  "failures, %s (per cell: `keyless` in full.json)." % (
+                      app_doc.pct(kl["fault_flagged"], kl["fault_cells"]),
+                      app_doc.pct(kl["clean_flagged"], kl["clean_cells"])), ""]
     lines.append("| pair (client / server) | TLS | suite | negotiated | " + " | ".join(faults) + " |")
     lines.append("|---|---|---|---|" + "---|" * len(faults))
-    for r in results:
+    for r in libs:
         n = r.get("negotiated") or {}
         neg = ""
         if n.get("suite"):
@@ -851,6 +900,7 @@ def markdown(results, faults, seconds, slice_only, how=""):
         lines.append("| %s / %s | %s | %s | %s | %s |" % (
             r["client"], r["server"], r["version"], suite, neg, " | ".join(cells)))
     lines.append("")
+    lines += app_doc.section([r for r in results if r.get("app")])
     return "\n".join(lines), counts
 
 
@@ -863,11 +913,18 @@ def analyse(d, timeout=120):
     with open(os.path.join(d, "badmac.json"), "w") as out:
         subprocess.run([BADMAC, "--json"] + keylogs(d) + [cap], stdout=out,
                        stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=timeout)
-    # the keyless column: the same capture with no key material at all
+    # the keyless column: the same capture (the wire's, when there is one)
+    # with no key material at all
+    wire = os.path.join(d, "wire.pcap")
     env = {k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"}
+    if os.path.exists(wire):
+        with open(os.path.join(d, "badmac-wire.json"), "w") as out:
+            subprocess.run([BADMAC, "--json"] + keylogs(d) + [wire], stdout=out, env=env,
+                           stderr=open(os.path.join(d, "badmac-wire.err"), "w"), timeout=timeout)
     with open(os.path.join(d, "badmac-nokeys.json"), "w") as out:
-        subprocess.run([BADMAC, "--json", cap], stdout=out, env=env,
-                       stderr=open(os.path.join(d, "badmac-nokeys.err"), "w"), timeout=timeout)
+        subprocess.run([BADMAC, "--json", wire if os.path.exists(wire) else cap], stdout=out,
+                       env=env, stderr=open(os.path.join(d, "badmac-nokeys.err"), "w"),
+                       timeout=timeout)
     if os.path.exists(os.path.join(d, "relay.keys")):
         with open(os.path.join(d, "compare.json"), "w") as out:
             subprocess.run([BADMAC, "compare", "--json"] + keylogs(d) +
@@ -886,6 +943,7 @@ def saved(d):
     sport = int(opens[0]["server"].rsplit(":", 1)[1]) if opens[0].get("server") else None
     res.update(legs(read(os.path.join(d, "badmac.json")), rport, sport))
     res["keyless_leg"] = legs(read(os.path.join(d, "badmac-nokeys.json")), rport, sport).get("client_leg")
+    res["wire_leg"] = legs(read(os.path.join(d, "badmac-wire.json")), rport, sport).get("client_leg")
     res["pairs"] = compared(d)
     res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
@@ -914,6 +972,8 @@ def rejudge(out, name, rerun=True):
                 continue
             res = saved(d)
             res["client_result"] = c.get("client_result")
+            res["client_seconds"], res["client_timeout"] = c.get("client_seconds"), c.get("client_timeout")
+            c.update(cell_extras(res, f_))
             if f_ not in ("none", "oversized", "intercept") and not ks:
                 continue
             v_, det = judge_cell(r, f_, res, ks[1] if ks and len(ks) > 1 else (ks or [None])[0])

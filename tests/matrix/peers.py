@@ -3,7 +3,8 @@
 Libraries: openssl (s_server/s_client 3.0), gnutls (gnutls-serv/gnutls-cli
 3.7), mbedtls (tests/peers/out/mbedtls_peer, 2.28), wolfssl
 (tests/peers/out/wolfssl_peer, 5.5).  Application peers (APPS): python
-(Debian's python3 ssl module, tests/peers/py_peer.py, client and server),
+(Debian's python3 ssl module, tests/peers/py_peer.py, client and server;
+python+timeout: the client with a socket timeout),
 curl (7.88, OpenSSL), java (OpenJDK 17 JSSE, tests/peers/JsseClient.java,
 client), nginx (1.22, a config per cell) and haproxy (2.6, a config per
 cell), servers.  Each builder returns (argv, env) or raises NA(reason) when
@@ -82,12 +83,13 @@ VERSIONS = {  # what each library here speaks
     "mbedtls": ("1.0", "1.1", "1.2"),       # 2.28: no TLS 1.3
     "wolfssl": ("1.1", "1.2", "1.3"),       # Debian build: no TLS 1.0
     # application peers: the matrix runs them with TLS 1.2 and 1.3 only
-    "python": ("1.2", "1.3"), "curl": ("1.2", "1.3"), "java": ("1.2", "1.3"),
+    "python": ("1.2", "1.3"), "python+timeout": ("1.2", "1.3"), "curl": ("1.2", "1.3"),
+    "java": ("1.2", "1.3"),
     "nginx": ("1.2", "1.3"), "haproxy": ("1.2", "1.3"),
 }
 # Application peers linked with Debian's OpenSSL 3 take its suite names.
-OSSL_NAMES = ("python", "curl", "nginx", "haproxy")
-APPS = ("python", "curl", "java", "nginx", "haproxy")
+OSSL_NAMES = ("python", "python+timeout", "curl", "nginx", "haproxy")
+APPS = ("python", "python+timeout", "curl", "java", "nginx", "haproxy")
 # JSSE (OpenJDK 17) suite names, IANA; absent: JSSE has no such suite.
 JAVA = {"AES-CBC-SHA": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
         "AES-CBC-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
@@ -190,6 +192,8 @@ def server(lib, cell, keylog):
              "--file", os.path.join(cell["www"], cell["page"])]
         if v != "1.3":
             a += ["--cipher", suite_name(lib, suite, v)]
+        else:
+            env["OPENSSL_CONF"] = _ossl_conf(cell["dir"], suite_name(lib, suite, v))
         if keylog:
             a += ["--keylog", keylog]
         return a, env, None
@@ -279,6 +283,17 @@ frontend fe
     return path
 
 
+def _ossl_conf(d, suites):
+    """An OpenSSL config (for OPENSSL_CONF) whose system_default section
+    allows only SUITES in TLS 1.3: how a Python program picks them."""
+    path = os.path.join(d, "openssl-tls13.cnf")
+    with open(path, "w") as f:
+        f.write("openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
+                "[ssl_sect]\nsystem_default = system_default_sect\n"
+                "[system_default_sect]\nCiphersuites = %s\n" % suites)
+    return path
+
+
 def client(lib, cell, keylog):
     """argv, env, stdin bytes (or None) for the client of a cell.  With
     cell["insecure"] (interception) the client verifies no certificate."""
@@ -323,12 +338,17 @@ def client(lib, cell, keylog):
         if keylog:
             a += ["--keylog", keylog]
         return a, env, None
-    if lib == "python":
+    if lib in ("python", "python+timeout"):
+        # python: a blocking socket; python+timeout: socket.create_connection
+        # with a timeout (the ssl module then runs the socket non-blocking,
+        # and on a bad record OpenSSL's alert is not sent: docs/interop.md)
         a = [PY, os.path.join(TOP, "tests", "peers", "py_peer.py"), "client", "--port", str(port),
-             "--timeout", "0",   # a blocking socket: see docs/interop.md
+             "--timeout", "30" if lib == "python+timeout" else "0",
              "--version", v, "--path", "/" + cell["page"]]
-        if v != "1.3":   # the ssl module cannot choose TLS 1.3 suites: the server does
+        if v != "1.3":
             a += ["--cipher", suite_name(lib, suite, v)]
+        else:   # the ssl module has no call for TLS 1.3 suites: OpenSSL's config does
+            env["OPENSSL_CONF"] = _ossl_conf(cell["dir"], suite_name(lib, suite, v))
         if ca:
             a += ["--ca", ca]
         if keylog:

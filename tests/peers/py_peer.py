@@ -10,8 +10,9 @@ of the interop matrix (tests/matrix/peers.py).
 
 Keys: SSLContext.keylog_filename (an NSS key log).  Prints one line
 "result: ok N bytes" or "result: error CLASS: TEXT" (the exception text the
-ssl module reported).  --cipher sets the TLS 1.2 cipher list (the ssl
-module cannot choose TLS 1.3 suites; the other peer does)."""
+ssl module reported).  --cipher sets the TLS 1.2 cipher list; the ssl
+module has no call for TLS 1.3 suites: the matrix sets them with an
+OPENSSL_CONF file (peers._ossl_conf)."""
 
 import argparse
 import socket
