@@ -7,6 +7,10 @@ what=${1:-build}
 pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev zlib1g-dev"
 if [ "$what" = test ]; then
     pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 python3-cryptography libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
+    # the matrix's application peers (tests/matrix/peers.py): real servers
+    # (nginx, HAProxy) and clients (curl, Java JSSE); started per cell on
+    # loopback ports, never as services
+    pkgs="$pkgs nginx-light haproxy curl openjdk-17-jdk-headless"
 fi
 missing=""
 for p in $pkgs; do

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 
+import app_doc
 import peers
 from peers import NA
 
@@ -37,6 +38,31 @@ PAIRS = (  # (client lib, server lib, who writes the key log)
     ("openssl", "mbedtls", "client"),
     ("gnutls", "wolfssl", "client"),
 )
+# Application peers (peers.APPS): the new clients against openssl s_server
+# and the Python server, the new servers (which write no key log) against
+# the openssl/curl/python clients; JSSE writes no NSS key log either, so
+# its pairs take the server's.  TLS 1.2 and 1.3, AES-GCM, every fault; a
+# section of their own in docs/interop.md, with each peer's reaction.
+APP_PAIRS = (
+    ("python", "openssl", "client"),
+    ("python+timeout", "openssl", "client"),
+    ("curl", "openssl", "client"),
+    ("java", "openssl", "server"),
+    ("openssl", "nginx", "client"),
+    ("curl", "nginx", "client"),
+    ("python", "nginx", "client"),
+    ("python+timeout", "nginx", "client"),
+    ("openssl", "haproxy", "client"),
+    ("curl", "haproxy", "client"),
+    ("python", "haproxy", "client"),
+    ("openssl", "python", "client"),
+    ("java", "python", "server"),
+)
+APP_SUITES = ("AES-GCM",)
+APP_SIZE = 70000      # nginx/HAProxy serve a static file: 4 full 16 KB records + 1
+# the slice's application cells: (row id, faults besides none)
+APP_SLICE = (("python-openssl_tls1.3_AES-GCM", ("flip",)),
+             ("openssl-nginx_tls1.2_AES-GCM", ("flip",)))
 ORDER = ("RC4-SHA", "3DES-CBC-SHA", "AES-CBC-SHA", "AES-CBC-SHA256", "AES-CBC-SHA384",
          "AES-GCM", "AES-256-GCM", "AES-CCM", "AES-CCM_8", "CHACHA20-POLY1305")
 # Truncated HMAC (RFC 6066) rows: mbedTLS 2.28 as Debian builds it has
@@ -120,11 +146,18 @@ def read(path):
 
 
 def run_cell(cell, d):
-    """Runs one cell in directory d; returns a dict of what happened."""
-    try:
-        return _run_cell(cell, d)
-    except (OSError, ValueError, subprocess.SubprocessError) as x:
-        return {"error": "harness: %s" % x, "relay_log": []}
+    """Runs one cell in directory d; returns a dict of what happened.  A
+    cell whose server or relay could not start (its free port taken in
+    between) runs once more on other ports."""
+    for attempt in (1, 2):
+        try:
+            res = _run_cell(dict(cell), d)
+        except (OSError, ValueError, subprocess.SubprocessError) as x:
+            return {"error": "harness: %s" % x, "relay_log": []}
+        if not str(res.get("error", "")).endswith(" did not start") and \
+                "did not start:" not in str(res.get("error", "")):
+            return res
+    return res
 
 
 def _run_cell(cell, d):
@@ -132,6 +165,7 @@ def _run_cell(cell, d):
     for f in os.listdir(d):
         os.unlink(os.path.join(d, f))
     keys = os.path.join(d, "keys.log")
+    cell["dir"] = d
     cell["server_port"] = free_port()
     cell["relay_port"] = free_port()
     srv_keys = keys if cell["keys_from"] == "server" else None
@@ -167,9 +201,14 @@ def _run_cell(cell, d):
                               stderr=open(os.path.join(d, "relay.err"), "w"),
                               start_new_session=True)
         procs.append(rp)
-        if not wait_for(lambda: listening(cell["relay_port"]) or rp.poll() is not None, 5):
-            res["error"] = "relay did not start"
+        if not wait_for(lambda: listening(cell["relay_port"]) or rp.poll() is not None, 5) \
+                or rp.poll() is not None:
+            res["error"] = "relay did not start: %s" % read(os.path.join(d, "relay.err")).strip()[-120:]
             return res
+        if cell.get("wire"):
+            tp = wire_capture(cell["relay_port"], d)
+            if tp is not None:
+                procs.append(tp)
         cp = subprocess.Popen(cargv, env=cenv, stdin=subprocess.PIPE,
                               stdout=open(os.path.join(d, "client.out"), "w"),
                               stderr=open(os.path.join(d, "client.err"), "w"),
@@ -183,18 +222,24 @@ def _run_cell(cell, d):
                 pass
         # stdin stays open (s_client and gnutls-cli would quit on EOF) until
         # the client ends by itself: the server closed or an alert.
+        t_client = time.time()
         try:
             crc = cp.wait(15)
         except subprocess.TimeoutExpired:
             crc = stop(cp, 0)
             res["client_timeout"] = True
+        res["client_seconds"] = round(time.time() - t_client, 2)
         try:
             cp.stdin.close()
         except OSError:
             pass
         res["client_rc"] = crc
         res["relay_rc"] = stop(rp, 3)
-        res["server_rc"] = stop(sp, 1.5 if cell["server"] != "gnutls" else 0.3)
+        # gnutls-serv, nginx and HAProxy serve on: end them sooner
+        res["server_rc"] = stop(sp, 0.3 if cell["server"] in ("gnutls", "nginx", "haproxy") else 1.5)
+        if cell.get("wire") and procs[-2].args[0] == "tcpdump":
+            time.sleep(0.2)
+            stop(procs[-2], 0)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -211,9 +256,32 @@ def _run_cell(cell, d):
         analyse(d, 60)
         res.update(legs(read(os.path.join(d, "badmac.json")), cell["relay_port"],
                         cell["server_port"]))
+        res["keyless_leg"] = legs(read(os.path.join(d, "badmac-nokeys.json")),
+                                  cell["relay_port"], cell["server_port"]).get("client_leg")
+        res["wire_leg"] = legs(read(os.path.join(d, "badmac-wire.json")),
+                               cell["relay_port"], cell["server_port"]).get("client_leg")
         res["pairs"] = compared(d)
         res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
+
+
+def wire_capture(port, d):
+    """tcpdump on lo of the client leg (the relay's port), or None (not
+    root, no tcpdump).  The relay's --pcap shows the bytes that crossed its
+    socket: a client's alert followed at once by its RST (close with unread
+    data) never reaches the relay's read, the kernel drops it; the wire
+    shows both.  Reactions are read from this capture."""
+    if os.geteuid() != 0 or not shutil.which("tcpdump"):
+        return None
+    err = os.path.join(d, "tcpdump.err")
+    tp = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-n", "-w", os.path.join(d, "wire.pcap"),
+                           "tcp port %d" % port], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=open(err, "w"), start_new_session=True)
+    if not wait_for(lambda: "listening on" in read(err) or tp.poll() is not None, 5) \
+            or tp.poll() is not None:
+        stop(tp, 0)
+        return None
+    return tp
 
 
 def keylogs(d):
@@ -246,6 +314,78 @@ def compared(d):
         return None
     return [p for p in (json.loads(l) for l in read(os.path.join(d, "compare.json")).splitlines()
                         if l.strip()) if p.get("type") == "pair"]
+
+
+HANG = 9.0   # a client still there after this long waited for the relay's idle timeout (10 s)
+
+
+def reaction(res, side):
+    """What SIDE did in the cell, from the capture (badmac's JSON: alerts
+    decrypted with the keys, end, end_by) and the client's run time:
+    (class, detail).  class: 'alert NAME' (it sent a fatal alert), 'silent
+    FIN' / 'RST' (it closed without an alert), 'hang' (the client was still
+    waiting when the relay's idle timeout closed the connection, or the
+    harness killed it), 'none' (the other side closed first, it sent
+    nothing), '?' (no connection in the capture).  The client is read on
+    the client leg, the server on the server leg (the relay is the other
+    end of each)."""
+    c = (res.get("wire_leg") or res.get("client_leg")) if side == "client" else res.get("server_leg")
+    if c is None:
+        return "?", "no %s leg in the capture" % side
+    al = [a for a in c.get("alerts") or [] if a.get("from") == side]
+    fatal = [a for a in al if a.get("level") != "warning"
+             and a.get("description") != "close_notify"]
+    notify = [a for a in al if a.get("description") == "close_notify"]
+    end, by = c.get("end"), c.get("end_by")
+    tcp = "%s by %s" % (end, by) if by else end
+    hung = side == "client" and (res.get("client_timeout") or
+                                 (res.get("client_seconds") or 0) >= HANG)
+    if fatal:
+        a = fatal[0]
+        name = a.get("description") or "encrypted"
+        cls = "alert " + name
+        det = "%s%s, then %s" % (cls, " (inferred)" if a.get("inferred") else "", tcp)
+    elif hung:
+        cls, det = "hang", "client waited %ss; TCP %s" % (res.get("client_seconds"), tcp)
+    elif by == side:
+        cls = "RST" if end == "rst" else "silent FIN"
+        if notify and end != "rst":
+            cls = "close_notify+FIN"
+        det = "%s (TCP %s)" % (cls, tcp)
+    elif end == "open":
+        cls, det = "hang", "connection still open when the capture ended"
+    else:
+        cls, det = "none", "the other side closed first (TCP %s)%s" % (
+            tcp, ", close_notify" if notify else "")
+    return cls, det
+
+
+def keyless_of(res, fault):
+    """The keyless column: badmac's verdict on the client leg with no key
+    material, whether it flags the connection failed, and whether that is
+    right (a fault cell must be flagged, a clean one must not)."""
+    c = res.get("keyless_leg")
+    if c is None:
+        return None
+    d = verdict_of(c)
+    flagged = bool(c.get("failed"))
+    return {"cause": d.get("cause"), "confidence": d.get("confidence"), "flagged": flagged,
+            "right": flagged == (fault not in ("none", "intercept")),
+            "summary": d.get("summary")}
+
+
+def cell_extras(res, fault):
+    """What a cell records besides its verdict: both peers' reactions, the
+    keyless verdict, whether badmac (with keys) flags the connection failed."""
+    out = {"client_reaction": reaction(res, "client"), "server_reaction": reaction(res, "server"),
+           "keyless": keyless_of(res, fault), "client_seconds": res.get("client_seconds"),
+           "client_timeout": bool(res.get("client_timeout"))}
+    c = res.get("wire_leg") or res.get("client_leg")
+    out["capture"] = "wire" if res.get("wire_leg") else "relay"
+    if c is not None:
+        out["flagged"] = bool(c.get("failed"))
+        out["end"] = [c.get("end"), c.get("end_by")]
+    return out
 
 
 def large_records(res):
@@ -515,6 +655,16 @@ def rows(slice_only):
     return out
 
 
+def app_rows(slice_only):
+    """The application peers' rows (APP_PAIRS), the slice's two of them."""
+    out = [(cl, sv, kf, v, s, None, False) for cl, sv, kf in APP_PAIRS
+           for v in ("1.2", "1.3") for s in APP_SUITES]
+    if slice_only:
+        want = dict(APP_SLICE)
+        out = [r for r in out if row_id(r) in want]
+    return out
+
+
 def row_id(r):
     cl, sv, _, v, s, e, t = r
     etm = "" if e is None else ("+etm" if e else "-etm")
@@ -568,21 +718,29 @@ def run(out, slice_only, log, row_re=None, only=None):
     www = os.path.join(out, "www")
     os.makedirs(www, exist_ok=True)
     page = "p40.html"
-    with open(os.path.join(www, page), "w") as f:
-        for i in range(SIZE // 64):
-            f.write("line %06d: the quick brown fox jumps over the lazy dog 0123456\n" % i)
+    for name, size in ((page, SIZE), ("p70.html", APP_SIZE)):
+        with open(os.path.join(www, name), "w") as f:
+            for i in range(size // 64):
+                f.write("line %06d: the quick brown fox jumps over the lazy dog 0123456\n" % i)
     no_icpt = intercept_support() if "intercept" in faults else None
     ca = make_ca(out) if "intercept" in faults and not no_icpt else None
     results = []
-    for r in rows(slice_only):
+    all_faults = faults
+    apps = set(app_rows(False))
+    for r in rows(slice_only) + app_rows(slice_only):
         cl, sv, kf, v, s, e, t = r
         rid = row_id(r)
         if row_re and not re.search(row_re, rid):
             continue
+        app = r in apps
+        faults = all_faults
+        if app and slice_only:
+            faults = ("none",) + dict(APP_SLICE)[rid]
         base = dict(client=cl, server=sv, keys_from=kf, version=v, suite=s, etm=e, trunc=t,
-                    www=www, page=page, size=SIZE, row=rid)
+                    www=www, page="p70.html" if app else page, size=APP_SIZE if app else SIZE,
+                    row=rid, wire=app)
         row = {"row": rid, "client": cl, "server": sv, "version": v, "suite": s, "etm": e,
-               "trunc": t, "cells": {}}
+               "trunc": t, "cells": {}, "app": app, "keys_from": kf}
         results.append(row)
         na = None
         try:
@@ -601,10 +759,12 @@ def run(out, slice_only, log, row_re=None, only=None):
         ks = large_records(res)
         row["negotiated"] = negotiated(res.get("client_leg"))
         nv, ndet = judge_cell(row, "none", res, None)
-        row["cells"]["none"] = {"verdict": nv, "detail": ndet,
-                                "client_result": res.get("client_result"),
-                                "server_result": res.get("server_result"),
-                                "seconds": round(time.time() - t0, 2)}
+        row["cells"]["none"] = dict(cell_extras(res, "none"), verdict=nv, detail=ndet,
+                                    client_result=res.get("client_result"),
+                                    server_result=res.get("server_result"),
+                                    seconds=round(time.time() - t0, 2))
+        if cl == "java":
+            row["jsse_log"] = jsse_log_keys(os.path.join(out, "cells", rid, "none"))
         log("%s none: %s %s" % (rid, nv, ndet))
         for f in faults[1:]:
             d = os.path.join(out, "cells", rid, f)
@@ -618,7 +778,7 @@ def run(out, slice_only, log, row_re=None, only=None):
                     continue
                 cell = dict(base, mfl=512, server_fault="mfl-ignore", probe="s2c:0")
             elif f == "intercept":
-                if slice_only and results[0] is not row:
+                if slice_only and (results[0] is not row or app):
                     continue      # the slice: one interception cell, in its first row
                 na = no_icpt or intercept_na(s, v, t) or (why and "clean run failed: " + why)
                 if na:
@@ -636,12 +796,29 @@ def run(out, slice_only, log, row_re=None, only=None):
                 cell = dict(base, fault_args=fault_args(f, k))
             res = run_cell(cell, d)
             v_, det = judge_cell(row, f, res, k)
-            row["cells"][f] = {"verdict": v_, "detail": det,
-                               "client_result": res.get("client_result"),
-                               "server_result": res.get("server_result"),
-                               "seconds": round(time.time() - t0, 2)}
+            row["cells"][f] = dict(cell_extras(res, f), verdict=v_, detail=det,
+                                   client_result=res.get("client_result"),
+                                   server_result=res.get("server_result"),
+                                   seconds=round(time.time() - t0, 2))
             log("%s %s: %s (%s) client: %s" % (rid, f, v_, det, res.get("client_result")))
-    return results, faults
+    return results, all_faults
+
+
+def jsse_log_keys(d):
+    """Whether badmac's JSSE debug-log importer (--keylog) gets keys from
+    the real JVM's -Djavax.net.debug=ssl:handshake:keygen output (the
+    java client's stderr, client.err): a short text for the doc."""
+    log, cap = os.path.join(d, "client.err"), os.path.join(d, "capture.pcapng")
+    if not os.path.exists(log) or not os.path.exists(cap):
+        return "no JSSE debug log or capture"
+    p = subprocess.run([BADMAC, "--json", "--keylog", log, cap], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    conns = [json.loads(l) for l in p.stdout.decode(errors="replace").splitlines() if l.strip()]
+    keyed = [c for c in conns if c.get("type") == "connection" and c.get("keys")]
+    err = p.stderr.decode(errors="replace").strip().splitlines()
+    return "badmac --keylog JSSE-debug-log: exit %d, %d of %d connections keyed%s" % (
+        p.returncode, len(keyed), len([c for c in conns if c.get("type") == "connection"]),
+        "; stderr: " + err[0][:200] if err else "")
 
 
 def cell_text(c):
@@ -698,9 +875,17 @@ def markdown(results, faults, seconds, slice_only, how=""):
             counts[k] = counts.get(k, 0) + 1
     lines.append("Totals: " + ", ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
     lines.append("")
+    libs = [r for r in results if not r.get("app")]
+    _, _, kl = app_doc.figures(libs)
+    if kl["fault_cells"] or kl["clean_cells"]:
+        lines += ["Keyless (`badmac --json CAPTURE`, no key material, the client leg): failed cells "
+                  "flagged failed %s; clean cells (none, intercept) flagged failed, i.e. invented "
+                  "failures, %s (per cell: `keyless` in full.json)." % (
+                      app_doc.pct(kl["fault_flagged"], kl["fault_cells"]),
+                      app_doc.pct(kl["clean_flagged"], kl["clean_cells"])), ""]
     lines.append("| pair (client / server) | TLS | suite | negotiated | " + " | ".join(faults) + " |")
     lines.append("|---|---|---|---|" + "---|" * len(faults))
-    for r in results:
+    for r in libs:
         n = r.get("negotiated") or {}
         neg = ""
         if n.get("suite"):
@@ -715,6 +900,7 @@ def markdown(results, faults, seconds, slice_only, how=""):
         lines.append("| %s / %s | %s | %s | %s | %s |" % (
             r["client"], r["server"], r["version"], suite, neg, " | ".join(cells)))
     lines.append("")
+    lines += app_doc.section([r for r in results if r.get("app")])
     return "\n".join(lines), counts
 
 
@@ -727,6 +913,18 @@ def analyse(d, timeout=120):
     with open(os.path.join(d, "badmac.json"), "w") as out:
         subprocess.run([BADMAC, "--json"] + keylogs(d) + [cap], stdout=out,
                        stderr=open(os.path.join(d, "badmac.err"), "w"), timeout=timeout)
+    # the keyless column: the same capture (the wire's, when there is one)
+    # with no key material at all
+    wire = os.path.join(d, "wire.pcap")
+    env = {k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"}
+    if os.path.exists(wire):
+        with open(os.path.join(d, "badmac-wire.json"), "w") as out:
+            subprocess.run([BADMAC, "--json"] + keylogs(d) + [wire], stdout=out, env=env,
+                           stderr=open(os.path.join(d, "badmac-wire.err"), "w"), timeout=timeout)
+    with open(os.path.join(d, "badmac-nokeys.json"), "w") as out:
+        subprocess.run([BADMAC, "--json", wire if os.path.exists(wire) else cap], stdout=out,
+                       env=env, stderr=open(os.path.join(d, "badmac-nokeys.err"), "w"),
+                       timeout=timeout)
     if os.path.exists(os.path.join(d, "relay.keys")):
         with open(os.path.join(d, "compare.json"), "w") as out:
             subprocess.run([BADMAC, "compare", "--json"] + keylogs(d) +
@@ -744,6 +942,8 @@ def saved(d):
     rport = int(opens[0]["listen"].rsplit(":", 1)[1])
     sport = int(opens[0]["server"].rsplit(":", 1)[1]) if opens[0].get("server") else None
     res.update(legs(read(os.path.join(d, "badmac.json")), rport, sport))
+    res["keyless_leg"] = legs(read(os.path.join(d, "badmac-nokeys.json")), rport, sport).get("client_leg")
+    res["wire_leg"] = legs(read(os.path.join(d, "badmac-wire.json")), rport, sport).get("client_leg")
     res["pairs"] = compared(d)
     res["compare_err"] = read(os.path.join(d, "compare.err")).strip()[-300:]
     return res
@@ -772,6 +972,8 @@ def rejudge(out, name, rerun=True):
                 continue
             res = saved(d)
             res["client_result"] = c.get("client_result")
+            res["client_seconds"], res["client_timeout"] = c.get("client_seconds"), c.get("client_timeout")
+            c.update(cell_extras(res, f_))
             if f_ not in ("none", "oversized", "intercept") and not ks:
                 continue
             v_, det = judge_cell(r, f_, res, ks[1] if ks and len(ks) > 1 else (ks or [None])[0])

@@ -2,11 +2,17 @@
 
 Libraries: openssl (s_server/s_client 3.0), gnutls (gnutls-serv/gnutls-cli
 3.7), mbedtls (tests/peers/out/mbedtls_peer, 2.28), wolfssl
-(tests/peers/out/wolfssl_peer, 5.5).  Each builder returns (argv, env) or
-raises NA(reason) when the library cannot do what the cell asks."""
+(tests/peers/out/wolfssl_peer, 5.5).  Application peers (APPS): python
+(Debian's python3 ssl module, tests/peers/py_peer.py, client and server;
+python+timeout: the client with a socket timeout),
+curl (7.88, OpenSSL), java (OpenJDK 17 JSSE, tests/peers/JsseClient.java,
+client), nginx (1.22, a config per cell) and haproxy (2.6, a config per
+cell), servers.  Each builder returns (argv, env) or raises NA(reason) when
+the library cannot do what the cell asks."""
 
 import os
 import re
+import shutil
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PKI = os.path.join(TOP, "tests", "fixtures", "pki")
@@ -76,16 +82,34 @@ VERSIONS = {  # what each library here speaks
     "gnutls": ("1.0", "1.1", "1.2", "1.3"),
     "mbedtls": ("1.0", "1.1", "1.2"),       # 2.28: no TLS 1.3
     "wolfssl": ("1.1", "1.2", "1.3"),       # Debian build: no TLS 1.0
+    # application peers: the matrix runs them with TLS 1.2 and 1.3 only
+    "python": ("1.2", "1.3"), "python+timeout": ("1.2", "1.3"), "curl": ("1.2", "1.3"),
+    "java": ("1.2", "1.3"),
+    "nginx": ("1.2", "1.3"), "haproxy": ("1.2", "1.3"),
 }
+# Application peers linked with Debian's OpenSSL 3 take its suite names.
+OSSL_NAMES = ("python", "python+timeout", "curl", "nginx", "haproxy")
+APPS = ("python", "python+timeout", "curl", "java", "nginx", "haproxy")
+# JSSE (OpenJDK 17) suite names, IANA; absent: JSSE has no such suite.
+JAVA = {"AES-CBC-SHA": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "AES-CBC-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        "AES-CBC-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        "AES-GCM": {"1.2": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "1.3": "TLS_AES_128_GCM_SHA256"},
+        "AES-256-GCM": {"1.3": "TLS_AES_256_GCM_SHA384"},
+        "CHACHA20-POLY1305": {"1.2": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                              "1.3": "TLS_CHACHA20_POLY1305_SHA256"}}
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"   # Debian's
 
 
 def suite_name(lib, suite, version):
-    s = SUITES[suite][lib]
-    if isinstance(s, dict):
+    s = SUITES[suite]["openssl" if lib in OSSL_NAMES else lib] if lib != "java" \
+        else JAVA.get(suite)
+    per_version = isinstance(s, dict)
+    if per_version:
         s = s.get(version)
     if s is None:
         raise NA("%s (Debian build) has no %s%s" % (
-            lib, suite, " in TLS " + version if isinstance(SUITES[suite][lib], dict) else ""))
+            lib, suite, " in TLS " + version if per_version else ""))
     return s
 
 
@@ -99,6 +123,11 @@ def check(lib, suite, version, trunc=False):
     if version not in SUITES[suite]["versions"]:
         raise NA("%s does not exist in TLS %s" % (suite, version))
     suite_name(lib, suite, version)
+    missing = {"nginx": "nginx", "haproxy": "haproxy", "curl": "curl", "java": "java"}.get(lib)
+    if missing and not shutil.which(missing):
+        raise NA("%s is not installed (sh scripts/install-deps.sh test)" % missing)
+    if lib == "java" and not os.path.exists(os.path.join(PEERS, "JsseClient.class")):
+        raise NA("tests/peers/out/JsseClient.class not built (javac missing?)")
 
 
 def _ossl_version(v):
@@ -157,7 +186,112 @@ def server(lib, cell, keylog):
         if keylog:
             a += ["--keylog", keylog]
         return a, env, None
+    if lib == "python":
+        a = [PY, os.path.join(TOP, "tests", "peers", "py_peer.py"), "server", "--port", str(port),
+             "--version", v, "--cert", chain, "--key", key, "--timeout", "20",
+             "--file", os.path.join(cell["www"], cell["page"])]
+        if v != "1.3":
+            a += ["--cipher", suite_name(lib, suite, v)]
+        else:
+            env["OPENSSL_CONF"] = _ossl_conf(cell["dir"], suite_name(lib, suite, v))
+        if keylog:
+            a += ["--keylog", keylog]
+        return a, env, None
+    if keylog:
+        raise NA("%s writes no key log" % lib)
+    if lib == "nginx":
+        return ["nginx", "-e", os.path.join(cell["dir"], "server.err"), "-c",
+                _nginx_conf(cell, chain, key)], env, None
+    if lib == "haproxy":
+        return ["haproxy", "-db", "-f", _haproxy_conf(cell, chain, key)], env, None
     raise NA("unknown library " + lib)
+
+
+def _protocols(v, style):
+    """The one protocol version a server config allows."""
+    return {"nginx": "TLSv" + v, "haproxy": "ssl-min-ver TLSv%s ssl-max-ver TLSv%s" % (v, v)}[style]
+
+
+def _nginx_conf(cell, chain, key):
+    """nginx.conf for one cell, in the cell's directory: one process in the
+    foreground (killed after the cell), TLS on a loopback port, the static
+    page (16 KB records: ssl_buffer_size's default), logs in the cell."""
+    d, v = cell["dir"], cell["version"]
+    tmp = os.path.join(d, "nginx-tmp")
+    os.makedirs(tmp, exist_ok=True)
+    name = suite_name("nginx", cell["suite"], v)
+    suites = ("ssl_conf_command Ciphersuites %s;" % name) if v == "1.3" else \
+        ("ssl_ciphers %s:@SECLEVEL=0;" % name)
+    conf = """daemon off;
+master_process off;
+worker_processes 1;
+pid %(d)s/nginx.pid;
+error_log %(d)s/server.err info;
+events { worker_connections 16; }
+http {
+    access_log %(d)s/access.log;
+    client_body_temp_path %(tmp)s; proxy_temp_path %(tmp)s; fastcgi_temp_path %(tmp)s;
+    uwsgi_temp_path %(tmp)s; scgi_temp_path %(tmp)s;
+    default_type text/html;
+    server {
+        listen 127.0.0.1:%(port)d ssl;
+        ssl_certificate %(chain)s;
+        ssl_certificate_key %(key)s;
+        ssl_protocols %(proto)s;
+        %(suites)s
+        root %(www)s;
+    }
+}
+""" % dict(d=d, tmp=tmp, port=cell["server_port"], chain=chain, key=key,
+           proto=_protocols(v, "nginx"), suites=suites, www=cell["www"])
+    path = os.path.join(d, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path
+
+
+def _haproxy_conf(cell, chain, key):
+    """haproxy.cfg for one cell: a TLS-terminating frontend that answers
+    every request itself (http-request return of the static page; bufsize
+    raised so the page fits), logs to stderr (server.err)."""
+    d, v = cell["dir"], cell["version"]
+    pem = os.path.join(d, "haproxy.pem")
+    with open(pem, "w") as f:
+        for src in (chain, key):
+            with open(src) as g:
+                f.write(g.read())
+    name = suite_name("haproxy", cell["suite"], v)
+    suites = ("ciphersuites " + name) if v == "1.3" else ("ciphers %s:@SECLEVEL=0" % name)
+    conf = """global
+    log stderr format short local0 info
+    tune.bufsize 131072
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 5s
+    timeout client 20s
+    timeout server 20s
+frontend fe
+    bind 127.0.0.1:%(port)d ssl crt %(pem)s %(proto)s %(suites)s
+    http-request return status 200 content-type text/html file %(page)s
+""" % dict(port=cell["server_port"], pem=pem, proto=_protocols(v, "haproxy"), suites=suites,
+           page=os.path.join(cell["www"], cell["page"]))
+    path = os.path.join(d, "haproxy.cfg")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path
+
+
+def _ossl_conf(d, suites):
+    """An OpenSSL config (for OPENSSL_CONF) whose system_default section
+    allows only SUITES in TLS 1.3: how a Python program picks them."""
+    path = os.path.join(d, "openssl-tls13.cnf")
+    with open(path, "w") as f:
+        f.write("openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
+                "[ssl_sect]\nsystem_default = system_default_sect\n"
+                "[system_default_sect]\nCiphersuites = %s\n" % suites)
+    return path
 
 
 def client(lib, cell, keylog):
@@ -204,6 +338,42 @@ def client(lib, cell, keylog):
         if keylog:
             a += ["--keylog", keylog]
         return a, env, None
+    if lib in ("python", "python+timeout"):
+        # python: a blocking socket; python+timeout: socket.create_connection
+        # with a timeout (the ssl module then runs the socket non-blocking,
+        # and on a bad record OpenSSL's alert is not sent: docs/interop.md)
+        a = [PY, os.path.join(TOP, "tests", "peers", "py_peer.py"), "client", "--port", str(port),
+             "--timeout", "30" if lib == "python+timeout" else "0",
+             "--version", v, "--path", "/" + cell["page"]]
+        if v != "1.3":
+            a += ["--cipher", suite_name(lib, suite, v)]
+        else:   # the ssl module has no call for TLS 1.3 suites: OpenSSL's config does
+            env["OPENSSL_CONF"] = _ossl_conf(cell["dir"], suite_name(lib, suite, v))
+        if ca:
+            a += ["--ca", ca]
+        if keylog:
+            a += ["--keylog", keylog]
+        return a, env, None
+    if lib == "curl":
+        url = "https://server.badmac.test:%d/%s" % (port, cell["page"])
+        a = ["curl", "-sS", "-o", "/dev/null", "-w", "result: http %{http_code}, %{size_download} bytes\n",
+             "--resolve", "server.badmac.test:%d:127.0.0.1" % port, "--max-time", "20",
+             "--tlsv" + v, "--tls-max", v]
+        a += ["--tls13-ciphers", suite_name(lib, suite, v)] if v == "1.3" else \
+            ["--ciphers", suite_name(lib, suite, v)]
+        a += ["--cacert", ca] if ca else ["-k"]
+        if keylog:
+            env["SSLKEYLOGFILE"] = keylog
+        return a + [url], env, None
+    if lib == "java":
+        if keylog:
+            raise NA("JSSE writes no NSS key log")
+        # the debug log (stderr, client.err) is what badmac's JSSE importer reads
+        a = ["java", "-Djavax.net.debug=ssl:handshake:keygen", "-cp", PEERS, "JsseClient",
+             "127.0.0.1", str(port), "TLSv" + v, suite_name(lib, suite, v), "/" + cell["page"]]
+        if ca:
+            a.append(ca)
+        return a, env, None
     raise NA("unknown library " + lib)
 
 
@@ -212,16 +382,45 @@ _OSSL_RX = re.compile(r"(?:tlsv1|sslv3|tlsv13) alert ([a-z ]+?)(?::|$|\n)", re.I
 _GNUTLS_RX = re.compile(r"Received alert \[\d+\]: ([^\n]+)")
 
 
+_CURL_RX = re.compile(r"^curl: \((\d+)\) (.*)$", re.M)
+# nginx error log at level info / HAProxy's log: what the server saw
+_NGINX_RX = re.compile(r"\[(?:info|error|crit|alert)\] [^\n]*?((?:SSL_\w+\(\) failed|peer closed|"
+                       r"client prematurely|recv\(\) failed|upstream|client timed out)[^\n]*)")
+
+
+def _server_log(lib, text, rc):
+    """nginx/HAProxy: the alert they received, else the first connection-level
+    complaint of their log, else 'ok' (they do not exit: rc is our SIGTERM)."""
+    m = _OSSL_RX.search(text)
+    if m:
+        return "alert %s received" % _words(m.group(1))
+    if lib == "nginx":
+        m = _NGINX_RX.search(text)
+        if m:
+            return "log: " + re.sub(r",? client: .*", "", m.group(1)).strip()[:160]
+    if lib == "haproxy":
+        for line in text.splitlines():
+            if "SSL" in line or " CD " in line or " cD " in line or "--" in line.split('"')[0][-8:]:
+                return "log: " + line.strip()[-160:]
+    return "ok"
+
+
 def _words(s):
     return s.strip().lower().replace(" ", "_")
 
 
 def result_line(lib, rc, out, err):
     """The peer's outcome as one 'result: ...' text, whatever the tool."""
+    if lib == "curl":
+        m = _CURL_RX.search(err)
+        if m:
+            return "error (%s) %s" % (m.group(1), m.group(2).strip())
     m = _RESULT.search(out)
     if m:
         return m.group(1).strip()
     text = out + "\n" + err
+    if lib in ("nginx", "haproxy"):
+        return _server_log(lib, text, rc)
     if lib == "openssl":
         m = _OSSL_RX.search(text)
         if m:

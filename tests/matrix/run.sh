@@ -5,14 +5,22 @@
 # 127.0.0.1, the relay injects one fault per cell (none, flip, burst, drop,
 # dup, swap, truncate, oversized) and badmac, given the key log, must name
 # the broken record; in the intercept cell the relay terminates TLS with its
-# own CA and `badmac compare` must name the interception.
+# own CA and `badmac compare` must name the interception.  Application
+# peers (Python ssl, curl, Java JSSE clients; nginx, HAProxy, Python
+# servers; matrix.APP_PAIRS) get rows of their own, a section of
+# docs/interop.md with each peer's reaction (alert, silent FIN, RST, hang);
+# every cell also records badmac's verdict without keys (badmac-nokeys.json).
 #
 #   sh tests/matrix/run.sh           full matrix -> docs/interop.md (~12 min)
 #   sh tests/matrix/run.sh --slice   4 pairs x TLS 1.2/1.3 x none/flip/drop,
-#                                    + 1 intercept cell (CI)
+#                                    + 1 intercept cell, + python/openssl 1.3
+#                                    and openssl/nginx 1.2 none/flip (CI)
 #   sh tests/matrix/run.sh --rows 'gnutls-gnutls_tls1.2' --faults flip,intercept
 #                                    rows whose id matches, those columns
 #                                    ('none' always runs) -> out/partial/
+#   sh tests/matrix/run.sh --rows '^(python|curl|java)[-+]|-(nginx|haproxy|python)_'
+#   python3 tests/matrix/app_doc.py  the application peers' rows (~4 min),
+#                                    then their section of docs/interop.md
 #
 # stdout: one line per cell "PASS|FAIL|SKIP ROW FAULT VERDICT -- DETAIL";
 # stderr: progress.  Files: tests/matrix/out/full.{md,json} and

@@ -2,6 +2,8 @@
 # build.sh - build the interop test peers into tests/peers/out/:
 #   mbedtls_peer  (libmbedtls-dev, mbedTLS 2.28)
 #   wolfssl_peer  (libwolfssl-dev, wolfSSL 5.5)
+#   JsseClient.class  (openjdk-17-jdk-headless: javac, OpenJDK 17 JSSE)
+# (py_peer.py needs no build; nginx, HAProxy and curl are Debian's.)
 # A peer whose headers are missing is skipped with a message (exit 0 if at
 # least one was built, 3 if none). CC, CFLAGS may be overridden.
 set -eu
@@ -33,5 +35,14 @@ if have_header wolfssl/options.h; then
     built=$((built + 1))
 else
     echo "skip wolfssl_peer: <wolfssl/options.h> missing (apt-get install libwolfssl-dev)"
+fi
+if command -v javac >/dev/null 2>&1; then
+    if [ ! -f "$OUT/JsseClient.class" ] || [ "$HERE/JsseClient.java" -nt "$OUT/JsseClient.class" ]; then
+        javac -nowarn -d "$OUT" "$HERE/JsseClient.java"
+        echo "built $OUT/JsseClient.class"
+    fi
+    built=$((built + 1))
+else
+    echo "skip JsseClient: javac missing (apt-get install openjdk-17-jdk-headless)"
 fi
 [ "$built" -gt 0 ] || exit 3
