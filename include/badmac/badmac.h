@@ -58,7 +58,8 @@ typedef struct bm_analysis_opts {
 
 typedef struct bm_totals {
     uint64_t connections; /* TLS connections reported */
-    uint64_t failed;      /* of which failed */
+    uint64_t failed;      /* of which failed (bm_conn.status, docs/diagnoses.md "Failed") */
+    uint64_t unknown;     /* of which the evidence does not decide */
     uint64_t frames;      /* packets read over all captures */
     uint64_t bytes;       /* captured bytes read */
     unsigned input_errors;/* one-line complaints emitted (or suppressed): input that cannot be read */

@@ -250,6 +250,69 @@ typedef struct bm_verdict {
 
 typedef enum bm_conn_end { BM_CONN_OPEN = 0, BM_CONN_FIN, BM_CONN_RST } bm_conn_end;
 
+/* How one side ended its TCP stream, as the TLS stage saw it at that
+ * moment: facts only, judged by bm_diagnose_status (src/diagnose/status.c,
+ * docs/diagnoses.md "Failed"). Indexed by the role of the side that ended. */
+typedef struct bm_conn_close {
+    bool ended;                     /* it sent FIN or RST */
+    bool rst;                       /* its first end was an RST */
+    uint64_t frame;                 /* frame of that FIN/RST */
+    bool mid_record;                /* its own stream ended inside a record (FIN/RST, not the capture's end) */
+    bool peer_in_record;            /* the peer was inside a record at that moment */
+    bool hs_done;                   /* the handshake had completed (both sides had sent a protected record) */
+    bool client_hello_seen;         /* a handshake had begun */
+    int16_t peer_last_hs;           /* last complete handshake message type the peer had sent, -1 none */
+    uint64_t peer_records;          /* records the peer had sent by then (the next one's index) */
+    bool has_peer_last;
+    bm_record_ref peer_last;        /* the peer's last complete record before it */
+} bm_conn_close;
+
+/* Did the connection fail? One definition (docs/diagnoses.md "Failed"),
+ * computed once per connection by bm_diagnose_status and read by every
+ * report, the exit status and the patterns. */
+typedef enum bm_status { BM_STATUS_OK = 0, BM_STATUS_FAILED, BM_STATUS_UNKNOWN } bm_status;
+
+/* Why: X(ID, stable name). Worded only by src/report (status_text.c). */
+#define BM_STATUS_REASONS(X)                                                  \
+    X(BM_SR_NONE, "none")                       /* ok */                     \
+    X(BM_SR_FATAL_ALERT, "fatal_alert")         /* read in the clear or decrypted */ \
+    X(BM_SR_FATAL_ALERT_INFERRED, "fatal_alert_inferred") /* encrypted, judged fatal by what followed */ \
+    X(BM_SR_BAD_RECORD, "bad_record")           /* a record failed its check */ \
+    X(BM_SR_BAD_FINISHED, "bad_finished")       /* a Finished failed its check */ \
+    X(BM_SR_ABORT_RESET, "aborted_reset")       /* RST, no close_notify before it */ \
+    X(BM_SR_ABORT_PEER_SENDING, "aborted_peer_sending") /* FIN, no close_notify, the peer still sending */ \
+    X(BM_SR_ABORT_HANDSHAKE, "aborted_handshake") /* FIN, no alert, handshake incomplete */ \
+    X(BM_SR_ABORT_MID_RECORD, "aborted_mid_record") /* FIN/RST inside its own record */ \
+    X(BM_SR_ALERT_LEVEL_UNKNOWN, "alert_level_unknown") /* unknown: encrypted alert, no keys */ \
+    X(BM_SR_NOTHING_VERIFIES, "no_record_verifies") /* unknown: records fail, none verifies */
+
+typedef enum bm_status_reason {
+#define BM_SR_ENUM(id, name) id,
+    BM_STATUS_REASONS(BM_SR_ENUM)
+#undef BM_SR_ENUM
+    BM_SR_COUNT_
+} bm_status_reason;
+
+/* Which record is the prime suspect. */
+typedef enum bm_prime_why { BM_PRIME_NONE = 0, BM_PRIME_FIRST_BAD, BM_PRIME_BEFORE_ALERT, BM_PRIME_BEFORE_ABORT } bm_prime_why;
+
+typedef struct bm_status_info {
+    bm_status status;
+    uint8_t reason;                 /* bm_status_reason */
+    int by;                         /* the side the reason is about: who alerted, aborted, sent the bad
+                                     * record or the unknown alert; -1 none */
+    uint64_t frame;                 /* the alert's, the abort's or the bad record's frame, 0 none */
+    int receiver;                   /* the side that refused: fatal alert sender, or who aborted; -1 */
+    bool aborted;                   /* no fatal alert, and a side aborted (see reason) */
+    uint8_t abort_reason;           /* BM_SR_ABORT_* when aborted */
+    int abort_by;                   /* who aborted, -1 */
+    uint64_t abort_frame;
+    bool abort_rst;
+    uint8_t prime_why;              /* bm_prime_why */
+    bm_record_ref prime;            /* the first bad record, else the last record of the receiver's peer
+                                     * before the fatal alert or the abort */
+} bm_status_info;
+
 typedef struct bm_conn {
     uint64_t id;                    /* 1, 2, ... over the whole run */
     const char *capture;            /* file it was read from (borrowed) */
@@ -264,7 +327,7 @@ typedef struct bm_conn {
     bm_dir_records rec[2];          /* by the role of the sender */
     uint8_t n_alerts;
     bm_alert alerts[BM_MAX_ALERTS];
-    bool failed;                    /* a fatal alert (seen or inferred) */
+    bool failed;                    /* a fatal alert (seen or inferred); the connection's failure is status */
     int fatal_from;                 /* side that sent the first fatal alert, -1 none */
     bool has_suspect;
     bm_record_ref suspect;          /* last record of the other side before the fatal alert */
@@ -272,6 +335,8 @@ typedef struct bm_conn {
     bm_crypto_info crypto;          /* filled when key material was given */
     uint8_t n_findings;             /* the report's "problems": bm_finding_format() words them */
     bm_finding findings[BM_MAX_FINDINGS];
+    bm_conn_close close[2];         /* how each side ended its stream (TLS stage), by role */
+    bm_status_info status;          /* failed / ok / unknown (the diagnosis, bm_diagnose_status) */
     bm_verdict verdict;             /* the diagnosis; cause BM_CAUSE_NONE only before it ran */
 } bm_conn;
 

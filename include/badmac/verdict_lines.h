@@ -68,8 +68,10 @@
     X(BM_V_KEYLESS_TWO_VERSIONS, "keyless_two_versions", BM_FK_RIF, 0, 0)                                    \
     X(BM_V_KEYLESS_STALE, "keyless_stale_resumption", BM_FK_ROLE, 0, "receiver")                             \
     X(BM_V_KEYLESS_STALE_FOLLOWS, "alert_follows_first_encrypted", BM_FK_RIF, 0, 0)                          \
-    X(BM_V_KEYLESS_UNDETERMINED, "keyless_undetermined", BM_FK_ROLE, 0, "has_alert", "readable")             \
-    X(BM_V_PRIME_SUSPECT, "prime_suspect", BM_FK_RIF, 0, "length")                                           \
+    X(BM_V_KEYLESS_UNDETERMINED, "keyless_undetermined", BM_FK_ROLE, 0, "has_alert", "readable", "aborted")             \
+    X(BM_V_PRIME_SUSPECT, "prime_suspect", BM_FK_RIF, 0, "length", "before_abort")                                           \
+    X(BM_V_ABORTED_AFTER, "aborted_after", BM_FK_ROLE | BM_FK_FRAME, 0, "rst", "reason", "has_peer_record", "peer_index")    \
+    X(BM_V_ABORTED_HANDSHAKE, "aborted_handshake", BM_FK_ROLE, 0, "peer_last_hs")                                            \
     X(BM_V_HEALTHY_KEYED, "healthy_keyed", 0, 0, 0)                                                          \
     X(BM_V_HEALTHY_KEYLESS, "healthy_keyless", 0, 0, 0)                                                      \
     X(BM_V_HEALTHY_COUNTS, "healthy_counts", 0, 0, "client_verified", "server_verified", "client_finished_ok", \
@@ -134,8 +136,8 @@
     /* a failure no record explains */                                                                       \
     X(BM_V_NOTHING_CHECKED, "nothing_checked", BM_FK_ROLE, 0, 0)                                             \
     X(BM_V_NOT_CHECKED, "records_not_checked", BM_FK_ROLE, 0, "records")                                     \
-    X(BM_V_RECEIVER_FAULT_AT, "receiver_fault_on_host", BM_FK_ROLE, 0, "decryption_failed")                  \
-    X(BM_V_RECEIVER_FAULT_AFTER, "receiver_fault_after_capture", BM_FK_ROLE, 0, "decryption_failed")         \
+    X(BM_V_RECEIVER_FAULT_AT, "receiver_fault_on_host", BM_FK_ROLE, 0, "decryption_failed", "aborted")                  \
+    X(BM_V_RECEIVER_FAULT_AFTER, "receiver_fault_after_capture", BM_FK_ROLE, 0, "decryption_failed", "aborted")         \
     X(BM_V_RECEIVER_COUNTS, "receiver_counts", BM_FK_ROLE, 0, "verified", "some_unchecked", "finished_ok")   \
     X(BM_V_LAST_RECORD_VERIFIES, "last_record_verifies", BM_FK_RIF, 0, "length")                             \
     /* exonerates */                                                                                         \
@@ -181,6 +183,7 @@
     X(BM_V_NEXT_REWRITTEN_HANDSHAKE, "next_rewritten_handshake", 0, 0, 0)                                    \
     X(BM_V_NEXT_RAISE_BUFFER, "next_raise_buffer", BM_FK_ROLE, 0, 0)                                         \
     X(BM_V_NEXT_RECEIVER_CHECK, "next_check_receiver", BM_FK_ROLE, 0, 0)                                     \
+    X(BM_V_NEXT_ABORT_LOGS, "next_abort_logs", BM_FK_ROLE, 0, 0)                                             \
     X(BM_V_NEXT_KEY_UPDATE, "next_key_update", BM_FK_ROLE, 0, 0)                                             \
     X(BM_V_NEXT_CHECK_KEYLOG, "next_check_keylog_session", 0, 0, "random0", "random1")                       \
     X(BM_V_NEXT_EMS, "next_check_ems", 0, 0, 0)                                                              \

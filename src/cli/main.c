@@ -115,32 +115,14 @@ static void remember_failed(cli *c, const bm_conn *k)
 {
     if (c->n_failed_listed++ >= CLI_MAX_FAILED_LISTED)
         return;
-    char *buf = c->failed_lines[c->n_failed_listed - 1];
-    size_t cap = sizeof c->failed_lines[0];
-    const bm_alert *fa = NULL;
-    for (unsigned i = 0; i < k->n_alerts && i < BM_MAX_ALERTS; i++)
-        if (k->alerts[i].level == BM_ALERT_FATAL) {
-            fa = &k->alerts[i];
-            break;
-        }
-    int n = snprintf(buf, cap, "#%" PRIu64 " ", k->id);
-    if (fa) {
-        const char *d = fa->desc >= 0 ? bm_tls_alert_name(fa->desc) : NULL;
-        n += snprintf(buf + n, cap - (size_t)n, "%s sent fatal %s%s at frame %" PRIu64, bm_role_name(fa->from),
-                      d ? d : "alert (encrypted)", fa->inferred ? " [inferred]" : "", fa->frame);
-    } else {
-        n += snprintf(buf + n, cap - (size_t)n, "failed");
-    }
-    if (k->has_suspect && n > 0 && (size_t)n < cap)
-        snprintf(buf + n, cap - (size_t)n, "; prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ")",
-                 bm_role_name(k->suspect.direction), k->suspect.index, k->suspect.frame);
+    bm_text_failed_line(k, c->failed_lines[c->n_failed_listed - 1], sizeof c->failed_lines[0]);
 }
 
 static void on_conn(void *ud, const bm_conn *k)
 {
     cli *c = ud;
     bm_patterns_add(&c->patterns, k);
-    if (k->failed)
+    if (k->status.status == BM_STATUS_FAILED)
         remember_failed(c, k);
     if (c->json)
         bm_json_conn(c->out, k);

@@ -46,13 +46,16 @@ static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     bm_analysis *a = ud;
     a->totals.connections++;
-    if (c->failed)
-        a->totals.failed++;
     /* Without the decryption stage's evidence (no keys at all) the verdict
-     * rests on what the TLS and TCP stages saw. */
+     * rests on what the TLS and TCP stages saw. The diagnosis writes the
+     * status (failed / ok / unknown) first, then the verdict. */
     bm_diag_evidence ev;
     bool keyed = a->hooked && bm_decrypt_evidence(hook_conn, c, &ev);
     bm_diagnose_conn(keyed ? &ev : NULL, c);
+    if (c->status.status == BM_STATUS_FAILED)
+        a->totals.failed++;
+    else if (c->status.status == BM_STATUS_UNKNOWN)
+        a->totals.unknown++;
     if (a->opts.on_conn)
         a->opts.on_conn(a->opts.ud, c);
 }

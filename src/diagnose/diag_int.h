@@ -122,6 +122,10 @@ bool bm_dg_misleading(bm_conn *c);
 bool bm_dg_too_large(bm_conn *c, const bm_record_ref *r);
 void bm_dg_keyless(bm_conn *c);
 void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev);
+/* An abort (status.c) as an evidence line; a handshake a side abandoned
+ * without an alert as the whole verdict (false: not that case). */
+void bm_dg_abort_evidence(const bm_conn *c, bm_verdict *v);
+bool bm_dg_aborted_handshake(bm_conn *c);
 /* Keyed, failed, yet no record failed its check (diag_receiver.c). */
 void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c);
 

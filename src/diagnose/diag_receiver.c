@@ -50,7 +50,7 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
     bm_verdict *v = &c->verdict;
     const bm_crypto_info *ci = &c->crypto;
     const bm_alert *a = bm_dg_fatal(c);
-    int r = a ? a->from : c->fatal_from;
+    int r = a ? a->from : c->status.receiver;
     if (r < 0)
         r = BM_CLIENT;
     int s = !r;
@@ -58,7 +58,11 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
         finished_mismatch(c, s);
         return;
     }
-    const bm_record_ref *sus = c->has_suspect && c->suspect.direction == s ? &c->suspect : NULL;
+    if (!a && bm_dg_aborted_handshake(c))
+        return;
+    const bm_status_info *st = &c->status;
+    const bm_record_ref *sus = st->prime_why != BM_PRIME_NONE && st->prime.direction == s ? &st->prime : NULL;
+    int aborted = !a && st->aborted ? (st->abort_rst ? 2 : 1) : 0;
     if (sus && (bm_dg_too_large(c, sus) || buffer_too_small(c, sus)))
         return;
     uint8_t rr = (uint8_t)r, sr = (uint8_t)s;
@@ -71,11 +75,13 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
     bool at_recv = bm_dg_captured_at(c, r);
     bm_vd_set(v, BM_CAUSE_RECEIVER_FAULT, at_recv ? BM_CONF_LIKELY : BM_CONF_POSSIBLE,
               &(bm_vline){.code = at_recv ? BM_V_RECEIVER_FAULT_AT : BM_V_RECEIVER_FAULT_AFTER, .role = rr,
-                          .arg = {a && a->desc == BM_ALERT_DECRYPTION_FAILED}});
+                          .arg = {a && a->desc == BM_ALERT_DECRYPTION_FAILED, aborted}});
     bm_vd_ev(v, &(bm_vline){.code = BM_V_RECEIVER_COUNTS, .role = sr,
                             .arg = {(int64_t)ci->verified[s], ci->undecryptable[s] != 0, ci->finished[s] == BM_FIN_OK}});
     if (a)
         bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_AT, .role = rr, .index = a->index, .frame = a->frame});
+    else
+        bm_dg_abort_evidence(c, v);
     if (sus) {
         bm_vd_ev(v, &(bm_vline){.code = BM_V_LAST_RECORD_VERIFIES, .role = sr, .index = sus->index, .frame = sus->frame,
                                 .arg = {sus->length}});
@@ -90,5 +96,7 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
         bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_NETWORK_REACHED, .role = rr});
     if (!at_recv)
         bm_dg_two_point(v, r);
+    if (aborted)
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_ABORT_LOGS, .role = rr});
     bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_RECEIVER_CHECK, .role = rr});
 }

@@ -190,13 +190,44 @@ bool bm_dg_too_large(bm_conn *c, const bm_record_ref *r)
     return false;
 }
 
+/* "the client aborted with FIN (frame 40) after server record #7 without
+ * an alert": the evidence line of an abort (status.c). */
+void bm_dg_abort_evidence(const bm_conn *c, bm_verdict *v)
+{
+    const bm_status_info *st = &c->status;
+    if (!st->aborted || st->abort_by < 0)
+        return;
+    const bm_conn_close *e = &c->close[st->abort_by & 1];
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_ABORTED_AFTER, .role = (uint8_t)st->abort_by, .frame = st->abort_frame,
+                            .arg = {st->abort_rst, st->abort_reason, e->has_peer_last,
+                                    e->has_peer_last ? (int64_t)e->peer_last.index : 0}});
+}
+
+/* The side that aborted left the handshake unfinished, without an alert. */
+bool bm_dg_aborted_handshake(bm_conn *c)
+{
+    const bm_status_info *st = &c->status;
+    if (st->status != BM_STATUS_FAILED || !st->aborted || st->abort_reason != BM_SR_ABORT_HANDSHAKE)
+        return false;
+    bm_verdict *v = &c->verdict;
+    const bm_conn_close *e = &c->close[st->abort_by & 1];
+    bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
+              &(bm_vline){.code = BM_V_ABORTED_HANDSHAKE, .role = (uint8_t)st->abort_by, .arg = {e->peer_last_hs}});
+    bm_dg_abort_evidence(c, v);
+    if (e->has_peer_last)
+        bm_vd_record(v, &e->peer_last);
+    bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_ABORT_LOGS, .role = (uint8_t)st->abort_by});
+    return true;
+}
+
 static void keyless_failed(bm_conn *c)
 {
     bm_verdict *v = &c->verdict;
     const bm_alert *a = bm_dg_fatal(c);
-    int recv = a ? a->from : c->fatal_from;
-    if (c->has_suspect) {
-        const bm_record_ref *s = &c->suspect;
+    int recv = c->status.receiver;
+    const bm_record_ref *sus = c->status.prime_why != BM_PRIME_NONE ? &c->status.prime : NULL;
+    if (sus) {
+        const bm_record_ref *s = sus;
         bool near = false;
         bm_verdict probe = *v;
         near = bm_dg_tcp_evidence(c, &probe, s->direction, s->stream_off, (uint64_t)s->length + 5);
@@ -225,14 +256,19 @@ static void keyless_failed(bm_conn *c)
             return;
         }
     }
+    const bm_status_info *st = &c->status;
+    int aborted = !a && st->aborted ? (st->abort_rst ? 2 : 1) : 0;
     bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
-              &(bm_vline){.code = BM_V_KEYLESS_UNDETERMINED, .role = a ? a->from : 0,
-                          .arg = {a != NULL, a && a->desc >= 0}});
-    if (c->has_suspect) {
-        const bm_record_ref *s = &c->suspect;
-        bm_vd_ev(v, &(bm_vline){.code = BM_V_PRIME_SUSPECT, .role = s->direction, .index = s->index,
-                                .frame = s->frame, .arg = {s->length}});
-        bm_vd_record(v, &c->suspect);
+              &(bm_vline){.code = BM_V_KEYLESS_UNDETERMINED, .role = (uint8_t)(a ? a->from : aborted ? st->abort_by : 0),
+                          .arg = {a != NULL, a && a->desc >= 0, aborted}});
+    if (aborted) {
+        bm_dg_abort_evidence(c, v);
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_ABORT_LOGS, .role = (uint8_t)st->abort_by});
+    }
+    if (sus) {
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_PRIME_SUSPECT, .role = sus->direction, .index = sus->index,
+                                .frame = sus->frame, .arg = {sus->length, st->prime_why == BM_PRIME_BEFORE_ABORT}});
+        bm_vd_record(v, sus);
     }
     const bm_tcp_info *t = &c->tcp;
     if (t->gaps || t->snaplen_cut) {
@@ -246,9 +282,9 @@ static void keyless_failed(bm_conn *c)
 void bm_dg_keyless(bm_conn *c)
 {
     c->verdict.keyless = true;
-    if (bm_dg_misleading(c))
+    if (bm_dg_aborted_handshake(c) || bm_dg_misleading(c))
         return;
-    if (c->failed) {
+    if (c->status.status == BM_STATUS_FAILED) {
         keyless_failed(c);
         return;
     }

@@ -43,7 +43,10 @@ void bm_dg_rec_common(bm_dg_rec *r)
 }
 
 /* A failed connection whose failing record is over the receiver's limit. */
-bool bm_dg_try_too_large(bm_dg_rec *r) { return r->c->failed && bm_dg_too_large(r->c, &r->ref); }
+bool bm_dg_try_too_large(bm_dg_rec *r)
+{
+    return r->c->status.status == BM_STATUS_FAILED && r->c->status.receiver >= 0 && bm_dg_too_large(r->c, &r->ref);
+}
 
 static const bm_dg_hyp hypotheses[] = {
 #define BM_DG_ROW(name, cause) {#name, bm_dg_try_##name, cause},
@@ -87,31 +90,29 @@ static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
     bm_vd_record(r.v, &r.ref);
 }
 
-/* The direction whose first failure the alerting side received. */
+/* The direction whose first failure the refusing side received (the
+ * sender of the fatal alert, or the side that aborted), else the earliest. */
 static int pick_dir(const bm_conn *c)
 {
     const bm_crypto_info *ci = &c->crypto;
-    if (c->failed && c->fatal_from >= 0 && ci->has_bad[!c->fatal_from])
-        return !c->fatal_from;
-    const bm_bad_record *b = NULL;
-    if (ci->has_bad[BM_CLIENT] && ci->has_bad[BM_SERVER])
-        b = ci->first_bad[BM_SERVER].frame < ci->first_bad[BM_CLIENT].frame ? &ci->first_bad[BM_SERVER]
-                                                                           : &ci->first_bad[BM_CLIENT];
-    else if (ci->has_bad[BM_CLIENT])
-        b = &ci->first_bad[BM_CLIENT];
-    else if (ci->has_bad[BM_SERVER])
-        b = &ci->first_bad[BM_SERVER];
+    int r = c->status.receiver;
+    if (c->status.status == BM_STATUS_FAILED && r >= 0 && ci->has_bad[!r])
+        return !r;
+    const bm_bad_record *b = bm_first_bad(c);
     return b ? (int)(b == &ci->first_bad[BM_SERVER]) : -1;
 }
 
 void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
 {
     memset(&c->verdict, 0, sizeof c->verdict);
+    bm_diagnose_status(c);
     if (!ev || !ev->keyed) {
         bm_dg_keyless(c);
         return;
     }
     int dir = pick_dir(c);
+    if (dir < 0 && bm_dg_aborted_handshake(c))
+        return;
     const bm_alert *a = bm_dg_fatal(c);
     /* An alert about something else that came before any failing record. */
     if (a && !bm_dg_mac_alert(a) && (dir < 0 || a->frame <= c->crypto.first_bad[dir].frame)) {
@@ -122,7 +123,7 @@ void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
         diagnose_record(ev, c, dir);
         return;
     }
-    if (!c->failed) {
+    if (c->status.status != BM_STATUS_FAILED) {
         bm_dg_healthy(c, ev);
         return;
     }

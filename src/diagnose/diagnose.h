@@ -26,6 +26,12 @@
 /* ev may be NULL (keyless). Never fails: the worst verdict is undetermined. */
 void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c);
 
+/* Did the connection fail (docs/diagnoses.md "Failed"): writes c->status.
+ * bm_diagnose_conn calls it first; every reader uses c->status. */
+void bm_diagnose_status(bm_conn *c);
+/* The earliest first_bad record of the connection (capture order), or NULL. */
+const bm_bad_record *bm_first_bad(const bm_conn *c);
+
 /* Stable names (docs/diagnoses.md). */
 const char *bm_cause_name(bm_cause c);
 const char *bm_confidence_name(bm_confidence c);

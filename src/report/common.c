@@ -39,18 +39,3 @@ const char *bm_finished_name(bm_finished_status f)
 {
     return f == BM_FIN_OK ? "ok" : f == BM_FIN_FAILED ? "failed" : "unseen";
 }
-
-/* Frames grow with capture order; the index breaks ties between the two
- * directions only approximately, which is all a tie in one frame allows. */
-const bm_bad_record *bm_first_bad(const bm_conn *c)
-{
-    const bm_crypto_info *ci = &c->crypto;
-    if (ci->has_bad[BM_CLIENT] && ci->has_bad[BM_SERVER])
-        return ci->first_bad[BM_SERVER].frame < ci->first_bad[BM_CLIENT].frame ? &ci->first_bad[BM_SERVER]
-                                                                               : &ci->first_bad[BM_CLIENT];
-    if (ci->has_bad[BM_CLIENT])
-        return &ci->first_bad[BM_CLIENT];
-    if (ci->has_bad[BM_SERVER])
-        return &ci->first_bad[BM_SERVER];
-    return NULL;
-}

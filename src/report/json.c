@@ -274,7 +274,28 @@ void bm_json_conn(FILE *out, const bm_conn *c)
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++)
         json_array_append_new(alerts, alert_json(&c->alerts[i]));
     json_object_set_new(o, "alerts", alerts);
-    json_object_set_new(o, "failed", json_boolean(c->failed));
+    const bm_status_info *st = &c->status;
+    json_object_set_new(o, "failed", json_boolean(st->status == BM_STATUS_FAILED));
+    json_object_set_new(o, "status", json_string(bm_status_name(st->status)));
+    json_object_set_new(o, "status_reason",
+                        jstr_or_null(st->status == BM_STATUS_OK ? NULL : bm_status_reason_name(st->reason)));
+    if (st->aborted)
+        json_object_set_new(o, "aborted",
+                            json_pack("{s:o, s:s, s:o, s:o}", "by", jstr_or_null(bm_role_name(st->abort_by)), "how",
+                                      st->abort_rst ? "rst" : "fin", "frame", u64(st->abort_frame), "reason",
+                                      jstr_or_null(bm_status_reason_name(st->abort_reason))));
+    else
+        json_object_set_new(o, "aborted", json_null());
+    if (st->prime_why != BM_PRIME_NONE) {
+        static const char *const why[] = {NULL, "first_bad_record", "before_fatal_alert", "before_abort"};
+        const bm_record_ref *p = &st->prime;
+        json_object_set_new(o, "prime_suspect",
+                            json_pack("{s:s, s:o, s:o, s:o, s:i, s:s}", "direction", bm_role_name(p->direction),
+                                      "index", u64(p->index), "frame", u64(p->frame), "stream_offset",
+                                      u64(p->stream_off), "length", (int)p->length, "why", why[st->prime_why & 3]));
+    } else {
+        json_object_set_new(o, "prime_suspect", json_null());
+    }
     json_object_set_new(o, "fatal_alert_from", jstr_or_null(c->failed ? bm_role_name(c->fatal_from) : NULL));
     if (c->has_suspect) {
         const bm_record_ref *s = &c->suspect;
@@ -302,8 +323,8 @@ void bm_json_conn(FILE *out, const bm_conn *c)
 
 void bm_json_summary(FILE *out, const bm_totals *t)
 {
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:i}", "type", "summary", "connections", u64(t->connections),
-                          "failed", u64(t->failed), "frames", u64(t->frames), "input_errors",
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:i}", "type", "summary", "connections", u64(t->connections),
+                          "failed", u64(t->failed), "unknown", u64(t->unknown), "frames", u64(t->frames), "input_errors",
                           (int)t->input_errors);
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);

@@ -23,6 +23,8 @@ void bm_json_patterns(FILE *out, const bm_patterns *p);
 
 /* Text: format one connection block into 'out'. */
 void bm_text_conn(FILE *out, const bm_conn *c);
+/* One line of the list of failed connections under the summary. */
+void bm_text_failed_line(const bm_conn *c, char *buf, size_t cap);
 /* The one-line human summary: "3 connections, 1 failed: #2 (...)". */
 void bm_text_summary_line(FILE *out, const bm_totals *t);
 /* "failures by record size: <=1K 0/40, <=16K 12/20" and the other groups. */
@@ -35,7 +37,11 @@ const char *bm_role_name(int role); /* "client", "server", or NULL for -1 */
  * "failed" / "unseen". Failure reasons: bm_reason_name (util/names.h). */
 const char *bm_keys_source_name(bm_keys_source k);
 const char *bm_finished_name(bm_finished_status f);
-/* The earliest first_bad record of the connection (capture order), or NULL. */
-const bm_bad_record *bm_first_bad(const bm_conn *c);
+/* status_text.c: "failed" / "ok" / "unknown"; a BM_SR_* stable name (JSON);
+ * the reason in words (the text headline), same contract as
+ * bm_vline_format. */
+const char *bm_status_name(int st);
+const char *bm_status_reason_name(unsigned why);
+size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap);
 
 #endif

@@ -59,17 +59,14 @@ static uint32_t size_of(const bm_conn *c, int failed)
 {
     if (failed && c->verdict.has_record)
         return c->verdict.record.length;
-    const bm_bad_record *b = bm_first_bad(c);
-    if (failed && b)
-        return b->length;
-    if (failed && c->has_suspect)
-        return c->suspect.length;
+    if (failed && c->status.prime_why != BM_PRIME_NONE)
+        return c->status.prime.length;
     return c->rec[0].max_length > c->rec[1].max_length ? c->rec[0].max_length : c->rec[1].max_length;
 }
 
 void bm_patterns_add(bm_patterns *p, const bm_conn *c)
 {
-    int failed = c->failed || c->crypto.has_bad[0] || c->crypto.has_bad[1];
+    int failed = c->status.status == BM_STATUS_FAILED;
     char key[BM_PAT_KEY_LEN];
     const char *s;
     p->total++;

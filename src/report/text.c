@@ -184,7 +184,16 @@ void bm_text_conn(FILE *out, const bm_conn *c)
 {
     const bm_handshake *h = &c->hs;
     static const char *const ends[] = {"still open at the end of the capture", "closed by FIN", "reset (RST)"};
-    fprintf(out, "#%" PRIu64 " %s  client ", c->id, c->failed ? "FAILED" : "ok");
+    fprintf(out, "#%" PRIu64 " %s", c->id,
+            c->status.status == BM_STATUS_FAILED ? "FAILED" : c->status.status == BM_STATUS_UNKNOWN ? "UNKNOWN" : "ok");
+    if (c->status.status != BM_STATUS_OK) {
+        char why[BM_VLINE_TEXT_LEN];
+        bm_status_format(&c->status, why, sizeof why);
+        fputs(" (", out);
+        put_safe(out, why);
+        fputc(')', out);
+    }
+    fputs("  client ", out);
     put_endpoint(out, &c->client);
     fputs(" -> server ", out);
     put_endpoint(out, &c->server);
@@ -223,12 +232,15 @@ void bm_text_conn(FILE *out, const bm_conn *c)
         put_alert(out, &c->alerts[i]);
         fputc('\n', out);
     }
-    if (c->has_suspect) {
-        const bm_record_ref *s = &c->suspect;
-        fprintf(out, "  prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes, %s), the last the %s "
-                     "sent before the fatal alert\n",
-                bm_role_name(s->direction), s->index, s->frame, s->length,
-                nz(bm_tls_content_type_name(s->type), "?"), bm_role_name(s->direction));
+    if (c->status.prime_why != BM_PRIME_NONE) {
+        const bm_record_ref *s = &c->status.prime;
+        fprintf(out, "  prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes", bm_role_name(s->direction),
+                s->index, s->frame, s->length);
+        if (c->status.prime_why == BM_PRIME_FIRST_BAD)
+            fputs("), the first record that failed its check\n", out);
+        else
+            fprintf(out, ", %s), the last the %s sent before the %s\n", nz(bm_tls_content_type_name(s->type), "?"),
+                    bm_role_name(s->direction), c->status.prime_why == BM_PRIME_BEFORE_ABORT ? "abort" : "fatal alert");
     }
     const bm_tcp_info *t = &c->tcp;
     if (t->gaps || t->retransmissions || t->conflicting_retransmissions || t->out_of_order || t->snaplen_cut ||
@@ -254,10 +266,40 @@ void bm_text_conn(FILE *out, const bm_conn *c)
     fputc('\n', out);
 }
 
+/* "#3 server sent fatal bad_record_mac at frame 40; prime suspect: ...",
+ * one line of the list under the summary. */
+void bm_text_failed_line(const bm_conn *k, char *buf, size_t cap)
+{
+    const bm_alert *fa = NULL;
+    for (unsigned i = 0; i < k->n_alerts && i < BM_MAX_ALERTS; i++)
+        if (k->alerts[i].level == BM_ALERT_FATAL) {
+            fa = &k->alerts[i];
+            break;
+        }
+    int n = snprintf(buf, cap, "#%" PRIu64 " ", k->id);
+    if (n < 0 || (size_t)n >= cap)
+        return;
+    if (fa) {
+        const char *d = fa->desc >= 0 ? bm_tls_alert_name(fa->desc) : NULL;
+        n += snprintf(buf + n, cap - (size_t)n, "%s sent fatal %s%s at frame %" PRIu64, bm_role_name(fa->from),
+                      d ? d : "alert (encrypted)", fa->inferred ? " [inferred]" : "", fa->frame);
+    } else {
+        char why[BM_VLINE_TEXT_LEN];
+        bm_status_format(&k->status, why, sizeof why);
+        n += snprintf(buf + n, cap - (size_t)n, "failed: %s", why);
+    }
+    const bm_status_info *s = &k->status;
+    if (s->prime_why != BM_PRIME_NONE && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, "; prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ")",
+                 bm_role_name(s->prime.direction), s->prime.index, s->prime.frame);
+}
+
 void bm_text_summary_line(FILE *out, const bm_totals *t)
 {
     fprintf(out, "%" PRIu64 " connection%s, %" PRIu64 " failed", t->connections, t->connections == 1 ? "" : "s",
             t->failed);
+    if (t->unknown)
+        fprintf(out, ", %" PRIu64 " unknown", t->unknown);
 }
 
 static int row_cmp(const void *a, const void *b)

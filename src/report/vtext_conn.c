@@ -185,13 +185,35 @@ static bool verdicts(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      r, l->index, l->frame);
         return true;
     case BM_V_KEYLESS_UNDETERMINED:
-        bm_words_put(buf, cap, o, "the %s sent a fatal %s; without keys badmac cannot check which record failed or why",
-                     a[0] ? r : "peer", a[1] ? "bad_record_mac" : "alert (encrypted)");
+        if (!a[0] && a[2])
+            bm_words_put(buf, cap, o,
+                         "the %s aborted the connection (%s) without an alert; without keys badmac cannot check "
+                         "which record it refused or why",
+                         r, a[2] == 2 ? "RST" : "FIN");
+        else
+            bm_words_put(buf, cap, o,
+                         "the %s sent a fatal %s; without keys badmac cannot check which record failed or why",
+                         a[0] ? r : "peer", a[1] ? "bad_record_mac" : "alert (encrypted)");
         return true;
     case BM_V_PRIME_SUSPECT:
         bm_words_put(buf, cap, o,
-                     "prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last before the alert",
-                     r, l->index, l->frame, U32(a[0]));
+                     "prime suspect: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last before the %s",
+                     r, l->index, l->frame, U32(a[0]), a[1] ? "abort" : "alert");
+        return true;
+    case BM_V_ABORTED_AFTER: /* role: the side that aborted; frame: its FIN/RST */
+        if (a[2])
+            bm_words_put(buf, cap, o,
+                         "the %s aborted with %s (frame %" PRIu64 ") after %s record #%" PRIu64 " without an alert: %s",
+                         r, a[0] ? "RST" : "FIN", l->frame, other, U64(a[3]), bm_words_abort(a[1]));
+        else
+            bm_words_put(buf, cap, o, "the %s aborted with %s (frame %" PRIu64 ") without an alert: %s", r,
+                         a[0] ? "RST" : "FIN", l->frame, bm_words_abort(a[1]));
+        return true;
+    case BM_V_ABORTED_HANDSHAKE:
+        bm_words_put(buf, cap, o,
+                     "the %s abandoned the handshake without an alert%s%s: it refused something in the %s's flight "
+                     "(certificate, parameters) or gave up; its own log says what",
+                     r, a[0] >= 0 ? " after the " : "", a[0] >= 0 ? bm_words_hs(a[0]) : "", other);
         return true;
     case BM_V_HEALTHY_KEYED: bm_words_put(buf, cap, o, "no failure: every record checked verified"); return true;
     case BM_V_HEALTHY_KEYLESS: bm_words_put(buf, cap, o, "no failure seen (records not checked: no keys)"); return true;
@@ -210,15 +232,17 @@ static bool verdicts(const bm_vline *l, char *buf, size_t cap, size_t *o)
         return true;
     case BM_V_RECEIVER_FAULT_AT:
         bm_words_put(buf, cap, o,
-                     "every record the %s received verifies on its own host, yet it sent a fatal %s: the fault is "
+                     "every record the %s received verifies on its own host, yet it %s%s: the fault is "
                      "inside the %s (crypto engine, offload, memory)",
-                     r, a[0] ? "decryption_failed" : "bad_record_mac", r);
+                     r, a[1] ? "aborted the connection without an alert" : "sent a fatal ",
+                     a[1] ? "" : a[0] ? "decryption_failed" : "bad_record_mac", r);
         return true;
     case BM_V_RECEIVER_FAULT_AFTER:
         bm_words_put(buf, cap, o,
-                     "every record the %s received verifies at this capture point, yet it sent a fatal %s: the "
+                     "every record the %s received verifies at this capture point, yet it %s%s: the "
                      "damage happened after this point, on the way into the %s or inside it",
-                     r, a[0] ? "decryption_failed" : "bad_record_mac", r);
+                     r, a[1] ? "aborted the connection without an alert" : "sent a fatal ",
+                     a[1] ? "" : a[0] ? "decryption_failed" : "bad_record_mac", r);
         return true;
     case BM_V_RECEIVER_COUNTS: /* role: the sender */
         bm_words_put(buf, cap, o, "%" PRIu64 " %s records verified, 0 failed%s; %s Finished %s", U64(a[0]), r,

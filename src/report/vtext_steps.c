@@ -143,6 +143,12 @@ bool bm_vtext_steps(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "the %s rejected the %s's certificate: check the chain the %s sends and the %s's trust store", r,
                      other, other, r);
         return true;
+    case BM_V_NEXT_ABORT_LOGS: /* role: the side that aborted */
+        bm_words_put(buf, cap, o,
+                     "read the %s's own error log: it gave up without saying why on the wire (GnuTLS \"Decryption has "
+                     "failed\", mbedTLS error codes)",
+                     r);
+        return true;
     case BM_V_NEXT_ALERT_LOGS: {
         const char *name = bm_tls_alert_name((int)a[0]);
         bm_words_put(buf, cap, o, "look up %s in the %s's logs: it states its own reason", name ? name : "the alert", r);

@@ -21,6 +21,11 @@ const char *bm_words_role(int64_t role);
 /* The other role's name: "server" for BM_CLIENT, else "client". */
 const char *bm_words_other(int64_t role);
 
+/* status_text.c: what an abort was (a BM_SR_ABORT_* reason), a handshake
+ * message type's name. */
+const char *bm_words_abort(int64_t why);
+const char *bm_words_hs(int64_t type);
+
 /* The English of one verdict line, by topic: false when the code is not
  * the file's (verdict_text.c tries them in turn). */
 bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o);

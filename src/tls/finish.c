@@ -156,6 +156,14 @@ static void to_roles(bm_tls_conn *c)
         k->suspect.direction = role(k->suspect.direction, cs);
     for (unsigned i = 0; i < k->n_findings; i++)
         k->findings[i].role = role(k->findings[i].role, cs);
+    if (cs == BM_SIDE_B) {
+        bm_conn_close t = k->close[0];
+        k->close[0] = k->close[1];
+        k->close[1] = t;
+    }
+    for (int r = 0; r < 2; r++)
+        if (k->close[r].has_peer_last)
+            k->close[r].peer_last.direction = role(k->close[r].peer_last.direction, cs);
 }
 
 static void fill_endpoint(bm_endpoint *e, const bm_tuple *t, int side)

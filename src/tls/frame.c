@@ -312,6 +312,10 @@ void bm_tls_frame_end(bm_tls_conn *c, int side)
     bm_tls_dir *d = &c->dir[side];
     if (d->state == BM_FS_RESYNC)
         bm_tls_resync_scan(c, side, true);
+    /* The side itself ended (FIN/RST) inside a record: it cut its own record. */
+    if (d->fin && c->conn->close[side].ended &&
+        (d->state == BM_FS_BODY || (d->state == BM_FS_HDR && d->hdr_have > 0 && d->started)))
+        c->conn->close[side].mid_record = true;
     if (d->state == BM_FS_BODY) {
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_ENDS_IN_RECORD, .role = (uint8_t)side,
                                         .stream_off = d->rec_off, .arg = {d->rec_got, d->rec_len}});

@@ -86,9 +86,26 @@ static void tls_gap(void *conn, int dir, uint64_t stream_off, uint64_t len, cons
 static void tls_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m)
 {
     bm_tls_conn *c = conn;
-    (void)m;
     if (!side_ok(dir))
         return;
+    /* The first end of this side: what was under way at that moment is
+     * the evidence of an abort (bm_diagnose_status). Side-indexed until
+     * bm_tls_finish remaps it to roles. */
+    if (!c->dir[dir].fin && c->conn) {
+        bm_conn_close *e = &c->conn->close[dir];
+        const bm_tls_dir *o = &c->dir[!dir];
+        e->ended = true;
+        e->rst = how == BM_END_RST;
+        e->frame = m ? m->frame : 0;
+        e->peer_in_record = o->state == BM_FS_BODY || (o->state == BM_FS_HDR && o->hdr_have > 0);
+        e->hs_done = c->dir[0].post_prot > 0 && c->dir[1].post_prot > 0;
+        e->client_hello_seen = c->conn->hs.client_hello_seen;
+        e->peer_last_hs = (int16_t)o->last_hs_type;
+        e->peer_records = c->conn->rec[!dir].count;
+        e->has_peer_last = o->has_last;
+        if (o->has_last)
+            e->peer_last = o->last;
+    }
     c->dir[dir].fin = true;
     c->dir[dir].how = how;
 }
