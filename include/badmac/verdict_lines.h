@@ -57,9 +57,9 @@
     X(BM_V_ALERT_OVERFLOW, "record_overflow_alert", BM_FK_ROLE | BM_FK_FRAME, 0, "encrypted")                \
     X(BM_V_ALERT_AT, "fatal_alert_at", BM_FK_RIF, 0, 0)                                                      \
     X(BM_V_ALERT_ONLY_INFERRED, "alert_only_inferred", BM_FK_ROLE | BM_FK_FRAME, 0, "warning")               \
-    X(BM_V_OVERFLOW_PROVEN, "record_overflow_proven", BM_FK_RI, 0, "length", "limit", "alerter")             \
-    X(BM_V_TOO_LARGE, "record_too_large", BM_FK_RI, 0, "length", "limit")                                    \
-    X(BM_V_RECORD_OVER_LIMIT, "record_over_limit", BM_FK_RIF, 0, "length", "limit")                          \
+    X(BM_V_OVERFLOW_PROVEN, "record_overflow_proven", BM_FK_RI, 0, "length", "limit", "alerter", "protocol") \
+    X(BM_V_TOO_LARGE, "record_too_large", BM_FK_RI, 0, "length", "limit", "protocol")                        \
+    X(BM_V_RECORD_OVER_LIMIT, "record_over_limit", BM_FK_RIF, 0, "length", "limit", "protocol")              \
     X(BM_V_BUFFER_TOO_SMALL, "receive_buffer_too_small", BM_FK_RI, 0, "length")                              \
     X(BM_V_LARGEST_VERIFIES, "largest_record_verifies", BM_FK_RIF, 0, "length")                              \
     X(BM_V_NO_LIMIT_NEGOTIATED, "no_limit_negotiated", 0, 0, "mfl_offered")                                  \
