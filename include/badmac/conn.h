@@ -52,6 +52,7 @@ typedef struct bm_record_ref {
     uint32_t limit;      /* for flagged records: the limit it exceeds */
     uint8_t type;        /* content type */
     uint8_t direction;   /* BM_CLIENT or BM_SERVER: the side that SENT it */
+    uint8_t protocol;    /* for flagged records: 'limit' is the protocol's, not a negotiated one */
 } bm_record_ref;
 
 typedef struct bm_dir_records {
@@ -154,7 +155,8 @@ typedef enum bm_finished_status { BM_FIN_UNSEEN = 0, BM_FIN_OK, BM_FIN_FAILED } 
     X(BM_REASON_BAD_PADDING, "bad_padding", "bad padding", "bad padding")                       \
     X(BM_REASON_BAD_LENGTH, "bad_length", "impossible length", "impossible length")             \
     X(BM_REASON_WRONG_EPOCH, "wrong_epoch", "keys of another epoch", "keys of another epoch")   \
-    X(BM_REASON_NO_CONTENT_TYPE, "no_content_type", "no inner content type", "no content type")
+    X(BM_REASON_NO_CONTENT_TYPE, "no_content_type", "no inner content type", "no content type")            \
+    X(BM_REASON_OVERSIZED, "oversized", "longer than the protocol allows", "oversized")
 
 typedef enum bm_rec_reason {
     BM_REASON_NONE = 0,
@@ -279,6 +281,7 @@ typedef enum bm_status { BM_STATUS_OK = 0, BM_STATUS_FAILED, BM_STATUS_UNKNOWN }
     X(BM_SR_FATAL_ALERT_INFERRED, "fatal_alert_inferred") /* encrypted, judged fatal by what followed */ \
     X(BM_SR_BAD_RECORD, "bad_record")           /* a record failed its check */ \
     X(BM_SR_BAD_FINISHED, "bad_finished")       /* a Finished failed its check */ \
+    X(BM_SR_OVERSIZED, "oversized_record")      /* a record over the protocol's limit (header alone) */ \
     X(BM_SR_ABORT_RESET, "aborted_reset")       /* RST, no close_notify before it */ \
     X(BM_SR_ABORT_PEER_SENDING, "aborted_peer_sending") /* FIN, no close_notify, the peer still sending */ \
     X(BM_SR_ABORT_HANDSHAKE, "aborted_handshake") /* FIN, no alert, handshake incomplete */ \

@@ -57,9 +57,9 @@
     X(BM_V_ALERT_OVERFLOW, "record_overflow_alert", BM_FK_ROLE | BM_FK_FRAME, 0, "encrypted")                \
     X(BM_V_ALERT_AT, "fatal_alert_at", BM_FK_RIF, 0, 0)                                                      \
     X(BM_V_ALERT_ONLY_INFERRED, "alert_only_inferred", BM_FK_ROLE | BM_FK_FRAME, 0, "warning")               \
-    X(BM_V_OVERFLOW_PROVEN, "record_overflow_proven", BM_FK_RI, 0, "length", "limit", "alerter")             \
-    X(BM_V_TOO_LARGE, "record_too_large", BM_FK_RI, 0, "length", "limit")                                    \
-    X(BM_V_RECORD_OVER_LIMIT, "record_over_limit", BM_FK_RIF, 0, "length", "limit")                          \
+    X(BM_V_OVERFLOW_PROVEN, "record_overflow_proven", BM_FK_RI, 0, "length", "limit", "alerter", "protocol") \
+    X(BM_V_TOO_LARGE, "record_too_large", BM_FK_RI, 0, "length", "limit", "protocol")                        \
+    X(BM_V_RECORD_OVER_LIMIT, "record_over_limit", BM_FK_RIF, 0, "length", "limit", "protocol")              \
     X(BM_V_BUFFER_TOO_SMALL, "receive_buffer_too_small", BM_FK_RI, 0, "length")                              \
     X(BM_V_LARGEST_VERIFIES, "largest_record_verifies", BM_FK_RIF, 0, "length")                              \
     X(BM_V_NO_LIMIT_NEGOTIATED, "no_limit_negotiated", 0, 0, "mfl_offered")                                  \
@@ -128,6 +128,8 @@
     X(BM_V_STALE_FOUND, "stale_master_found", BM_FK_ROLE, "secret", "peer_ok")                               \
     X(BM_V_STALE, "stale_resumption", BM_FK_ROLE, 0, "peer_ok")                                              \
     X(BM_V_KEY_MISMATCH, "key_mismatch", BM_FK_ROLE, 0, "peer_ok")                                           \
+    X(BM_V_STALE_IN_USE, "stale_sender_master_verifies", BM_FK_ROLE, "source", 0)                           \
+    X(BM_V_STALE_HOLDER, "stale_rejecting_side_master", BM_FK_ROLE, "source", "kind")                        \
     X(BM_V_SESSION_MASTER, "session_master", 0, "source", "same")                                            \
     X(BM_V_NO_OTHER_MASTER_RESUMED, "no_stored_master_opens", BM_FK_ROLE, 0, "tried")                        \
     X(BM_V_PEER_FINISHED_SAME, "peer_finished_same_master", BM_FK_ROLE, 0, 0)                                \
@@ -207,6 +209,14 @@ typedef enum bm_vline_keyset {
     BM_VK_PREVIOUS_EPOCH,      /* TLS 1.3 handshake keys */
     BM_VK_NEXT_EPOCH           /* the epoch after a KeyUpdate not seen */
 } bm_vline_keyset;
+
+/* What is known of the rejecting side's master secret (argument "kind" of
+ * BM_V_STALE_HOLDER). */
+typedef enum bm_vline_holder {
+    BM_VS_HOLDER_SESSION = 0, /* the session's stored master, another than the sender's */
+    BM_VS_HOLDER_LOGGED,      /* another key log line for this client random */
+    BM_VS_HOLDER_UNKNOWN      /* not in the keys given */
+} bm_vline_holder;
 
 #define BM_VLINE_ARGS 9
 /* The string argument, NUL included: as long as the decryption stage's

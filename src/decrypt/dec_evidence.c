@@ -193,6 +193,9 @@ bool bm_decrypt_evidence(void *hook_conn, const bm_conn *c, bm_diag_evidence *ou
     dec_extra *x = &k->x;
     out->cc = k->d->cc;
     out->keyed = k->have_keys;
+    bm_dec_session_view(k, &c->hs, &x->session);
+    if (x->session.applies)
+        out->session = &x->session;
     for (int side = 0; side < 2 && k->have_keys; side++) {
         dec_dir *d = &k->dir[side];
         int role = side == cs ? BM_CLIENT : BM_SERVER;

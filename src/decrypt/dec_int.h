@@ -139,6 +139,7 @@ typedef struct dec_extra {
     bm_rec *prev[2], *next[2];
     bm_rec_params params[2];
     bm_diag_stale stale[2];
+    bm_diag_session session;
 } dec_extra;
 
 typedef struct dec_conn {
@@ -264,6 +265,8 @@ void bm_dec_note_failure(dec_conn *k, int side, const bm_tls_record_ev *ev);
 void bm_dec_keep_prev(dec_conn *k, int side, const bm_tls_record_ev *ev);
 /* dec_stale.c: other master secrets tried on a resumed side's failing Finished */
 void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out);
+/* dec_stale.c: a resumed connection's session in the key store */
+void bm_dec_session_view(dec_conn *k, const bm_handshake *hs, bm_diag_session *out);
 void bm_dec_evidence_free(dec_dir *d);
 /* Frees what bm_decrypt_evidence built (k->x). */
 void bm_dec_extra_free(dec_conn *k);

@@ -213,6 +213,17 @@ static bool open_early(dec_conn *k, int side, const bm_tls_record_ev *ev)
     return true;
 }
 
+/* The direction's first bad record, if it has none yet. */
+static void first_bad(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_rec_reason reason)
+{
+    dec_dir *d = &k->dir[side];
+    if (d->has_bad)
+        return;
+    d->has_bad = true;
+    d->bad_order = k->order;
+    d->bad = (bm_bad_record){(uint8_t)side, ev->index, ev->frame, ev->stream_off, (uint32_t)ev->len, reason};
+}
+
 static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm_open_result *res)
 {
     dec_dir *d = &k->dir[side];
@@ -224,16 +235,24 @@ static void on_failure(dec_conn *k, int side, const bm_tls_record_ev *ev, const 
     }
     d->prot_seen = true;
     bm_dec_note_failure(k, side, ev);
+    first_bad(k, side, ev, reason_of(res->status));
+}
+
+/* A record longer than the protocol allows (merged in the path, a broken
+ * sender): no receiver accepts it, so it is the direction's first bad
+ * record (reason oversized) without an attempt to open it. Its bytes are
+ * not kept (over BM_REC_BUFSIZE); the records after it are opened at the
+ * sequence numbers found again by trial. */
+static void on_oversized(dec_conn *k, int side, const bm_tls_record_ev *ev)
+{
+    dec_dir *d = &k->dir[side];
+    d->failed++;
+    d->prot_seen = true;
     if (!d->has_bad) {
-        d->has_bad = true;
-        d->bad_order = k->order;
-        d->bad.direction = (uint8_t)side;
-        d->bad.index = ev->index;
-        d->bad.frame = ev->frame;
-        d->bad.stream_off = ev->stream_off;
-        d->bad.length = (uint32_t)ev->len;
-        d->bad.reason = reason_of(res->status);
+        memcpy(d->bad_hdr, ev->hdr, 5);
+        d->bad_seq = d->seq;
     }
+    first_bad(k, side, ev, BM_REASON_OVERSIZED);
 }
 
 /* A record of the client's early phase that opens under no key: if the
@@ -390,14 +409,16 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *o
         if (!k->keys_tried && ev->hs)
             bm_dec_setup_keys(k, ev->hs);
         /* the early key may exist alone (--psk under psk_dhe_ke) */
-        if (k->have_keys || (side == k->client_side && d->early && !d->early_done)) {
+        if (ev->oversized_limit && k->have_keys) {
+            on_oversized(k, side, ev);
+        } else if (k->have_keys || (side == k->client_side && d->early && !d->early_done)) {
             open_protected(k, side, ev, d->gap_before);
             d->gap_before = false;
         } else {
             d->undecryptable++;
         }
     }
-    bm_record_ref ref = {ev->index, ev->frame, ev->stream_off, (uint32_t)ev->len, 0, type, (uint8_t)side};
+    bm_record_ref ref = {ev->index, ev->frame, ev->stream_off, (uint32_t)ev->len, 0, type, (uint8_t)side, 0};
     d->has_last = true;
     d->last = ref;
     d->last_order = k->order;

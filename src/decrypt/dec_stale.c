@@ -7,6 +7,11 @@
  * this client random, then those of other connections. The first that
  * opens it names the master secret that side really resumed with.
  *
+ * A resumed connection whose Finished verified under the master secret in
+ * use (the sender's key log) gets a view of the key store instead
+ * (bm_dec_session_view): the session's stored master and the other lines
+ * logged for this client random, which are the rejecting side's.
+ *
  * A full handshake whose side's Finished fails gets the obvious
  * alternatives before the diagnosis says key_mismatch: the other key log
  * lines for this client random, and (RSA key exchange, with --rsa-key or
@@ -129,6 +134,46 @@ static void try_premaster(dec_conn *k, const bm_handshake *hs, int side, int rol
     OPENSSL_cleanse(ms, sizeof ms);
 }
 
+/* The stored master of the session a resumption names: its ticket's, else
+ * its session id's (what session_master in dec_keys.c resumes with). */
+static const bm_key_entry *session_entry(dec_conn *k, const bm_handshake *hs)
+{
+    const bm_keystore *ks = k->d->ks;
+    const bm_key_entry *e = NULL;
+    uint8_t id[32];
+    if (k->ticket_offered_len &&
+        bm_is_ok(bm_hash_bytes(k->d->cc, BM_HASH_SHA256, k->ticket_offered, k->ticket_offered_len, id)))
+        e = bm_keystore_find(ks, BM_KEY_TICKET, id, 32);
+    if (!e && hs->session_id_len)
+        e = bm_keystore_find(ks, BM_KEY_SESSION_ID, hs->session_id, hs->session_id_len);
+    return e;
+}
+
+void bm_dec_session_view(dec_conn *k, const bm_handshake *hs, bm_diag_session *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!k->have_keys || !hs->resumed || k->version >= BM_TLS13 || !k->suite || !k->client_random)
+        return;
+    out->applies = true;
+    const bm_key_entry *s = session_entry(k, hs);
+    if (s && s->secret_len == BM_MASTER_SECRET_LEN) {
+        out->session_known = true;
+        out->session_same = !CRYPTO_memcmp(s->secret, k->ms, BM_MASTER_SECRET_LEN);
+        snprintf(out->session_src, sizeof out->session_src, "%s", s->source ? s->source : "?");
+    }
+    const bm_key_entry *e = bm_keystore_find(k->d->ks, BM_KEY_CLIENT_RANDOM, k->client_random, 32);
+    for (; e; e = e->alt) {
+        if (e->secret_len != BM_MASTER_SECRET_LEN)
+            continue;
+        if (!CRYPTO_memcmp(e->secret, k->ms, BM_MASTER_SECRET_LEN)) {
+            out->in_use_logged = true;
+            continue;
+        }
+        if (!out->other_logged++)
+            bm_key_entry_where(e, out->other_src, sizeof out->other_src);
+    }
+}
+
 void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_diag_stale *out)
 {
     memset(out, 0, sizeof *out);
@@ -145,9 +190,7 @@ void bm_dec_stale(dec_conn *k, const bm_handshake *hs, int side, int role, bm_di
         return;
     }
     const bm_keystore *ks = k->d->ks;
-    const bm_key_entry *s = hs->session_id_len ? bm_keystore_find(ks, BM_KEY_SESSION_ID, hs->session_id,
-                                                                 hs->session_id_len)
-                                               : NULL;
+    const bm_key_entry *s = session_entry(k, hs);
     if (s && s->secret_len == BM_MASTER_SECRET_LEN) {
         out->session_known = true;
         out->session_same = !CRYPTO_memcmp(s->secret, k->ms, BM_MASTER_SECRET_LEN);

@@ -96,6 +96,20 @@ typedef struct bm_diag_stale {
     char session_src[64];
 } bm_diag_stale;
 
+/* A resumed TLS <= 1.2 connection: what the key store holds for the
+ * session it resumed, beside the master secret in use (dec_stale.c). Read
+ * when the sender's Finished verified and the peer still rejected it: the
+ * peer holds another master secret, and this says which one if known. */
+typedef struct bm_diag_session {
+    bool applies;               /* resumed, TLS <= 1.2, keys */
+    bool in_use_logged;         /* the master in use is a key log line for this client random */
+    bool session_known;         /* the session id's / ticket's master was stored (earlier full handshake) */
+    bool session_same;          /* ... and it is the one in use here */
+    char session_src[64];
+    unsigned other_logged;      /* other master secrets logged for this client random */
+    char other_src[96];         /* where the first of them is ("keys.log line 1") */
+} bm_diag_session;
+
 /* What the decryption stage kept about one direction (by role of the
  * sender). Pointers are borrowed for the call. */
 typedef struct bm_diag_dir {
@@ -136,6 +150,7 @@ typedef struct bm_diag_evidence {
     bm_crypto_ctx *cc;
     bool keyed;                 /* key material was found for this connection */
     bm_diag_dir dir[2];         /* by role of the sender */
+    const bm_diag_session *session; /* NULL: not a resumed TLS <= 1.2 connection with keys */
 } bm_diag_evidence;
 
 /*

@@ -3,7 +3,9 @@
  * alerting side received verifies at this capture point. Then the damage
  * happened after the capture point: inside the receiver, or on the path
  * between the capture and the receiver when the capture was not taken on
- * the receiver's host. The vantage point decides the confidence.
+ * the receiver's host. The vantage point decides the confidence. A
+ * resumed session whose receiver rejects a Finished that verifies is a
+ * stale resumption instead: the receiver holds another master secret.
  */
 #include "../proto/proto.h"
 #include "diag_int.h"
@@ -44,9 +46,51 @@ static bool buffer_too_small(bm_conn *c, const bm_record_ref *s)
     return true;
 }
 
+/* A resumed session whose sender's Finished verifies under the master
+ * secret in use (the sender's key log), rejected by a receiver that never
+ * sent a Finished of its own: the receiver resumed with another master.
+ * Proven when the key material holds that other master (the session's
+ * stored one, or another line logged for this client random); likely when
+ * it does not. */
+static bool stale_accepted(const bm_diag_evidence *ev, bm_conn *c, int r, const bm_record_ref *sus)
+{
+    const bm_diag_session *ss = ev ? ev->session : NULL;
+    const bm_crypto_info *ci = &c->crypto;
+    int s = !r;
+    if (!ss || !c->hs.resumed || ci->finished[s] != BM_FIN_OK || ci->finished[r] == BM_FIN_OK)
+        return false;
+    bm_verdict *v = &c->verdict;
+    uint8_t rr = (uint8_t)r, sr = (uint8_t)s;
+    bool other_session = ss->session_known && !ss->session_same;
+    bool proven = other_session || ss->other_logged;
+    bm_vd_str(bm_vd_set(v, BM_CAUSE_STALE_RESUMPTION, proven ? BM_CONF_PROVEN : BM_CONF_LIKELY,
+                        &(bm_vline){.code = BM_V_STALE_IN_USE, .role = sr}),
+              c->crypto.key_source);
+    if (other_session)
+        bm_vd_str(bm_vd_ev(v, &(bm_vline){.code = BM_V_STALE_HOLDER, .role = rr, .arg = {BM_VS_HOLDER_SESSION}}),
+                  ss->session_src);
+    else if (ss->session_known)
+        bm_vd_str(bm_vd_ev(v, &(bm_vline){.code = BM_V_SESSION_MASTER, .arg = {1}}), ss->session_src);
+    if (ss->other_logged)
+        bm_vd_str(bm_vd_ev(v, &(bm_vline){.code = BM_V_STALE_HOLDER, .role = rr, .arg = {BM_VS_HOLDER_LOGGED}}),
+                  ss->other_src);
+    else if (!other_session)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_STALE_HOLDER, .role = rr, .arg = {BM_VS_HOLDER_UNKNOWN}});
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_RECEIVER_COUNTS, .role = sr,
+                            .arg = {(int64_t)ci->verified[s], ci->undecryptable[s] != 0, 1}});
+    const bm_alert *a = bm_dg_fatal(c);
+    if (a)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_AT, .role = rr, .index = a->index, .frame = a->frame});
+    if (sus)
+        bm_vd_record(v, sus);
+    bm_vd_ev(v, &(bm_vline){.code = BM_V_ABBREVIATED});
+    bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_VERIFIED_INTACT});
+    bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_FIX_SESSION_CACHE});
+    return true;
+}
+
 void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
 {
-    (void)ev;
     bm_verdict *v = &c->verdict;
     const bm_crypto_info *ci = &c->crypto;
     const bm_alert *a = bm_dg_fatal(c);
@@ -64,6 +108,8 @@ void bm_dg_no_bad_record(const bm_diag_evidence *ev, bm_conn *c)
     const bm_record_ref *sus = st->prime_why != BM_PRIME_NONE && st->prime.direction == s ? &st->prime : NULL;
     int aborted = !a && st->aborted ? (st->abort_rst ? 2 : 1) : 0;
     if (sus && (bm_dg_too_large(c, sus) || buffer_too_small(c, sus)))
+        return;
+    if (stale_accepted(ev, c, r, sus))
         return;
     uint8_t rr = (uint8_t)r, sr = (uint8_t)s;
     if (ci->verified[s] == 0) {

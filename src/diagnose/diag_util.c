@@ -127,9 +127,9 @@ static bool overflow_proven(bm_conn *c, const bm_alert *a)
         bm_verdict *v = &c->verdict;
         bm_vd_set(v, BM_CAUSE_RECORD_TOO_LARGE, BM_CONF_PROVEN,
                   &(bm_vline){.code = BM_V_OVERFLOW_PROVEN, .role = f->direction, .index = f->index,
-                              .arg = {f->length, f->limit, a->from}});
+                              .arg = {f->length, f->limit, a->from, f->protocol}});
         bm_vd_ev(v, &(bm_vline){.code = BM_V_RECORD_OVER_LIMIT, .role = f->direction, .index = f->index,
-                                .frame = f->frame, .arg = {f->length, f->limit}});
+                                .frame = f->frame, .arg = {f->length, f->limit, f->protocol}});
         bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_OVERFLOW, .role = a->from, .frame = a->frame,
                                 .arg = {a->encrypted}});
         bm_vd_ex(v, &(bm_vline){.code = BM_V_EX_REFUSED_SIZE});
@@ -180,9 +180,9 @@ bool bm_dg_too_large(bm_conn *c, const bm_record_ref *r)
             continue;
         bm_vd_set(v, BM_CAUSE_RECORD_TOO_LARGE, BM_CONF_LIKELY,
                   &(bm_vline){.code = BM_V_TOO_LARGE, .role = f->direction, .index = f->index,
-                              .arg = {f->length, f->limit}});
+                              .arg = {f->length, f->limit, f->protocol}});
         bm_vd_ev(v, &(bm_vline){.code = BM_V_RECORD_OVER_LIMIT, .role = f->direction, .index = f->index,
-                                .frame = f->frame, .arg = {f->length, f->limit}});
+                                .frame = f->frame, .arg = {f->length, f->limit, f->protocol}});
         bm_vd_record(v, f);
         bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_HONOUR_LIMIT, .role = f->direction});
         return true;
@@ -284,6 +284,13 @@ void bm_dg_keyless(bm_conn *c)
     c->verdict.keyless = true;
     if (bm_dg_aborted_handshake(c) || bm_dg_misleading(c))
         return;
+    /* A record over the protocol's limit: no receiver accepts it, the
+     * header alone says so (before the generic failed verdict: it names
+     * the record and the limit). */
+    for (int d = 0; d < 2; d++)
+        for (uint32_t i = 0; i < c->rec[d].n_flagged_list && i < BM_MAX_FLAGGED; i++)
+            if (c->rec[d].flagged_list[i].protocol && bm_dg_too_large(c, &c->rec[d].flagged_list[i]))
+                return;
     if (c->status.status == BM_STATUS_FAILED) {
         keyless_failed(c);
         return;

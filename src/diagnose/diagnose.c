@@ -73,7 +73,14 @@ static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
     r.type = r.e->hdr[0];
     r.ver = (uint16_t)((r.e->hdr[1] << 8) | r.e->hdr[2]);
     r.local = r.e->verified_after > 0 && r.e->realigned == 0;
-    r.ref = (bm_record_ref){r.b->index, r.b->frame, r.b->stream_off, r.b->length, 0, r.type, (uint8_t)dir};
+    r.ref = (bm_record_ref){r.b->index, r.b->frame, r.b->stream_off, r.b->length, 0, r.type, (uint8_t)dir, 0};
+    /* Longer than the protocol allows: the size is the cause, whatever
+     * the bytes (record_overflow from the receiver proves it). */
+    if (r.b->reason == BM_REASON_OVERSIZED && (bm_dg_misleading(c) || bm_dg_too_large(c, &r.ref))) {
+        if (c->verdict.cause == BM_CAUSE_RECORD_TOO_LARGE)
+            return;
+        memset(&c->verdict, 0, sizeof c->verdict);
+    }
     if (!r.e->body || !r.e->rec) {
         bm_vd_set(r.v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE, &(bm_vline){.code = BM_V_RECORD_NOT_CAPTURED, BM_DG_REC(&r)});
         bm_dg_rec_common(&r);

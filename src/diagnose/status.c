@@ -110,6 +110,20 @@ static bool keys_hold(const bm_crypto_info *ci)
     return ci->verified[0] + ci->verified[1] > 0 || ci->finished[0] == BM_FIN_OK || ci->finished[1] == BM_FIN_OK;
 }
 
+/* The earliest record over the protocol's limit (not a negotiated one):
+ * proven bad from its header alone, with or without keys. */
+static const bm_record_ref *oversized(const bm_conn *c)
+{
+    const bm_record_ref *o = NULL;
+    for (int r = 0; r < 2; r++)
+        for (unsigned i = 0; i < c->rec[r].n_flagged_list && i < BM_MAX_FLAGGED; i++) {
+            const bm_record_ref *f = &c->rec[r].flagged_list[i];
+            if (f->protocol && (!o || f->frame < o->frame))
+                o = f;
+        }
+    return o;
+}
+
 void bm_diagnose_status(bm_conn *c)
 {
     bm_status_info *s = &c->status;
@@ -162,6 +176,8 @@ void bm_diagnose_status(bm_conn *c)
             fatal->from, fatal->frame);
     else if (bad && hold)
         set(s, BM_STATUS_FAILED, BM_SR_BAD_RECORD, bad->direction, bad->frame);
+    else if (oversized(c))
+        set(s, BM_STATUS_FAILED, BM_SR_OVERSIZED, oversized(c)->direction, oversized(c)->frame);
     else if (hold && (ci->finished[0] == BM_FIN_FAILED || ci->finished[1] == BM_FIN_FAILED))
         set(s, BM_STATUS_FAILED, BM_SR_BAD_FINISHED, ci->finished[0] == BM_FIN_FAILED ? BM_CLIENT : BM_SERVER, 0);
     else if (s->aborted)
@@ -178,7 +194,8 @@ void bm_diagnose_status(bm_conn *c)
      * the receiver's peer sent before the fatal alert or the abort. */
     if (bad && s->status == BM_STATUS_FAILED && hold) {
         s->prime_why = BM_PRIME_FIRST_BAD;
-        s->prime = (bm_record_ref){bad->index, bad->frame, bad->stream_off, bad->length, 0, 0, bad->direction};
+        s->prime = (bm_record_ref){.index = bad->index, .frame = bad->frame, .stream_off = bad->stream_off,
+                                   .length = bad->length, .direction = bad->direction};
     } else if (fatal && c->has_suspect) {
         s->prime_why = BM_PRIME_BEFORE_ALERT;
         s->prime = c->suspect;

@@ -159,6 +159,9 @@ void bm_relay_apply_fault(const bm_relay_dir *d, unsigned fi, bm_relay_work *w)
     case BM_FAULT_SWAP:
         w->swap = 1;
         break;
+    case BM_FAULT_MERGE:
+        w->merge = 1;
+        break;
     case BM_FAULT_CUT:
         w->cut = 1;
         break;

@@ -70,9 +70,38 @@ static bm_result release_held(bm_relay_dir *d, bm_relay_out *out, bm_relay_event
     return bm_relay_out_append(out, h->rec, h->len);
 }
 
+/* The record after a --merge: one header (the held record's type and
+ * version, the two bodies' length) over both bodies, as a path that
+ * coalesces records would send it: longer than the protocol allows when
+ * the bodies are large. Bodies that would not fit the 16-bit length field
+ * go out as they came. */
+static int merge_held(bm_relay_dir *d, bm_relay_work *w, bm_relay_out *out, bm_relay_event_fn fn, void *ud)
+{
+    bm_relay_held *h = &d->held;
+    if (!h->used || !h->merge || w->cut || w->drop || h->len + w->len - 10 > 0xffff)
+        return 0;
+    size_t body = h->len - 5 + w->len - 5;
+    uint8_t hdr[5] = {h->rec[0], h->rec[1], h->rec[2], (uint8_t)(body >> 8), (uint8_t)body};
+    uint64_t start = bm_relay_out_end(out);
+    for (unsigned i = 0; i < h->nev; i++)
+        if (strcmp(h->ev[i].fault, "merge") == 0)
+            h->ev[i].value = (int64_t)body;
+    h->used = h->merge = 0;
+    if (!bm_is_ok(bm_relay_out_append(out, hdr, 5)) || !bm_is_ok(bm_relay_out_append(out, h->rec + 5, h->len - 5)) ||
+        !bm_is_ok(bm_relay_out_append(out, w->rec + 5, w->len - 5)))
+        return 0;
+    report(h->ev, h->nev, start, fn, ud);
+    for (unsigned i = 0; i < w->nev; i++)
+        w->ev[i].note = "merged into the previous record";
+    report(w->ev, w->nev, start + h->len - 5, fn, ud);
+    return 1;
+}
+
 static bm_result finish_record(bm_relay_dir *d, bm_relay_work *w, bm_relay_out *out,
                                bm_relay_event_fn fn, void *ud)
 {
+    if (merge_held(d, w, out, fn, ud))
+        return BM_SUCCESS;
     if (w->cut) {
         BM_GUARD(release_held(d, out, fn, ud));
         report(w->ev, w->nev, bm_relay_out_end(out), fn, ud);
@@ -90,9 +119,10 @@ static bm_result finish_record(bm_relay_dir *d, bm_relay_work *w, bm_relay_out *
         report(w->ev, w->nev, 0, fn, ud);
         return release_held(d, out, fn, ud);
     }
-    if (w->swap && !d->held.used) {
+    if ((w->swap || w->merge) && !d->held.used) {
         bm_relay_held *h = &d->held;
         h->used = 1;
+        h->merge = w->merge;
         h->len = w->len;
         memcpy(h->rec, w->rec, w->len);
         memcpy(h->ev, w->ev, w->nev * sizeof w->ev[0]);
@@ -130,7 +160,7 @@ static bm_result process_record(bm_relay_dir *d, bm_relay_out *out, bm_relay_eve
     w.type = d->in[0];
     w.hdr_len = (int64_t)(d->inlen - 5);
     w.nev = 0;
-    w.drop = w.dup = w.swap = w.cut = 0;
+    w.drop = w.dup = w.swap = w.cut = w.merge = 0;
     w.delay_ms = -1;
     w.segment = NULL;
     int64_t app = w.type == BM_CT_APPLICATION_DATA ? (int64_t)d->app_records : -1;

@@ -17,7 +17,7 @@ typedef struct bm_relay_work {
     int64_t hdr_len;       /* body length as received */
     bm_relay_event ev[BM_RELAY_EV_MAX];
     unsigned nev;
-    int drop, dup, swap, cut;
+    int drop, dup, swap, cut, merge;
     int64_t delay_ms;      /* -1: none */
     const bm_relay_fault *segment;
 } bm_relay_work;

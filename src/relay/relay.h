@@ -47,6 +47,7 @@ typedef enum bm_relay_kind {
     BM_FAULT_CUT,
     BM_FAULT_SEGMENT,
     BM_FAULT_DELAY,
+    BM_FAULT_MERGE,
     BM_FAULT_KIND_COUNT_
 } bm_relay_kind;
 
@@ -128,9 +129,11 @@ const bm_relay_mark *bm_relay_out_next_mark(const bm_relay_out *o);
 void bm_relay_out_pop_mark(bm_relay_out *o);
 void bm_relay_out_consume(bm_relay_out *o, size_t n);
 
-/* A record the planner holds back (the first half of a --swap). */
+/* A record the planner holds back (the first half of a --swap, or of a
+ * --merge: the next record's body is then sent under its header). */
 typedef struct bm_relay_held {
     int used;
+    int merge;
     size_t len;
     bm_relay_event ev[BM_RELAY_EV_MAX];
     unsigned nev;

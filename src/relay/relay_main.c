@@ -58,6 +58,7 @@ static const char usage[] =
     "  --drop SEL                   do not send the record\n"
     "  --dup SEL                    send the record twice\n"
     "  --swap SEL                   send the next record first\n"
+    "  --merge SEL                  send the next record's body under this record's header\n"
     "  --truncate SEL:N             remove N body bytes, fix the length field\n"
     "  --truncate-keep SEL:N        remove N body bytes, keep the length field\n"
     "  --cut SEL                    close both legs instead of sending the record\n"

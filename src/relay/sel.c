@@ -10,7 +10,7 @@
 
 static const char *const kind_names[BM_FAULT_KIND_COUNT_] = {
     "flip", "flip-bits", "burst", "drop", "dup", "swap",
-    "truncate", "truncate-keep", "cut", "segment", "delay",
+    "truncate", "truncate-keep", "cut", "segment", "delay", "merge",
 };
 
 const char *bm_relay_kind_name(bm_relay_kind k)
@@ -190,7 +190,7 @@ static const struct {
     {"dup", BM_FAULT_DUP, 0},            {"swap", BM_FAULT_SWAP, 0},
     {"truncate", BM_FAULT_TRUNCATE, 1},  {"truncate-keep", BM_FAULT_TRUNCATE_KEEP, 1},
     {"cut", BM_FAULT_CUT, 0},            {"segment", BM_FAULT_SEGMENT, 1},
-    {"delay", BM_FAULT_DELAY, 1},
+    {"delay", BM_FAULT_DELAY, 1},        {"merge", BM_FAULT_MERGE, 0},
 };
 
 bm_result bm_relay_fault_parse(const char *opt, const char *arg, bm_relay_fault *f)

@@ -79,6 +79,7 @@ size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap)
         break;
     case BM_SR_BAD_RECORD: bm_words_put(buf, cap, &o, "a %s record failed its check", r); break;
     case BM_SR_BAD_FINISHED: bm_words_put(buf, cap, &o, "the %s's Finished failed its check", r); break;
+    case BM_SR_OVERSIZED: bm_words_put(buf, cap, &o, "a %s record is longer than the protocol allows", r); break;
     case BM_SR_ABORT_RESET: bm_words_put(buf, cap, &o, "the %s reset the connection without an alert", r); break;
     case BM_SR_ABORT_PEER_SENDING:
         bm_words_put(buf, cap, &o, "the %s closed without close_notify while the %s was still sending", r,

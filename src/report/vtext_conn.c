@@ -118,20 +118,20 @@ static bool alerts_sizes(const bm_vline *l, char *buf, size_t cap, size_t *o)
         return true;
     case BM_V_OVERFLOW_PROVEN:
         bm_words_put(buf, cap, o,
-                     "%s record #%" PRIu64 " is %u bytes, over the negotiated limit %u, and the %s said so: fatal "
+                     "%s record #%" PRIu64 " is %u bytes, over the %s limit %u, and the %s said so: fatal "
                      "record_overflow",
-                     r, l->index, U32(a[0]), U32(a[1]), bm_words_role(a[2]));
+                     r, l->index, U32(a[0]), a[3] ? "protocol's" : "negotiated", U32(a[1]), bm_words_role(a[2]));
         return true;
     case BM_V_TOO_LARGE:
         bm_words_put(buf, cap, o,
-                     "%s record #%" PRIu64 " is %u bytes, over the negotiated limit %u: the %s could not hold it", r,
-                     l->index, U32(a[0]), U32(a[1]), other);
+                     "%s record #%" PRIu64 " is %u bytes, over the %s limit %u: the %s could not hold it", r,
+                     l->index, U32(a[0]), a[2] ? "protocol's" : "negotiated", U32(a[1]), other);
         return true;
     case BM_V_RECORD_OVER_LIMIT:
         bm_words_put(buf, cap, o,
-                     "%s record #%" PRIu64 " (frame %" PRIu64 "): %u bytes, limit %u (max_fragment_length / "
-                     "record_size_limit)",
-                     r, l->index, l->frame, U32(a[0]), U32(a[1]));
+                     "%s record #%" PRIu64 " (frame %" PRIu64 "): %u bytes, limit %u (%s)",
+                     r, l->index, l->frame, U32(a[0]), U32(a[1]),
+                     a[2] ? "the protocol's maximum for this version and suite" : "max_fragment_length / record_size_limit");
         return true;
     case BM_V_BUFFER_TOO_SMALL:
         bm_words_put(buf, cap, o,

@@ -309,6 +309,29 @@ static bool finished(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "material: the two sides resumed with different master secrets",
                      r, from);
         return true;
+    case BM_V_STALE_IN_USE:
+        bm_words_put(buf, cap, o,
+                     "resumed session: the %s's Finished verifies under the master secret from %.*s, yet the %s "
+                     "rejected it: the %s resumed with another master secret",
+                     r, slen(l), l->str, bm_words_role(!l->role), bm_words_role(!l->role));
+        return true;
+    case BM_V_STALE_HOLDER:
+        if (a[0] == BM_VS_HOLDER_SESSION)
+            bm_words_put(buf, cap, o,
+                         "the %s resumed this session, whose master secret (%.*s) is another: the %s holds that "
+                         "one, the %s resumed with a stale one",
+                         r, slen(l), l->str, r, bm_words_role(!l->role));
+        else if (a[0] == BM_VS_HOLDER_LOGGED)
+            bm_words_put(buf, cap, o,
+                         "another master secret is logged for this client random (%.*s): the %s's, under which the "
+                         "%s's Finished cannot verify",
+                         slen(l), l->str, r, bm_words_role(!l->role));
+        else
+            bm_words_put(buf, cap, o,
+                         "the %s's master secret is not in the keys given: it holds another one, or none (a session "
+                         "it no longer has)",
+                         r);
+        return true;
     case BM_V_KEY_MISMATCH:
         bm_words_put(buf, cap, o,
                      "the %s's Finished does not verify under the keys %s the key material: the two sides derived "

@@ -36,10 +36,18 @@ bool bm_tls_v2_hello_plausible(const uint8_t h[5])
     return (h[0] & 0x80) && h[2] == BM_HS_CLIENT_HELLO && ver && len >= 9;
 }
 
-/* A header that cannot be a record even in a stream that was in sync. */
+/* A header that cannot be a record even in a stream that was in sync: a
+ * version that is not 3.x, or a length over the protocol's limit with a
+ * content type or minor version no TLS record has. A valid type and
+ * version with a length over the limit is an oversized record (framed,
+ * flagged by the record layer's size check). */
 bool bm_tls_hdr_impossible(const uint8_t h[5])
 {
-    return h[1] != 3 || bm_tls_hdr_len(h) > BM_TLS_MAX_RECORD_LEN;
+    if (h[1] != 3)
+        return true;
+    if (bm_tls_hdr_len(h) <= BM_TLS_MAX_RECORD_LEN)
+        return false;
+    return h[0] < BM_CT_CHANGE_CIPHER_SPEC || h[0] > BM_CT_HEARTBEAT || h[2] > 4;
 }
 
 bool bm_tls_want_payload(const bm_tls_conn *c, uint8_t type)

@@ -80,6 +80,10 @@ typedef struct bm_tls_record_ev {
      * (n_segs == 0: not known). Valid only during the call. */
     const bm_tls_seg *segs;
     unsigned n_segs;
+    /* Nonzero: the record is longer than the protocol allows for it
+     * (2^14+256 in TLS 1.3, 2^14+2048 before), and this is that limit. No
+     * receiver accepts it; the hook need not try to open it. */
+    uint32_t oversized_limit;
 } bm_tls_record_ev;
 
 /* What the hook made of a protected record (record's out parameter). */

@@ -75,8 +75,10 @@ static void check_size(bm_tls_conn *c, int side, bm_record_ref *ref, bool prot)
     r->flagged++;
     if (r->n_flagged_list < BM_MAX_FLAGGED) {
         ref->limit = lim;
+        ref->protocol = !neg;
         r->flagged_list[r->n_flagged_list++] = *ref;
         ref->limit = 0;
+        ref->protocol = 0;
     }
 }
 
@@ -188,7 +190,7 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     bm_tls_dir *d = &c->dir[side];
     bm_dir_records *r = &k->rec[side];
     uint8_t type = hdr[0];
-    bm_record_ref ref = {r->count, frame, stream_off, len, 0, type, (uint8_t)side};
+    bm_record_ref ref = {r->count, frame, stream_off, len, 0, type, (uint8_t)side, 0};
     r->count++;
     r->bytes += len;
     if (r->count == 1 || len > r->max_length) {
@@ -216,6 +218,9 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
                  bm_tls_role_of_side(c, side) == BM_CLIENT;
     bool prot = early || record_protected(c, side, type);
     check_size(c, side, &ref, prot || type == BM_CT_APPLICATION_DATA);
+    /* Over what the protocol allows any record of this kind: no receiver
+     * accepts it, whatever was negotiated. */
+    uint32_t proto_lim = prot && bm_tls_is13(c) ? BM_TLS13_MAX_CIPHERTEXT : BM_TLS12_MAX_CIPHERTEXT;
     c->seq++;
     bm_tls_snap snap = make_snap(c, side);
 
@@ -237,6 +242,7 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
         ev.n_offered13 = c->n_offered13;
         ev.segs = d->rseg;
         ev.n_segs = d->rseg_lost ? 0 : d->n_rseg;
+        ev.oversized_limit = len > proto_lim ? proto_lim : 0;
         c->t->hook.record(c->hook_conn, &ev, &op);
     }
 
@@ -285,7 +291,7 @@ void bm_tls_record_v2(bm_tls_conn *c, int side, uint32_t len, const uint8_t *pay
 {
     bm_dir_records *r = &c->conn->rec[side];
     bm_tls_dir *d = &c->dir[side];
-    bm_record_ref ref = {r->count, frame, 0, len, 0, 22, (uint8_t)side};
+    bm_record_ref ref = {r->count, frame, 0, len, 0, 22, (uint8_t)side, 0};
     r->count++;
     r->bytes += len;
     r->by_type[2]++;

@@ -30,12 +30,18 @@
 #include "hook.h"
 #include "tls.h"
 
-/* Largest record length accepted when framing; beyond it a header is
- * impossible and the stream is resynchronised. */
+/* Largest record length the protocol allows (TLS <= 1.2; 1.3 allows
+ * less): a resync believes no header beyond it. In a stream in sync, a
+ * header of a valid type and version with a longer length (up to the
+ * field's maximum) is a record its sender sent oversized (merged in the
+ * path, a broken stack): it is framed as a record and flagged, not
+ * resynchronised over. */
 #define BM_TLS_MAX_RECORD_LEN BM_TLS12_MAX_CIPHERTEXT
-/* A record plus the next header: what a resync needs to hold to confirm
- * a candidate header by the one that follows it. */
-#define BM_TLS_RBUF_CAP (5u + BM_TLS_MAX_RECORD_LEN + 5u)
+#define BM_TLS_MAX_FIELD_LEN 65535u
+/* The largest record plus the next header: what a resync needs to hold to
+ * confirm a candidate header by the one that follows it, and what an
+ * oversized record needs. */
+#define BM_TLS_RBUF_CAP (5u + BM_TLS_MAX_FIELD_LEN + 5u)
 #define BM_TLS_HS_CAP (256u * 1024u)
 /* Bytes of a direction scanned without finding any plausible record
  * before the direction is declared not to be TLS. */

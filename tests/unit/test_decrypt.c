@@ -20,6 +20,7 @@ static const char *const special[] = {
     "tls12-alert-unknown-ca", /* the client gave up before deriving keys: empty key log */
     "snaplen-200",            /* frames cut: records lost */
     "tcp-bad-checksum",       /* the TCP stage keeps the corrupted first copy (see report) */
+    "merged-oversized",       /* a record over the protocol's limit: failed, oversized (tests/e2e/oversized.t) */
     NULL};
 
 static void clean_fixtures(void)

@@ -100,7 +100,8 @@ static void test_impossible_length(void)
     th_conn c = th_open(h, 40000, 443);
     tb *w = tbn();
     appdata(w, 2, 20);
-    tb_put(w, "\x17\x03\x03\xff\xff", 5);
+    /* no content type: over the protocol's length, it cannot be a record */
+    tb_put(w, "\x30\x03\x03\xff\xff", 5);
     tb_fill(w, 0, 10);
     appdata(w, 3, 30);
     th_data_split(&c, 1, w->b, w->n, 13);
