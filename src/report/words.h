@@ -21,6 +21,11 @@ const char *bm_words_role(int64_t role);
 /* The other role's name: "server" for BM_CLIENT, else "client". */
 const char *bm_words_other(int64_t role);
 
+/* What makes an encrypted alert fit a fatal alert (bm_finding_why) /
+ * close_notify (bm_finding_close), as a clause. */
+const char *bm_words_fatal_fit(int64_t why);
+const char *bm_words_close_fit(int64_t why);
+
 /* The English of one verdict line, by topic: false when the code is not
  * the file's (verdict_text.c tries them in turn). */
 bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o);

@@ -86,9 +86,10 @@ static void tls_gap(void *conn, int dir, uint64_t stream_off, uint64_t len, cons
 static void tls_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m)
 {
     bm_tls_conn *c = conn;
-    (void)m;
     if (!side_ok(dir))
         return;
+    if (!c->dir[dir].fin && m)
+        c->dir[dir].fin_frame = m->frame;
     c->dir[dir].fin = true;
     c->dir[dir].how = how;
 }
