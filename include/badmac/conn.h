@@ -26,16 +26,6 @@ typedef struct bm_endpoint {
     uint16_t port;
 } bm_endpoint;
 
-/* TLS alert as seen on the wire. */
-typedef struct bm_alert {
-    uint8_t from;       /* BM_CLIENT or BM_SERVER */
-    int16_t level;      /* 1 warning, 2 fatal, -1 unknown (encrypted) */
-    int16_t desc;       /* AlertDescription, -1 unknown (encrypted) */
-    bool encrypted;     /* sent under record protection */
-    bool inferred;      /* level/desc or the very fact it is an alert are inferred */
-    uint64_t frame;     /* frame holding the record's last byte */
-    uint64_t index;     /* record index in its direction, from 0 */
-} bm_alert;
 
 typedef struct bm_cert {
     char subject[BM_NAME_LEN];
@@ -54,6 +44,30 @@ typedef struct bm_record_ref {
     uint8_t direction;   /* BM_CLIENT or BM_SERVER: the side that SENT it */
     uint8_t protocol;    /* for flagged records: 'limit' is the protocol's, not a negotiated one */
 } bm_record_ref;
+
+/* TLS alert as seen on the wire. */
+typedef struct bm_alert {
+    uint8_t from;       /* BM_CLIENT or BM_SERVER */
+    int16_t level;      /* 1 warning, 2 fatal, -1 unknown (encrypted) */
+    int16_t desc;       /* AlertDescription, -1 unknown (encrypted) */
+    bool encrypted;     /* sent under record protection */
+    bool inferred;      /* level/desc or the very fact it is an alert are inferred */
+    /* Keyless, an encrypted alert's level is inferred from what fits each
+     * reading (src/tls/finish.c): fatal_why / close_why are the evidence
+     * (bm_finding_why / bm_finding_close, 0 none). Level -1 with
+     * level_unknown set: both readings fit, or the record's length fits no
+     * 2-byte alert of the suite (misfit_length: its length). */
+    uint8_t fatal_why;
+    uint8_t close_why;
+    bool level_unknown;
+    uint32_t misfit_length;
+    /* level unknown: the peer's last record before it, the one it would
+     * have rejected were it fatal */
+    bool has_before;
+    bm_record_ref before;
+    uint64_t frame;     /* frame holding the record's last byte */
+    uint64_t index;     /* record index in its direction, from 0 */
+} bm_alert;
 
 typedef struct bm_dir_records {
     uint64_t count;

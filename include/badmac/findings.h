@@ -81,6 +81,10 @@
      * decryption stage removes it when it reads the alert or finds the \
      * record was no alert. */                                                                             \
     X(BM_F_ALERT_INFERRED_FATAL, "alert_inferred_fatal", BM_FK_RIF, "reason", 0, 0, 0)                     \
+    /* an encrypted alert whose level cannot be told without keys: close_notify and a fatal alert both \
+     * fit (fatal, close: what fits each reading, bm_finding_why / bm_finding_close), or its length    \
+     * fits no 2-byte alert of the suite (length). Superseded like alert_inferred_fatal. */             \
+    X(BM_F_ALERT_LEVEL_UNKNOWN, "alert_level_unknown", BM_FK_RIF, "fatal", "close", "length", 0)            \
     /* decryption stage; reason: bm_rec_reason */                                                          \
     X(BM_F_RECORD_FAILED, "record_failed", BM_FK_RIF, "reason", 0, 0, 0)                                   \
     X(BM_F_DECRYPTED_ALERT_LENGTH, "decrypted_alert_length", BM_FK_RI, "length", 0, 0, 0)                  \
@@ -146,13 +150,25 @@ typedef enum bm_finding_msg {
     BM_FM_RSA_PSK_CLIENT_KEY_EXCHANGE
 } bm_finding_msg;
 
-/* Why an encrypted alert was taken for a fatal one. */
+/* What makes an encrypted alert fit a fatal alert (keyless). Only
+ * BM_FW_PEER_KEPT_SENDING, with nothing that fits close_notify, makes the
+ * level fatal (src/tls/finish.c). */
 typedef enum bm_finding_why {
-    BM_FW_PEER_KEPT_SENDING = 1, /* the peer kept sending records after it */
+    BM_FW_PEER_KEPT_SENDING = 1, /* sent after a record of the peer, which kept sending records after it */
     BM_FW_BEFORE_HANDSHAKE,      /* it came before the handshake completed */
     BM_FW_RESET,                 /* the connection was then reset */
-    BM_FW_NO_APPDATA             /* no application data, no alert from the peer */
+    BM_FW_NO_APPDATA,            /* no application data, no alert from the peer */
+    BM_FW_AFTER_PEER_RECORD      /* sent right after a record of the peer (it may have rejected it) */
 } bm_finding_why;
+
+/* What makes an encrypted alert fit close_notify (keyless). */
+typedef enum bm_finding_close {
+    BM_FC_ANSWERED = 1,   /* the peer answered it with an alert of its own: nobody answers a fatal alert */
+    BM_FC_AFTER_PEER_CLOSE, /* the peer had closed first (its own alert, or its FIN) */
+    BM_FC_AFTER_OWN_DATA, /* sent after the sender's own application data, no record of the peer since:
+                             nothing it received could have failed */
+    BM_FC_PEER_DONE       /* the peer sent no more records after it: the exchange may have been complete */
+} bm_finding_close;
 
 /* TLS <= 1.2 PSK key exchanges. */
 typedef enum bm_finding_kx { BM_FKX_PSK = 1, BM_FKX_RSA_PSK, BM_FKX_DHE_PSK, BM_FKX_ECDHE_PSK } bm_finding_kx;

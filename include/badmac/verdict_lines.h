@@ -56,7 +56,7 @@
     X(BM_V_ALERT_FATAL, "fatal_alert", BM_FK_RIF, 0, "desc", "encrypted")                                    \
     X(BM_V_ALERT_OVERFLOW, "record_overflow_alert", BM_FK_ROLE | BM_FK_FRAME, 0, "encrypted")                \
     X(BM_V_ALERT_AT, "fatal_alert_at", BM_FK_RIF, 0, 0)                                                      \
-    X(BM_V_ALERT_ONLY_INFERRED, "alert_only_inferred", BM_FK_ROLE | BM_FK_FRAME, 0, "warning")               \
+    X(BM_V_ALERT_ONLY_INFERRED, "alert_only_inferred", BM_FK_ROLE | BM_FK_FRAME, 0, "warning", "close")      \
     X(BM_V_OVERFLOW_PROVEN, "record_overflow_proven", BM_FK_RI, 0, "length", "limit", "alerter", "protocol") \
     X(BM_V_TOO_LARGE, "record_too_large", BM_FK_RI, 0, "length", "limit", "protocol")                        \
     X(BM_V_RECORD_OVER_LIMIT, "record_over_limit", BM_FK_RIF, 0, "length", "limit", "protocol")              \
@@ -69,6 +69,12 @@
     X(BM_V_KEYLESS_STALE, "keyless_stale_resumption", BM_FK_ROLE, 0, "receiver")                             \
     X(BM_V_KEYLESS_STALE_FOLLOWS, "alert_follows_first_encrypted", BM_FK_RIF, 0, 0)                          \
     X(BM_V_KEYLESS_UNDETERMINED, "keyless_undetermined", BM_FK_ROLE, 0, "has_alert", "readable", "aborted")             \
+    /* an encrypted alert that may be close_notify or fatal: the connection may have failed */              \
+    X(BM_V_KEYLESS_ALERT_UNKNOWN, "keyless_alert_unknown", BM_FK_RIF, 0, 0)                                  \
+    X(BM_V_ALERT_FITS_CLOSE, "alert_fits_close_notify", BM_FK_ROLE | BM_FK_FRAME, 0, "close")               \
+    X(BM_V_ALERT_FITS_FATAL, "alert_fits_fatal", BM_FK_ROLE | BM_FK_FRAME, 0, "fatal")                      \
+    X(BM_V_ALERT_FITS_NEITHER, "alert_length_misfit", BM_FK_ROLE | BM_FK_FRAME, 0, "length")                \
+    X(BM_V_ALERT_MAY_REJECT, "alert_may_reject", BM_FK_RIF, 0, "length")                                     \
     X(BM_V_PRIME_SUSPECT, "prime_suspect", BM_FK_RIF, 0, "length", "before_abort")                                           \
     X(BM_V_ABORTED_AFTER, "aborted_after", BM_FK_ROLE | BM_FK_FRAME, 0, "rst", "reason", "has_peer_record", "peer_index")    \
     X(BM_V_ABORTED_HANDSHAKE, "aborted_handshake", BM_FK_ROLE, 0, "peer_last_hs")                                            \

@@ -35,12 +35,14 @@ static void add_finding(bm_conn *c, const bm_finding *f)
 }
 
 /* The TLS stage's inference about the alert in record 'index' of role r
- * (finish.c) is superseded: the first such finding goes. */
+ * (finish.c: fatal, or level unknown) is superseded: the first such
+ * finding goes. */
 static void remove_inferred_fatal(bm_conn *c, uint8_t r, uint64_t index)
 {
     for (unsigned i = 0; i < c->n_findings; i++) {
         const bm_finding *f = &c->findings[i];
-        if (f->code != BM_F_ALERT_INFERRED_FATAL || f->role != r || f->index != index)
+        if ((f->code != BM_F_ALERT_INFERRED_FATAL && f->code != BM_F_ALERT_LEVEL_UNKNOWN) || f->role != r ||
+            f->index != index)
             continue;
         memmove(&c->findings[i], &c->findings[i + 1], (size_t)(c->n_findings - i - 1) * sizeof c->findings[0]);
         c->n_findings--;
@@ -108,6 +110,10 @@ static void merge_alerts(dec_conn *k, bm_conn *c, int cs, int mine[BM_MAX_ALERTS
         e->desc = (int16_t)a->desc;
         e->encrypted = !clear;
         e->inferred = false;
+        e->fatal_why = e->close_why = 0;
+        e->level_unknown = false;
+        e->misfit_length = 0;
+        e->has_before = false;
         e->frame = a->frame;
         e->index = a->index;
         claimed[i] = true;

@@ -59,7 +59,7 @@ void bm_vd_record(bm_verdict *v, const bm_record_ref *r)
 const bm_alert *bm_dg_fatal(const bm_conn *c)
 {
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++)
-        if (c->alerts[i].level == BM_ALERT_FATAL || (c->alerts[i].level < 0 && c->alerts[i].inferred))
+        if (c->alerts[i].level == BM_ALERT_FATAL)
             return &c->alerts[i];
     return NULL;
 }
@@ -279,6 +279,43 @@ static void keyless_failed(bm_conn *c)
     bm_dg_key_steps(c, v);
 }
 
+/* An encrypted alert whose level the evidence leaves open (src/tls/finish.c):
+ * the connection may have failed or closed cleanly. Neither healthy nor a
+ * fatal alert from either side: say what fits each reading. */
+static bool keyless_alert_unknown(bm_conn *c)
+{
+    const bm_alert *a = NULL;
+    for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS && !a; i++)
+        if (c->alerts[i].level_unknown && c->alerts[i].inferred)
+            a = &c->alerts[i];
+    if (!a)
+        return false;
+    bm_verdict *v = &c->verdict;
+    bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
+              &(bm_vline){.code = BM_V_KEYLESS_ALERT_UNKNOWN, .role = a->from, .index = a->index, .frame = a->frame});
+    if (a->misfit_length)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_FITS_NEITHER, .role = a->from, .frame = a->frame,
+                                .arg = {a->misfit_length}});
+    if (a->close_why)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_FITS_CLOSE, .role = a->from, .frame = a->frame,
+                                .arg = {a->close_why}});
+    if (a->fatal_why)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_FITS_FATAL, .role = a->from, .frame = a->frame,
+                                .arg = {a->fatal_why}});
+    if (a->has_before) {
+        const bm_record_ref *s = &a->before;
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_MAY_REJECT, .role = s->direction, .index = s->index,
+                                .frame = s->frame, .arg = {s->length}});
+        bm_vd_record(v, s);
+    }
+    const bm_tcp_info *t = &c->tcp;
+    if (t->gaps || t->snaplen_cut)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_CAPTURE_LOSSES,
+                                .arg = {(int64_t)t->gap_bytes, (int64_t)t->gaps, (int64_t)t->snaplen_cut}});
+    bm_dg_key_steps(c, v);
+    return true;
+}
+
 void bm_dg_keyless(bm_conn *c)
 {
     c->verdict.keyless = true;
@@ -295,6 +332,8 @@ void bm_dg_keyless(bm_conn *c)
         keyless_failed(c);
         return;
     }
+    if (keyless_alert_unknown(c))
+        return;
     bm_dg_healthy(c, NULL);
 }
 
@@ -318,7 +357,7 @@ void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev)
         /* An encrypted alert's level and description are guesses without keys. */
         v->confidence = BM_CONF_POSSIBLE;
         bm_vd_ev(v, &(bm_vline){.code = BM_V_ALERT_ONLY_INFERRED, .role = a->from, .frame = a->frame,
-                                .arg = {a->level == BM_ALERT_WARNING}});
+                                .arg = {a->level == BM_ALERT_WARNING, a->close_why}});
         bm_dg_key_steps(c, v);
         break;
     }

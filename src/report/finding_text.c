@@ -64,17 +64,6 @@ static const char *msg_name(int64_t m)
     }
 }
 
-static const char *why_text(int64_t w)
-{
-    switch (w) {
-    case BM_FW_PEER_KEPT_SENDING: return "the peer kept sending records after it";
-    case BM_FW_BEFORE_HANDSHAKE: return "it came before the handshake completed";
-    case BM_FW_RESET: return "the connection was then reset";
-    case BM_FW_NO_APPDATA: return "no application data had been exchanged and the peer sent no alert";
-    default: return "unknown reason";
-    }
-}
-
 static const char *kx_name(int64_t kx)
 {
     switch (kx) {
@@ -261,7 +250,11 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
     case BM_F_ALERT_INFERRED_FATAL:
         bm_words_put(buf, cap, o,
             "fatal alert inferred: encrypted alert from the %s (record #%" PRIu64 ", frame %" PRIu64 "): %s", party(f),
-            f->index, f->frame, why_text(a[0]));
+            f->index, f->frame, bm_words_fatal_fit(a[0]));
+        break;
+    case BM_F_ALERT_LEVEL_UNKNOWN:
+        bm_words_put(buf, cap, o, "encrypted alert from the %s (record #%" PRIu64 ", frame %" PRIu64 "): level unknown without keys (%s)",
+            party(f), f->index, f->frame, a[2] ? "its length fits no alert of the suite" : "close_notify and a fatal alert both fit");
         break;
     case BM_F_RECORD_FAILED:
         bm_words_put(buf, cap, o, "record #%" PRIu64 " from the %s fails its integrity check (%s) at frame %" PRIu64, f->index,

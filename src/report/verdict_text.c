@@ -66,6 +66,29 @@ void bm_words_put(char *buf, size_t cap, size_t *o, const char *fmt, ...)
 }
 
 const char *bm_words_role(int64_t role) { return role == BM_CLIENT ? "client" : "server"; }
+
+const char *bm_words_fatal_fit(int64_t w)
+{
+    switch (w) {
+    case BM_FW_PEER_KEPT_SENDING: return "it came right after a record of the peer, which kept sending records after it";
+    case BM_FW_BEFORE_HANDSHAKE: return "it came before the handshake completed";
+    case BM_FW_RESET: return "the connection was then reset";
+    case BM_FW_NO_APPDATA: return "no application data had been exchanged and the peer sent no alert";
+    case BM_FW_AFTER_PEER_RECORD: return "it came right after a record of the peer, which it may have rejected";
+    default: return "unknown reason";
+    }
+}
+
+const char *bm_words_close_fit(int64_t w)
+{
+    switch (w) {
+    case BM_FC_ANSWERED: return "the peer answered it with an alert of its own";
+    case BM_FC_AFTER_PEER_CLOSE: return "the peer had closed first";
+    case BM_FC_AFTER_OWN_DATA: return "it followed the sender's own application data, with no record of the peer since";
+    case BM_FC_PEER_DONE: return "the peer sent nothing more after it, as after a complete exchange";
+    default: return "unknown reason";
+    }
+}
 const char *bm_words_other(int64_t role) { return role == BM_CLIENT ? "server" : "client"; }
 
 size_t bm_vline_format_raw(const bm_vline *l, char *buf, size_t cap)

@@ -112,9 +112,34 @@ static bool alerts_sizes(const bm_vline *l, char *buf, size_t cap, size_t *o)
         return true;
     case BM_V_ALERT_ONLY_INFERRED:
         bm_words_put(buf, cap, o,
-                     "the encrypted alert from the %s at frame %" PRIu64 " was only inferred (from its size) to be "
-                     "%s; keys would show what it really says",
-                     r, l->frame, a[0] ? "a warning" : "an alert");
+                     "the encrypted alert from the %s at frame %" PRIu64 " was only inferred to be %s%s%s; keys would "
+                     "show what it really says",
+                     r, l->frame, a[0] ? "close_notify" : "an alert", a[1] ? ": " : "",
+                     a[1] ? bm_words_close_fit(a[1]) : "");
+        return true;
+    case BM_V_KEYLESS_ALERT_UNKNOWN:
+        bm_words_put(buf, cap, o,
+                     "the %s sent an encrypted alert (record #%" PRIu64 ", frame %" PRIu64 ") that may be close_notify or "
+                     "fatal: without keys badmac cannot tell whether this connection failed",
+                     r, l->index, l->frame);
+        return true;
+    case BM_V_ALERT_FITS_CLOSE:
+        bm_words_put(buf, cap, o, "fits close_notify: %s", bm_words_close_fit(a[0]));
+        return true;
+    case BM_V_ALERT_FITS_FATAL:
+        bm_words_put(buf, cap, o, "fits a fatal alert from the %s: %s", r, bm_words_fatal_fit(a[0]));
+        return true;
+    case BM_V_ALERT_MAY_REJECT:
+        bm_words_put(buf, cap, o,
+                     "were it fatal, the record it rejected would be %s record #%" PRIu64 " (frame %" PRIu64 ", %u "
+                     "bytes), the last before the alert",
+                     r, l->index, l->frame, U32(a[0]));
+        return true;
+    case BM_V_ALERT_FITS_NEITHER:
+        bm_words_put(buf, cap, o,
+                     "the %s's alert record at frame %" PRIu64 " is %u bytes: it cannot hold a 2-byte alert under the "
+                     "negotiated suite",
+                     r, l->frame, U32(a[0]));
         return true;
     case BM_V_OVERFLOW_PROVEN:
         bm_words_put(buf, cap, o,

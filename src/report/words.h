@@ -25,6 +25,10 @@ const char *bm_words_other(int64_t role);
  * message type's name. */
 const char *bm_words_abort(int64_t why);
 const char *bm_words_hs(int64_t type);
+/* What makes an encrypted alert fit a fatal alert (bm_finding_why) /
+ * close_notify (bm_finding_close), as a clause. */
+const char *bm_words_fatal_fit(int64_t why);
+const char *bm_words_close_fit(int64_t why);
 
 /* The English of one verdict line, by topic: false when the code is not
  * the file's (verdict_text.c tries them in turn). */

@@ -9,12 +9,6 @@
 #include "suite_info.h"
 #include "tls_int.h"
 
-static bool is_rst(const bm_tls_conn *c, const bm_tcp_summary *s)
-{
-    return s->end == BM_END_RST || (c->dir[0].fin && c->dir[0].how == BM_END_RST) ||
-           (c->dir[1].fin && c->dir[1].how == BM_END_RST);
-}
-
 /* TLS 1.3 hides alerts in application_data records. A short protected
  * record (2 alert bytes + type + tag, little padding) that is the last one
  * a side sent before its FIN/RST, or that the peer answered with RST, is
@@ -59,6 +53,7 @@ static void infer_tls13_alerts(bm_tls_conn *c)
         a->index = d->last.index;
         c->alert_snap[i] = d->last_snap;
         c->alert_pending[i] = true;
+        c->alert_len[i] = d->last.length;
     }
     /* Keep the list in capture order (the new ones may precede others). */
     for (unsigned i = 1; i < k->n_alerts; i++) {
@@ -72,56 +67,139 @@ static void infer_tls13_alerts(bm_tls_conn *c)
             bool tp = c->alert_pending[j];
             c->alert_pending[j] = c->alert_pending[j - 1];
             c->alert_pending[j - 1] = tp;
+            uint32_t tl = c->alert_len[j];
+            c->alert_len[j] = c->alert_len[j - 1];
+            c->alert_len[j - 1] = tl;
         }
     }
 }
 
-/* An encrypted alert is taken for close_notify only when the close looks
- * graceful: no RST, the peer sent nothing but alerts afterwards, the
- * handshake had completed (both sides had sent a protected record), and
- * either application data had flowed or the peer sent an alert too (one
- * answering the other). Anything else is the way a fatal alert ends a
- * connection: the bm_finding_why, 0 for close_notify. */
-static int judge(const bm_tls_conn *c, unsigned i, bool rst)
+/* What an encrypted alert fits, from evidence that holds for every
+ * implementation: its length for the suite, its position, what the peer did
+ * next, who closed first. Both close_notify and bad_record_mac are two bytes,
+ * so the length only says whether the record can be an alert at all.
+ *
+ * close_notify fits when the peer answered it with an alert of its own, when
+ * the peer had closed first (its alert or its FIN came before), or when the
+ * sender's previous record was its own application data, with no record of
+ * the peer since (the peer's records crossing it change nothing).
+ * A fatal alert needs a record that failed: it fits whenever a record of the
+ * peer (not an alert) came since the sender's own last record. That alone
+ * does not tell: a client closing after the response looks the same.
+ *
+ * The level is close_notify only when nothing fits a fatal alert, fatal
+ * only when nothing fits close_notify and the peer kept sending records
+ * after it (the way a receiver that rejected a record in the middle of the
+ * peer's data ends the connection) or the handshake had not completed;
+ * otherwise unknown. Both fitting is common on real peers: servers answer a
+ * fatal bad_record_mac with close_notify (fixture demo); mbedTLS clients
+ * send bad_record_mac after the server's close_notify when the record before
+ * it was damaged (the matrix), looking just like the answer to a close. */
+typedef struct alert_fit {
+    int fatal;      /* bm_finding_why, 0: a fatal alert does not fit */
+    int close;      /* bm_finding_close, 0: close_notify does not fit */
+    uint32_t misfit; /* the record's length when it cannot hold a 2-byte alert */
+} alert_fit;
+
+static alert_fit fits(const bm_tls_conn *c, unsigned i)
 {
-    const bm_alert *a = &c->conn->alerts[i];
+    const bm_conn *k = c->conn;
+    const bm_alert *a = &k->alerts[i];
     const bm_tls_snap *s = &c->alert_snap[i];
     const bm_tls_dir *o = &c->dir[!a->from];
-    if (o->nonalert > s->other_nonalert)
-        return BM_FW_PEER_KEPT_SENDING;
-    if (!s->hs_done)
-        return BM_FW_BEFORE_HANDSHAKE;
-    /* Mutual alerts (either one answering the other) are a clean close,
-     * even when a reset follows: servers such as gnutls-serv reset after
-     * the close_notify exchange. */
-    if (o->alerts > 0)
-        return 0;
-    if (rst)
-        return BM_FW_RESET;
-    if (!s->appdata)
-        return BM_FW_NO_APPDATA;
-    return 0;
+    const bm_handshake *h = &k->hs;
+    alert_fit f = {0, 0, 0};
+    /* The length: TLS 1.3 candidates were chosen by it (infer_tls13_alerts);
+     * a compressed session's plaintext is deflate bytes, of any length. */
+    if (!bm_tls_is13(c) && h->compression == 0 && h->cipher_suite &&
+        !bm_suite_can_hold(h->cipher_suite, h->version, h->truncated_hmac, h->etm, c->alert_len[i], 2)) {
+        f.misfit = c->alert_len[i] ? c->alert_len[i] : 1;
+        return f;
+    }
+    bool peer_alert_before = false, peer_alert_after = false;
+    for (unsigned j = 0; j < k->n_alerts; j++) {
+        if (j == i || k->alerts[j].from == a->from)
+            continue;
+        if (c->alert_snap[j].seq < s->seq)
+            peer_alert_before = true;
+        else
+            peer_alert_after = true;
+    }
+    bool peer_fin_before = o->fin && o->fin_frame && o->fin_frame < a->frame;
+    /* A record of the peer since the sender's own last one: what a fatal
+     * alert could be about. The peer's own alerts do not count. */
+    bool has_data = s->has_other_data;
+    bm_record_ref data = s->other_data;
+    for (unsigned j = 0; j < k->n_alerts && has_data; j++)
+        if (k->alerts[j].from != a->from && k->alerts[j].index == data.index) {
+            has_data = s->has_other_data2; /* a TLS 1.3 alert, inferred at close */
+            data = s->other_data2;
+            break;
+        }
+    bool trigger = has_data && (!s->has_own || data.frame > s->own.frame);
+    bool own_data = s->has_own && s->own.type == BM_CT_APPLICATION_DATA && s->own_appdata > 0;
+    bool kept = o->nonalert > s->other_nonalert;
+    if (peer_alert_after)
+        f.close = BM_FC_ANSWERED;
+    else if (peer_alert_before || peer_fin_before)
+        f.close = BM_FC_AFTER_PEER_CLOSE;
+    else if (!trigger && own_data)
+        f.close = BM_FC_AFTER_OWN_DATA;
+    /* The sender had not finished its handshake (TLS 1.3: the alert
+     * stands where its Finished should be; TLS <= 1.2: the peer never sent
+     * a protected record): the handshake was abandoned. */
+    if (!s->hs_done && s->has_other)
+        f.fatal = BM_FW_BEFORE_HANDSHAKE;
+    else if (trigger)
+        f.fatal = kept ? BM_FW_PEER_KEPT_SENDING : BM_FW_AFTER_PEER_RECORD;
+    /* A close after the peer's last record, the exchange complete. */
+    if (f.fatal == BM_FW_AFTER_PEER_RECORD && !f.close)
+        f.close = BM_FC_PEER_DONE;
+    return f;
+}
+
+/* The level the evidence allows: fatal, warning (close_notify), or -1
+ * (unknown: both fit, neither does, or the length fits no alert). */
+static int level_of(const alert_fit *f)
+{
+    if (f->misfit || (f->fatal && f->close))
+        return -1;
+    if (f->fatal == BM_FW_PEER_KEPT_SENDING || f->fatal == BM_FW_BEFORE_HANDSHAKE)
+        return BM_ALERT_FATAL;
+    if (f->close && f->close != BM_FC_PEER_DONE)
+        return BM_ALERT_WARNING;
+    return -1;
 }
 
 static uint8_t role(int side, int client_side) { return side == client_side ? BM_CLIENT : BM_SERVER; }
 
-static void judge_alerts(bm_tls_conn *c, const bm_tcp_summary *s)
+static void judge_alerts(bm_tls_conn *c)
 {
     bm_conn *k = c->conn;
-    bool rst = is_rst(c, s);
     for (unsigned i = 0; i < k->n_alerts; i++) {
         bm_alert *a = &k->alerts[i];
         if (!c->alert_pending[i])
             continue;
-        int why = judge(c, i, rst);
-        a->level = why ? 2 : 1;
-        a->desc = why ? -1 : 0;
+        alert_fit f = fits(c, i);
+        int level = level_of(&f);
+        a->level = (int16_t)level;
+        a->desc = level == BM_ALERT_WARNING ? BM_ALERT_CLOSE_NOTIFY : -1;
         a->inferred = true;
-        /* The decryption stage removes it by code, role and index
+        a->fatal_why = (uint8_t)f.fatal;
+        a->close_why = (uint8_t)f.close;
+        a->level_unknown = level < 0;
+        a->misfit_length = f.misfit;
+        a->has_before = level < 0 && f.fatal && c->alert_snap[i].has_other;
+        if (a->has_before)
+            a->before = c->alert_snap[i].other;
+        /* The decryption stage removes these by code, role and index
          * (dec_close.c) when the alert or the record is read. */
-        if (why)
+        if (level == BM_ALERT_FATAL)
             bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_INFERRED_FATAL, .role = a->from, .index = a->index,
-                                            .frame = a->frame, .arg = {why}});
+                                            .frame = a->frame, .arg = {f.fatal}});
+        else if (level < 0)
+            bm_tls_finding(c, &(bm_finding){.code = BM_F_ALERT_LEVEL_UNKNOWN, .role = a->from, .index = a->index,
+                                            .frame = a->frame, .arg = {f.fatal, f.close, f.misfit}});
     }
     for (unsigned i = 0; i < k->n_alerts; i++) {
         const bm_alert *a = &k->alerts[i];
@@ -148,8 +226,11 @@ static void to_roles(bm_tls_conn *c)
     for (int r = 0; r < 2; r++)
         for (uint32_t i = 0; i < k->rec[r].n_flagged_list; i++)
             k->rec[r].flagged_list[i].direction = role(k->rec[r].flagged_list[i].direction, cs);
-    for (unsigned i = 0; i < k->n_alerts; i++)
+    for (unsigned i = 0; i < k->n_alerts; i++) {
         k->alerts[i].from = role(k->alerts[i].from, cs);
+        if (k->alerts[i].has_before)
+            k->alerts[i].before.direction = role(k->alerts[i].before.direction, cs);
+    }
     if (k->fatal_from >= 0)
         k->fatal_from = role(k->fatal_from, cs);
     if (k->has_suspect)
@@ -215,7 +296,7 @@ void bm_tls_finish(bm_tls_conn *c, const bm_tcp_summary *s)
     }
     k->midstream = !s->syn_seen;
     infer_tls13_alerts(c);
-    judge_alerts(c, s);
+    judge_alerts(c);
     to_roles(c);
     fill_endpoint(&k->client, &c->tuple, c->client_side);
     fill_endpoint(&k->server, &c->tuple, !c->client_side);

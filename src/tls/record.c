@@ -90,10 +90,17 @@ static bm_tls_snap make_snap(const bm_tls_conn *c, int side)
     s.seq = c->seq;
     s.has_other = o->has_last;
     s.other = o->last;
+    s.has_other_data = o->has_last_data;
+    s.other_data = o->last_data;
+    s.has_other_data2 = o->has_last_data2;
+    s.other_data2 = o->last_data2;
     s.other_nonalert = o->nonalert;
     s.other_alerts = o->alerts;
     s.hs_done = c->dir[0].post_prot > 0 && c->dir[1].post_prot > 0;
     s.appdata = c->dir[0].appdata + c->dir[1].appdata > 0;
+    s.has_own = c->dir[side].has_last;
+    s.own = c->dir[side].last;
+    s.own_appdata = c->dir[side].appdata;
     return s;
 }
 
@@ -104,6 +111,7 @@ static void add_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, int le
     if (k->n_alerts >= BM_MAX_ALERTS)
         return;
     bm_alert *a = &k->alerts[k->n_alerts];
+    memset(a, 0, sizeof *a);
     a->from = (uint8_t)side;
     a->level = (int16_t)level;
     a->desc = (int16_t)desc;
@@ -113,6 +121,7 @@ static void add_alert(bm_tls_conn *c, int side, const bm_record_ref *ref, int le
     a->index = ref->index;
     c->alert_snap[k->n_alerts] = *snap;
     c->alert_pending[k->n_alerts] = enc;
+    c->alert_len[k->n_alerts] = ref->length;
     k->n_alerts++;
 }
 
@@ -275,10 +284,15 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
             d->appdata++;
         d->post_prot++;
     }
-    if (type == BM_CT_ALERT)
+    if (type == BM_CT_ALERT) {
         d->alerts++;
-    else
+    } else {
         d->nonalert++;
+        d->has_last_data2 = d->has_last_data;
+        d->last_data2 = d->last_data;
+        d->has_last_data = true;
+        d->last_data = ref;
+    }
     d->has_last = true;
     d->last = ref;
     d->last_prot = prot;

@@ -56,3 +56,32 @@ uint32_t bm_suite_max_expansion(uint16_t suite, uint16_t version, bool truncated
         return 2048;
     }
 }
+
+bool bm_suite_can_hold(uint16_t suite, uint16_t version, bool truncated_hmac, bool etm, uint32_t len, uint32_t plain)
+{
+    bm_suite_info si;
+    if (!bm_suite_info_get(suite, &si))
+        return true;
+    uint32_t mac = truncated_hmac && si.mac_len ? 10 : si.mac_len;
+    switch (si.kind) {
+    case BM_SUITE_NULL:
+    case BM_SUITE_STREAM:
+        return len == plain + mac;
+    case BM_SUITE_AEAD:
+        if (si.tls13 || version >= BM_TLS13)
+            return len >= plain + 1u + si.tag_len; /* content type byte, any padding */
+        return len == plain + si.explicit_nonce + si.tag_len;
+    case BM_SUITE_CBC: {
+        uint32_t b = si.block_len ? si.block_len : 1;
+        uint32_t iv = version >= BM_TLS11 ? si.block_len : 0u;
+        uint32_t fixed = iv + (etm ? mac : 0u);
+        if (len < fixed || (len - fixed) % b)
+            return false;
+        /* the encrypted part: plaintext (+ MAC when MAC-then-encrypt) + padding of 1..256 bytes */
+        uint32_t enc = len - fixed, inner = plain + (etm ? 0u : mac);
+        return enc >= inner + 1u && enc <= inner + 256u;
+    }
+    default:
+        return true;
+    }
+}

@@ -34,5 +34,10 @@ bool bm_suite_info_get(uint16_t suite, bm_suite_info *out);
 /* Most bytes protection adds to a TLS <= 1.2 record of this suite and
  * version; 2048 (the protocol's allowance) when the suite is unknown. */
 uint32_t bm_suite_max_expansion(uint16_t suite, uint16_t version, bool truncated_hmac);
+/* Whether a protected record of 'len' bytes can hold exactly 'plain'
+ * bytes of plaintext under this suite (for CBC the padding makes it a
+ * range; etm: RFC 7366 encrypt-then-MAC); true when the suite's record
+ * protection is unknown. Same sizes for every implementation. */
+bool bm_suite_can_hold(uint16_t suite, uint16_t version, bool truncated_hmac, bool etm, uint32_t len, uint32_t plain);
 
 #endif

@@ -106,6 +106,8 @@ static void tls_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m
         if (o->has_last)
             e->peer_last = o->last;
     }
+    if (!c->dir[dir].fin && m)
+        c->dir[dir].fin_frame = m->frame;
     c->dir[dir].fin = true;
     c->dir[dir].how = how;
 }

@@ -63,10 +63,16 @@ typedef struct bm_tls_snap {
     uint64_t seq;            /* processing order of the record */
     bool has_other;
     bm_record_ref other;     /* the peer's last completed record (side-indexed) */
+    bool has_other_data, has_other_data2;
+    bm_record_ref other_data; /* the peer's last record that was not an alert */
+    bm_record_ref other_data2; /* and the one before it (TLS 1.3: other_data may be an alert found at close) */
     uint64_t other_nonalert; /* non-alert records the peer had sent */
     uint64_t other_alerts;   /* alert records the peer had sent */
     bool hs_done;            /* both sides had sent a protected record */
     bool appdata;            /* application data had been exchanged */
+    bool has_own;
+    bm_record_ref own;       /* the sender's own previous record */
+    uint64_t own_appdata;    /* application data records the sender had sent */
 } bm_tls_snap;
 
 typedef struct bm_tls_dir {
@@ -111,11 +117,15 @@ typedef struct bm_tls_dir {
     uint64_t appdata;    /* protected records beyond the handshake's */
     bool has_last;
     bm_record_ref last;  /* the last record completed */
+    bool has_last_data, has_last_data2;
+    bm_record_ref last_data; /* the last record completed that was not an alert */
+    bm_record_ref last_data2; /* the one before it */
     bool last_prot;
     bm_tls_snap last_snap;
 
     bool fin;
     bm_stream_end how;
+    uint64_t fin_frame;  /* frame of the FIN/RST (0: not known) */
 } bm_tls_dir;
 
 typedef struct bm_tls_conn bm_tls_conn;
@@ -140,6 +150,7 @@ struct bm_tls_conn {
     uint64_t seq;        /* records processed, both directions */
     bm_tls_snap alert_snap[BM_MAX_ALERTS];
     bool alert_pending[BM_MAX_ALERTS]; /* encrypted: meaning decided at close */
+    uint32_t alert_len[BM_MAX_ALERTS];  /* the alert record's length */
     uint8_t first_bytes[4];
     unsigned n_first;
     int first_side;

@@ -162,7 +162,12 @@ dump "$SP" "$TMPD/clean.pcap"
     -CAfile "$PKI/ca.crt" >/dev/null 2>&1
 stop_dump; kill "$SRV" 2>/dev/null
 "$BADMAC" --json "$TMPD/clean.pcap" >"$TMPD/clean.json" 2>/dev/null; rc=$?
-is "$rc/$(field status "$TMPD/clean.json")" 0/ok "clean close_notify + FIN both ways: ok, exit 0"
+# Keyless, the server's answering alert may be read as close_notify or be of
+# unknown level (both readings fit: docs/diagnoses.md): ok or unknown, never
+# failed, exit 0.
+st=$(field status "$TMPD/clean.json")
+case $st in ok|unknown) st=not-failed ;; esac
+is "$rc/$st" 0/not-failed "clean close_notify + FIN both ways: not failed (ok or unknown), exit 0"
 
 # Clean: the client sends close_notify + FIN while the server still sends.
 SP=$(port); serve "$SP"; waitport "$SP"

@@ -139,11 +139,17 @@ static void misleading(void)
        "tls13-alert-encrypted: names certificate_required, not a MAC failure");
     r = ah_analyse(FIX "tls13-alert-encrypted.pcap", NULL, NULL);
     v = &r->conns[0].verdict;
-    /* The TLS stage infers the 19-byte alert to be close_notify: without
-     * keys, healthy is no more than possible, and says why. */
-    ok(r->n == 1 && v->cause == BM_CAUSE_HEALTHY && v->confidence == BM_CONF_POSSIBLE && v->keyless,
-       "tls13-alert-encrypted keyless: only possibly healthy (alert inferred), keyless");
-    ok(has_line(v->evidence, v->n_evidence, BM_V_ALERT_ONLY_INFERRED), "keyless: says the alert was only inferred");
+    /* The 19-byte record right after the client's last one is an alert,
+     * but close_notify and a fatal alert both fit (it is a fatal
+     * certificate_required): undetermined, never healthy. (Badmac once
+     * took it for close_notify and said healthy.) */
+    ok(r->n == 1 && v->cause == BM_CAUSE_UNDETERMINED && v->confidence == BM_CONF_NONE && v->keyless &&
+           !r->conns[0].failed,
+       "tls13-alert-encrypted keyless: undetermined, not healthy, not failed");
+    ok(v->summary.code == BM_V_KEYLESS_ALERT_UNKNOWN && v->summary.role == BM_SERVER &&
+           has_line(v->evidence, v->n_evidence, BM_V_ALERT_FITS_CLOSE) &&
+           has_line(v->evidence, v->n_evidence, BM_V_ALERT_FITS_FATAL),
+       "keyless: the server's alert may be either, and says what fits each");
     ok(has_line(v->next_steps, v->n_next_steps, BM_V_NEXT_KEYLOG), "keyless: says how to export keys");
 }
 
@@ -152,8 +158,14 @@ static void keyless_demo(void)
     ah_run *r = ah_analyse(FIX "demo.pcapng", NULL, NULL);
     ok(r->n == 1, "demo keyless");
     const bm_verdict *v = &r->conns[0].verdict;
-    ok(v->cause == BM_CAUSE_UNDETERMINED && v->keyless && v->has_record && v->record.index == 8,
+    ok(v->cause == BM_CAUSE_UNDETERMINED && v->keyless && v->has_record && v->record.index == 8 &&
+           v->record.direction == BM_SERVER,
        "demo keyless: undetermined, names server record #8");
+    /* The client's bad_record_mac is answered by the server's close_notify:
+     * the client's alert may be either, the server's is the close. */
+    ok(!r->conns[0].failed && r->conns[0].alerts[0].from == BM_CLIENT && r->conns[0].alerts[0].level_unknown &&
+           r->conns[0].alerts[1].from == BM_SERVER && r->conns[0].alerts[1].level == BM_ALERT_WARNING,
+       "demo keyless: the client's alert unknown, the server's close_notify: no fatal alert from the server");
     ok(has_line(v->next_steps, v->n_next_steps, BM_V_NEXT_KEYLOG_EMBEDDED) &&
            has_line(v->next_steps, v->n_next_steps, BM_V_NEXT_RSA_KEY),
        "demo keyless: next steps for embedded stacks and RSA");
@@ -194,9 +206,16 @@ static void clean_fixtures(void)
     fclose(f);
     ok(n >= 25, "at least 25 clean keyed fixtures healthy");
     ah_run *r = ah_analyse(FIX "tls12-aes-gcm.pcap", NULL, NULL);
-    ok(r->n == 1 && r->conns[0].verdict.cause == BM_CAUSE_HEALTHY && r->conns[0].verdict.keyless &&
-           r->conns[0].verdict.confidence != BM_CONF_PROVEN && r->conns[0].verdict.summary.code == BM_V_HEALTHY_KEYLESS,
-       "clean capture without keys: healthy, keyless, not proven");
+    /* The server's close_notify followed its own data: close_notify. The
+     * client's answer came after the server's data, which a client may
+     * have rejected (mbedTLS clients send bad_record_mac in just that
+     * place): without keys, undetermined, not failed, never proven. */
+    ok(r->n == 1 && r->conns[0].verdict.cause == BM_CAUSE_UNDETERMINED && r->conns[0].verdict.keyless &&
+           r->conns[0].verdict.confidence == BM_CONF_NONE && !r->conns[0].failed &&
+           r->conns[0].verdict.summary.code == BM_V_KEYLESS_ALERT_UNKNOWN,
+       "clean capture without keys: the answering alert's level unknown: undetermined, not failed");
+    ok(r->n == 1 && r->conns[0].alerts[0].from == BM_SERVER && r->conns[0].alerts[0].level == BM_ALERT_WARNING,
+       "clean capture without keys: the server's close_notify after its data stays close_notify");
 }
 
 /* A key log holding LINES for tls12-rsa-kx's client random (a wrong master

@@ -113,8 +113,8 @@ static void test_words(void)
 #ifndef BM_REWORD_FINDINGS
     bm_finding_format(&f, buf, sizeof buf);
     is_str(buf,
-           "fatal alert inferred: encrypted alert from the client (record #3, frame 12): the peer kept sending records "
-           "after it",
+           "fatal alert inferred: encrypted alert from the client (record #3, frame 12): it came right after a record of "
+           "the peer, which kept sending records after it",
            "inferred alert: role as a party");
     bm_finding g = {.code = BM_F_CAPTURE_GAP, .role = BM_SERVER, .stream_off = 90, .arg = {20}};
     bm_finding_format(&g, buf, sizeof buf);

@@ -52,6 +52,17 @@ static void tls12_finish(th_conn *c, bool server_too)
     }
 }
 
+/* The same with the client on side B: client (side 1) sends CKE, CCS,
+ * Finished; server (side 0) CCS, Finished. */
+static void tls12_finish_client_b(th_conn *c)
+{
+    rec(c, 1, 22, 70, 0x10);
+    rec(c, 1, 20, 1, 1);
+    rec(c, 1, 22, 40, 0x5a);
+    rec(c, 0, 20, 1, 1);
+    rec(c, 0, 22, 40, 0x6b);
+}
+
 static void test_plaintext_fatal(void)
 {
     th *h = th_new();
@@ -158,29 +169,46 @@ static void test_tls12_inferred_fatal(void)
     th *h = th_new();
     /* client is side B here: checks the role mapping too */
     th_conn c = hellos(h, false, true);
-    /* client (side 1) sends CKE, CCS, Finished; server (side 0) CCS, Finished */
-    rec(&c, 1, 22, 70, 0x10);
-    rec(&c, 1, 20, 1, 1);
-    rec(&c, 1, 22, 40, 0x5a);
-    rec(&c, 0, 20, 1, 1);
-    rec(&c, 0, 22, 40, 0x6b);
+    tls12_finish_client_b(&c);
     rec(&c, 1, 21, 26, 0x77); /* encrypted alert from the client */
     th_fin(&c, 1, BM_END_RST);
     const bm_conn *k = th_close(&c, true);
-    ok(k && k->failed, "encrypted alert then RST: fatal");
+    /* Right after the server's Finished, nothing after it but the client's
+     * RST: a client rejecting the Finished and one closing at once look the
+     * same on the wire. The level stays unknown, with what fits each. */
+    ok(k && !k->failed, "encrypted alert then RST: not called fatal");
     is_int(k ? k->client.port : 0, 40000, "client is side B");
-    is_int(k ? k->fatal_from : 9, BM_CLIENT, "fatal from the client");
-    ok(k && k->n_alerts == 1 && k->alerts[0].encrypted && k->alerts[0].inferred && k->alerts[0].level == 2 &&
-           k->alerts[0].desc == -1,
-       "alert: encrypted, inferred fatal, description unknown");
+    is_int(k ? k->fatal_from : 9, -1, "no fatal alert from either side");
+    ok(k && k->n_alerts == 1 && k->alerts[0].encrypted && k->alerts[0].inferred && k->alerts[0].level == -1 &&
+           k->alerts[0].desc == -1 && k->alerts[0].level_unknown,
+       "alert: encrypted, inferred, level unknown");
     is_int(k ? k->alerts[0].index : 0, 4, "alert record index");
-    is_int(k ? k->suspect.direction : 9, BM_SERVER, "suspect: the server's Finished");
-    is_int(k ? k->suspect.index : 9, 2, "suspect index");
-    ok(k && th_has_problem(k, "fatal alert inferred") && th_has_problem(k, "reset"), "inference noted");
+    is_int(k ? k->alerts[0].fatal_why : 0, BM_FW_AFTER_PEER_RECORD, "fits fatal: right after the server's Finished");
+    is_int(k ? k->alerts[0].close_why : 0, BM_FC_PEER_DONE, "fits close_notify: the server sent nothing more");
+    ok(k && th_finding(k, BM_F_ALERT_LEVEL_UNKNOWN) && !th_finding(k, BM_F_ALERT_INFERRED_FATAL),
+       "level unknown noted, no fatal inference");
     is_int(k ? k->rec[BM_CLIENT].count : 0, 5, "records mapped to the client role");
     is_int(k ? k->end : 9, BM_CONN_RST, "ended by RST");
     is_int(k ? k->end_by : 9, BM_CLIENT, "reset by the client");
     is_int(k ? k->tcp.ttl[BM_CLIENT] : 0, 50, "ttl per role (side B)");
+
+    /* The client (side B) alerts right after a server record while the
+     * server keeps sending: fatal from the client, suspect the server's. */
+    c = hellos(h, false, true);
+    tls12_finish_client_b(&c);
+    rec(&c, 1, 23, 100, 0x11);
+    rec(&c, 0, 23, 300, 0x22);
+    rec(&c, 1, 21, 26, 0x77);
+    rec(&c, 0, 23, 300, 0x33);
+    th_fin(&c, 1, BM_END_RST);
+    k = th_close(&c, true);
+    ok(k && k->failed, "alert in the middle of the server's data: fatal");
+    is_int(k ? k->fatal_from : 9, BM_CLIENT, "fatal from the client");
+    ok(k && k->alerts[0].level == 2 && k->alerts[0].desc == -1 && !k->alerts[0].level_unknown,
+       "inferred fatal, description unknown");
+    is_int(k ? k->suspect.direction : 9, BM_SERVER, "suspect: the server's record");
+    is_int(k ? k->suspect.index : 9, 3, "suspect index");
+    ok(k && th_has_problem(k, "fatal alert inferred") && th_has_problem(k, "kept sending"), "inference noted");
     th_free(h);
 }
 
@@ -197,11 +225,19 @@ static void test_tls12_graceful_and_not(void)
     th_fin(&c, 1, BM_END_FIN);
     const bm_conn *k = th_close(&c, true);
     ok(k && !k->failed, "mutual encrypted alerts then FIN: not failed");
-    ok(k && k->n_alerts == 2 && k->alerts[0].level == 1 && k->alerts[0].desc == 0 && k->alerts[1].desc == 0,
-       "both inferred close_notify");
+    /* The client's alert came after the server's data: it may have rejected
+     * it (mbedTLS clients do so, and the server answers close_notify). */
+    ok(k && k->n_alerts == 2 && k->alerts[0].level == -1 && k->alerts[0].level_unknown &&
+           k->alerts[0].close_why == BM_FC_ANSWERED && k->alerts[0].fatal_why == BM_FW_AFTER_PEER_RECORD,
+       "first alert after the peer's data, answered: level unknown");
+    ok(k && k->n_alerts == 2 && k->alerts[1].level == 1 && k->alerts[1].desc == 0 &&
+           k->alerts[1].close_why == BM_FC_AFTER_PEER_CLOSE,
+       "the answer, nothing of the peer's but its alert since: close_notify");
     ok(k && k->alerts[0].inferred && k->alerts[0].encrypted, "marked inferred");
 
-    /* The peer keeps sending after the alert: fatal. */
+    /* The client's close_notify after its own request, crossing the
+     * server's response: nothing the client received could have failed.
+     * (Badmac once called this a fatal alert from the client.) */
     c = hellos(h, false, false);
     tls12_finish(&c, true);
     rec(&c, 0, 23, 100, 1);
@@ -209,9 +245,34 @@ static void test_tls12_graceful_and_not(void)
     rec(&c, 1, 23, 300, 2);
     th_fin(&c, 0, BM_END_FIN);
     k = th_close(&c, true);
+    ok(k && !k->failed && k->alerts[0].level == 1 && k->alerts[0].desc == 0, "after own data, peer crossing: close_notify");
+    is_int(k ? k->alerts[0].close_why : 0, BM_FC_AFTER_OWN_DATA, "reason: after the sender's own data");
+
+    /* The peer keeps sending after an alert that followed its record: fatal. */
+    c = hellos(h, false, false);
+    tls12_finish(&c, true);
+    rec(&c, 0, 23, 100, 1);
+    rec(&c, 1, 23, 300, 2);
+    rec(&c, 0, 21, 26, 3);
+    rec(&c, 1, 23, 300, 2);
+    th_fin(&c, 0, BM_END_FIN);
+    k = th_close(&c, true);
     ok(k && k->failed && k->fatal_from == BM_CLIENT, "peer kept sending: fatal");
     ok(k && th_has_problem(k, "kept sending"), "reason noted");
-    is_int(k ? k->suspect.index : 0, 2, "suspect: server record before the alert");
+    is_int(k ? k->suspect.index : 0, 3, "suspect: server record before the alert");
+
+    /* The same answered by the peer's alert: both fit, level unknown. */
+    c = hellos(h, false, false);
+    tls12_finish(&c, true);
+    rec(&c, 0, 23, 100, 1);
+    rec(&c, 1, 23, 300, 2);
+    rec(&c, 0, 21, 26, 3);
+    rec(&c, 1, 23, 300, 2);
+    rec(&c, 1, 21, 26, 4);
+    th_fin(&c, 0, BM_END_FIN);
+    k = th_close(&c, true);
+    ok(k && !k->failed && k->alerts[0].level == -1 && k->alerts[0].level_unknown, "kept sending, then answered: unknown");
+    ok(k && k->alerts[1].level == 1, "the answer: close_notify");
 
     /* Before the handshake completed (server never sent its Finished). */
     c = hellos(h, false, false);
@@ -243,8 +304,9 @@ static void test_tls13(void)
     const bm_conn *k = th_close(&c, true);
     is_int(k ? k->n_alerts : 0, 2, "tls 1.3: both closing records taken for alerts");
     ok(k && !k->failed, "tls 1.3 graceful close: not failed");
-    ok(k && k->alerts[0].from == BM_CLIENT && k->alerts[0].desc == 0 && k->alerts[1].from == BM_SERVER,
-       "close_notify both ways, in capture order");
+    ok(k && k->alerts[0].from == BM_CLIENT && k->alerts[0].level_unknown && k->alerts[1].from == BM_SERVER &&
+           k->alerts[1].desc == 0,
+       "the client's alert after the server's data: unknown; the server's answer: close_notify; capture order");
 
     /* The client's first protected record is alert-sized, then FIN. */
     c = hellos(h, true, false);
@@ -269,8 +331,10 @@ static void test_tls13(void)
     rec(&c, 1, 23, 19, 4);
     th_fin(&c, 0, BM_END_RST);
     k = th_close(&c, true);
-    ok(k && k->failed && k->fatal_from == BM_SERVER, "short record then peer RST: fatal from the server");
-    is_int(k ? k->suspect.length : 0, 500, "suspect: the client's record before it");
+    /* The server closing after the request, or rejecting it: unknown. */
+    ok(k && k->n_alerts == 1 && !k->failed && k->alerts[0].level_unknown,
+       "short record then peer RST: an alert, level unknown");
+    is_int(k ? k->alerts[0].fatal_why : 0, BM_FW_AFTER_PEER_RECORD, "fits fatal: right after the client's record");
 
     /* A short final request (35 bytes: padded-alert sized) before FIN is
      * application data, as in the tls13-record-size-limit fixture. */
