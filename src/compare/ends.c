@@ -76,7 +76,8 @@ static void on_conn(void *ud, const bm_conn *c)
     x->cause = c->verdict.cause;
     x->confidence = c->verdict.confidence;
     x->keyed = c->crypto.keys != BM_KEYS_NONE;
-    x->failed = c->failed;
+    x->failed = c->status.status == BM_STATUS_FAILED; /* the one definition (docs/diagnoses.md) */
+    x->unknown = c->status.status == BM_STATUS_UNKNOWN;
     x->fatal_from = c->fatal_from;
     bm_vline_format(&c->verdict.summary, x->summary, sizeof x->summary);
     if (c->hs.n_certs) {
@@ -141,7 +142,9 @@ static const char *verdict_of(const bm_cmp_end *x)
 
 static bool bad(const bm_cmp_end *x)
 {
-    return x && (x->failed || (x->cause != BM_CAUSE_HEALTHY && x->cause != BM_CAUSE_NONE));
+    /* status unknown (an alert of unknown level, no keys): not a failure
+     * this point saw; the verdict still says what is missing */
+    return x && (x->failed || (!x->unknown && x->cause != BM_CAUSE_HEALTHY && x->cause != BM_CAUSE_NONE));
 }
 
 bool bm_cmp_end_bad(const bm_cmp_end *x) { return bad(x); }

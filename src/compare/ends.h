@@ -37,7 +37,8 @@ typedef struct bm_cmp_end {
     bm_cause cause;
     bm_confidence confidence;
     bool keyed;                /* key material was found for it */
-    bool failed;
+    bool failed;               /* status failed (docs/diagnoses.md: the one definition) */
+    bool unknown;              /* status unknown: the evidence for either is missing */
     int fatal_from;            /* role that sent the first fatal alert, -1 none */
     char summary[BM_VLINE_TEXT_LEN]; /* the verdict's summary, worded by the report stage */
     bool has_cert;             /* the analysis saw the server's first certificate (in the clear,
