@@ -78,6 +78,7 @@ static void on_conn(void *ud, const bm_conn *c)
     x->keyed = c->crypto.keys != BM_KEYS_NONE;
     x->failed = c->status.status == BM_STATUS_FAILED; /* the one definition (docs/diagnoses.md) */
     x->unknown = c->status.status == BM_STATUS_UNKNOWN;
+    x->aborted_only = x->failed && c->status.aborted && c->status.reason == c->status.abort_reason;
     x->fatal_from = c->fatal_from;
     bm_vline_format(&c->verdict.summary, x->summary, sizeof x->summary);
     if (c->hs.n_certs) {
@@ -262,6 +263,13 @@ void bm_cmp_conclude(const bm_cmp_ends *e, const bm_cmp_result *r, bm_cmp_conclu
         o->placement = "between_points";
         const bm_cmp_end *cl = o->end[r->client_side], *sv = o->end[!r->client_side];
         bool bc = bad(cl), bs = bad(sv);
+        /* A leg the proxy merely aborted because the other leg failed (no
+         * alert, no bad record of its own) is the consequence, not the
+         * failure: the leg with its own failure is the failed one. */
+        if (bc && bs && cl->aborted_only != sv->aborted_only) {
+            bc = !cl->aborted_only;
+            bs = !sv->aborted_only;
+        }
         o->failed_leg = bc && bs ? 2 : bc ? BM_CLIENT : bs ? BM_SERVER : -1;
         char b1[160], b2[160];
         const char *where = bc && bs ? "both legs failed, each at its own point"

@@ -39,6 +39,7 @@ typedef struct bm_cmp_end {
     bool keyed;                /* key material was found for it */
     bool failed;               /* status failed (docs/diagnoses.md: the one definition) */
     bool unknown;              /* status unknown: the evidence for either is missing */
+    bool aborted_only;         /* failed only by an abort (no alert, no bad record) */
     int fatal_from;            /* role that sent the first fatal alert, -1 none */
     char summary[BM_VLINE_TEXT_LEN]; /* the verdict's summary, worded by the report stage */
     bool has_cert;             /* the analysis saw the server's first certificate (in the clear,

@@ -83,7 +83,7 @@ PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${ABORTS_KEEP:-}" ] && cp -r "$TMPD" "$ABORTS_KEEP"; rm -rf "$TMPD"; }
 trap cleanup EXIT
 mkdir -p "$TMPD/www"
-python3 -c 'import base64,os; open(os.sys.argv[1],"w").write(base64.b64encode(os.urandom(1500000)).decode())' \
+python3 -c 'import base64,os; open(os.sys.argv[1],"w").write(base64.b64encode(os.urandom(15000000)).decode())' \
     "$TMPD/www/big.txt"
 echo hello >"$TMPD/www/small.txt"
 
