@@ -325,19 +325,16 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
     }
 }
 
+static void english_of(const void *x, char *buf, size_t cap, size_t *o) { english(x, buf, cap, o); }
+
 size_t bm_finding_format_raw(const bm_finding *f, char *buf, size_t cap)
 {
-    const bm_words_item it = {f->code, f->role, f->index, f->frame, f->stream_off, f->arg, f->str, sizeof f->str};
+    const bm_words_item it = BM_WORDS_ITEM(f);
     return bm_words_format_raw(table(), &it, buf, cap);
 }
 
 size_t bm_finding_format(const bm_finding *f, char *buf, size_t cap)
 {
-    if (BM_REWORD)
-        return bm_finding_format_raw(f, buf, cap);
-    size_t o = 0;
-    if (!bm_words_begin(buf, cap))
-        return 0;
-    english(f, buf, cap, &o);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(f);
+    return bm_words_format(table(), &it, english_of, f, buf, cap);
 }

@@ -52,20 +52,21 @@ const char *bm_words_close_fit(int64_t w)
     }
 }
 
+static void english(const void *x, char *buf, size_t cap, size_t *o)
+{
+    const bm_vline *l = x;
+    if (!bm_vtext_conn(l, buf, cap, o) && !bm_vtext_record(l, buf, cap, o) && !bm_vtext_steps(l, buf, cap, o))
+        bm_words_put(buf, cap, o, "unknown verdict line (code %u)", (unsigned)l->code);
+}
+
 size_t bm_vline_format_raw(const bm_vline *l, char *buf, size_t cap)
 {
-    const bm_words_item it = {l->code, l->role, l->index, l->frame, l->stream_off, l->arg, l->str, sizeof l->str};
+    const bm_words_item it = BM_WORDS_ITEM(l);
     return bm_words_format_raw(table(), &it, buf, cap);
 }
 
 size_t bm_vline_format(const bm_vline *l, char *buf, size_t cap)
 {
-    if (BM_REWORD)
-        return bm_vline_format_raw(l, buf, cap);
-    size_t o = 0;
-    if (!bm_words_begin(buf, cap))
-        return 0;
-    if (!bm_vtext_conn(l, buf, cap, &o) && !bm_vtext_record(l, buf, cap, &o) && !bm_vtext_steps(l, buf, cap, &o))
-        bm_words_put(buf, cap, &o, "unknown verdict line (code %u)", (unsigned)l->code);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(l);
+    return bm_words_format(table(), &it, english, l, buf, cap);
 }

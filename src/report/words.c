@@ -101,3 +101,15 @@ size_t bm_words_format_raw(const bm_words_table *t, const bm_words_item *it, cha
         bm_words_put(buf, cap, &o, " %s=\"%.*s\"", sn, (int)strnlen(it->str, it->str_cap), it->str);
     return o;
 }
+
+size_t bm_words_format(const bm_words_table *t, const bm_words_item *it, bm_words_english *english, const void *x,
+                       char *buf, size_t cap)
+{
+    if (BM_REWORD)
+        return bm_words_format_raw(t, it, buf, cap);
+    size_t o = 0;
+    if (!bm_words_begin(buf, cap))
+        return 0;
+    english(x, buf, cap, &o);
+    return o;
+}

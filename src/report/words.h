@@ -59,6 +59,17 @@ typedef struct bm_words_item {
     size_t str_cap;
 } bm_words_item;
 
+/* The item view of a bm_finding or bm_vline x. */
+#define BM_WORDS_ITEM(x) {(x)->code, (x)->role, (x)->index, (x)->frame, (x)->stream_off, (x)->arg, (x)->str, sizeof (x)->str}
+
+/* A formatter's English: appends the words of item x at *o. */
+typedef void bm_words_english(const void *x, char *buf, size_t cap, size_t *o);
+
+/* bm_finding_format / bm_vline_format: the English of x, or under
+ * BM_REWORD the raw form of it (item view of x). */
+size_t bm_words_format(const bm_words_table *t, const bm_words_item *it, bm_words_english *english, const void *x,
+                       char *buf, size_t cap);
+
 /* "[name] role=client index=3 length=517" (bm_finding_format_raw,
  * bm_vline_format_raw): same contract as those. */
 size_t bm_words_format_raw(const bm_words_table *t, const bm_words_item *it, char *buf, size_t cap);
