@@ -60,7 +60,8 @@ typedef struct bm_words_item {
 } bm_words_item;
 
 /* The item view of a bm_finding or bm_vline x. */
-#define BM_WORDS_ITEM(x) {(x)->code, (x)->role, (x)->index, (x)->frame, (x)->stream_off, (x)->arg, (x)->str, sizeof (x)->str}
+#define BM_WORDS_ITEM(x)                                                                                      \
+    {(x)->code, (x)->role, (x)->index, (x)->frame, (x)->stream_off, (x)->arg, (x)->str, sizeof (x)->str}
 
 /* A formatter's English: appends the words of item x at *o. */
 typedef void bm_words_english(const void *x, char *buf, size_t cap, size_t *o);
