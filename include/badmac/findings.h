@@ -26,15 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Common fields a code uses. */
-#define BM_FK_ROLE 1u  /* role: the record's sender / the direction's */
-#define BM_FK_INDEX 2u /* index: record index in that direction, from 0 */
-#define BM_FK_FRAME 4u /* frame: frame holding the record's last byte */
-#define BM_FK_OFF 8u   /* stream_off: offset in that direction's TCP stream */
-
-#define BM_FK_RIF (BM_FK_ROLE | BM_FK_INDEX | BM_FK_FRAME)
-#define BM_FK_RI (BM_FK_ROLE | BM_FK_INDEX)
-#define BM_FK_RO (BM_FK_ROLE | BM_FK_OFF)
+#include "code_table.h" /* BM_FK_* */
 
 #define BM_FINDINGS(X)                                                                                     \
     /* the list was full: findings after the last one were dropped */                                     \
@@ -135,9 +127,7 @@
 
 typedef enum bm_finding_code {
     BM_F_INVALID = 0, /* never recorded: a zeroed finding */
-#define BM_F_ENUM(code, name, fields, a0, a1, a2, s) code,
-    BM_FINDINGS(BM_F_ENUM)
-#undef BM_F_ENUM
+    BM_FINDINGS(BM_CODE_ENUM)
     BM_F_COUNT_
 } bm_finding_code;
 
@@ -184,29 +174,15 @@ typedef enum bm_finding_kx { BM_FKX_PSK = 1, BM_FKX_RSA_PSK, BM_FKX_DHE_PSK, BM_
  * stage is live, 'role' holds a capture side; it is a role (BM_CLIENT /
  * BM_SERVER) in every bm_conn handed out. */
 typedef struct bm_finding {
-    uint16_t code;         /* bm_finding_code */
-    uint8_t role;          /* BM_FK_ROLE */
-    uint64_t index;        /* BM_FK_INDEX */
-    uint64_t frame;        /* BM_FK_FRAME */
-    uint64_t stream_off;   /* BM_FK_OFF */
+    BM_CODE_ITEM_FIELDS /* code: bm_finding_code */
     int64_t arg[3];
     char str[BM_FINDING_STR]; /* NUL-terminated; escaped by the reports like any wire string */
 } bm_finding;
 
-/* The table (src/report/finding_text.c). name: NULL for a code not in it;
- * fields: BM_FK_* (0 for an unknown code); arg_name: i in 0..2, or 3 for
- * the string argument: NULL when unused. */
-const char *bm_finding_name(unsigned code);
-unsigned bm_finding_fields(unsigned code);
-const char *bm_finding_arg_name(unsigned code, unsigned i);
-
-/* Render f in words into buf (cap bytes): always NUL-terminated when
- * cap > 0, truncated to cap - 1 bytes, never written beyond cap. Returns
- * the length written. Built with -DBM_REWORD_FINDINGS it renders what
- * bm_finding_format_raw does (the rewording test, tests/e2e/reword.t). */
-size_t bm_finding_format(const bm_finding *f, char *buf, size_t cap);
-/* "[name] role=client index=3 reason=1": the code's name and its fields
- * and arguments, same contract as bm_finding_format. */
-size_t bm_finding_format_raw(const bm_finding *f, char *buf, size_t cap);
+/* The table (src/report/finding_text.c): bm_finding_name,
+ * bm_finding_fields, bm_finding_arg_name (i in 0..2, or 3 for the string
+ * argument), bm_finding_format (the reports pass BM_FINDING_TEXT_LEN) and
+ * bm_finding_format_raw, as code_table.h describes. */
+BM_CODE_TABLE_FUNCS(bm_finding, bm_finding)
 
 #endif

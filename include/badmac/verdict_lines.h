@@ -7,7 +7,7 @@
  * records lines by code; only the report stage words them
  * (bm_vline_format, src/report/verdict_text.c), so rewording a line can
  * change no cause, confidence, record or count. Same rules as the finding
- * table (findings.h), whose field bits (BM_FK_*) it shares.
+ * table (findings.h), whose field bits (BM_FK_*, code_table.h) it shares.
  *
  * The table: X(code, name, fields, s, a0, ...)
  *   code    the enum constant (values follow table order; never stored
@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
+#include "code_table.h" /* BM_FK_* */
 
 #define BM_VERDICT_LINES(X)                                                                                   \
     /* about the failing record (every keyed verdict on a record) */                                         \
@@ -203,9 +203,7 @@
 
 typedef enum bm_vline_code {
     BM_V_INVALID = 0, /* never recorded: a zeroed line */
-#define BM_V_ENUM(code, name, fields, s, ...) code,
-    BM_VERDICT_LINES(BM_V_ENUM)
-#undef BM_V_ENUM
+    BM_VERDICT_LINES(BM_CODE_ENUM)
     BM_V_COUNT_
 } bm_vline_code;
 
@@ -235,31 +233,15 @@ typedef enum bm_vline_holder {
 /* Plain data; fields and arguments a code does not use are zero. 'role'
  * is BM_CLIENT or BM_SERVER (a role, never a capture side). */
 typedef struct bm_vline {
-    uint16_t code;       /* bm_vline_code */
-    uint8_t role;        /* BM_FK_ROLE */
-    uint64_t index;      /* BM_FK_INDEX */
-    uint64_t frame;      /* BM_FK_FRAME */
-    uint64_t stream_off; /* BM_FK_OFF */
+    BM_CODE_ITEM_FIELDS /* code: bm_vline_code */
     int64_t arg[BM_VLINE_ARGS];
     char str[BM_VLINE_STR]; /* NUL-terminated; escaped by the reports like any wire string */
 } bm_vline;
 
-/* The table (src/report/verdict_text.c). name: NULL for a code not in it;
- * fields: BM_FK_* (0 for an unknown code); arg_name: i below
- * BM_VLINE_ARGS, or BM_VLINE_ARGS for the string argument: NULL when
- * unused. */
-const char *bm_vline_name(unsigned code);
-unsigned bm_vline_fields(unsigned code);
-const char *bm_vline_arg_name(unsigned code, unsigned i);
-
-/* Word l into buf (cap bytes): always NUL-terminated when cap > 0,
- * truncated to cap - 1 bytes, never written beyond cap. Returns the
- * length written. The reports pass BM_VLINE_TEXT_LEN. Built with
- * -DBM_REWORD_FINDINGS it renders what bm_vline_format_raw does (the
- * rewording test, tests/e2e/reword.t). */
-size_t bm_vline_format(const bm_vline *l, char *buf, size_t cap);
-/* "[name] role=client index=3 length=517": the code's name, its fields
- * and arguments, same contract as bm_vline_format. */
-size_t bm_vline_format_raw(const bm_vline *l, char *buf, size_t cap);
+/* The table (src/report/verdict_text.c): bm_vline_name, bm_vline_fields,
+ * bm_vline_arg_name (i below BM_VLINE_ARGS, or BM_VLINE_ARGS for the
+ * string argument), bm_vline_format (the reports pass BM_VLINE_TEXT_LEN)
+ * and bm_vline_format_raw, as code_table.h describes. */
+BM_CODE_TABLE_FUNCS(bm_vline, bm_vline)
 
 #endif

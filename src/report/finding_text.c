@@ -15,41 +15,22 @@
 #include "report.h"
 #include "words.h"
 
-typedef struct bm_finding_def {
-    const char *name;
-    unsigned fields;
-    const char *arg[4]; /* arg[0..2], then the string argument */
-} bm_finding_def;
-
-static const bm_finding_def *def_of(unsigned code)
+static const bm_words_table *table(void)
 {
-    static const bm_finding_def defs[BM_F_COUNT_] = {
-#define BM_F_DEF(code, name, fields, a0, a1, a2, s) [code] = {name, fields, {a0, a1, a2, s}},
+    static const bm_words_def defs[BM_F_COUNT_] = {
+#define BM_F_DEF(code, name, fields, a0, a1, a2, s) [code] = {name, fields, s, {a0, a1, a2}},
         BM_FINDINGS(BM_F_DEF)
 #undef BM_F_DEF
     };
-    return code > BM_F_INVALID && code < BM_F_COUNT_ ? &defs[code] : NULL;
+    static const bm_words_table t = {defs, BM_F_COUNT_, 3};
+    return &t;
 }
 
-const char *bm_finding_name(unsigned code)
-{
-    const bm_finding_def *d = def_of(code);
-    return d ? d->name : NULL;
-}
+const char *bm_finding_name(unsigned code) { return bm_words_name(table(), code); }
+unsigned bm_finding_fields(unsigned code) { return bm_words_fields(table(), code); }
+const char *bm_finding_arg_name(unsigned code, unsigned i) { return bm_words_arg_name(table(), code, i); }
 
-unsigned bm_finding_fields(unsigned code)
-{
-    const bm_finding_def *d = def_of(code);
-    return d ? d->fields : 0;
-}
-
-const char *bm_finding_arg_name(unsigned code, unsigned i)
-{
-    const bm_finding_def *d = def_of(code);
-    return d && i < 4 ? d->arg[i] : NULL;
-}
-
-static const char *party(const bm_finding *f) { return f->role == BM_CLIENT ? "client" : "server"; }
+static const char *party(const bm_finding *f) { return bm_words_role(f->role); }
 static const char *dir(const bm_finding *f) { return f->role == BM_CLIENT ? "client->server" : "server->client"; }
 
 static const char *msg_name(int64_t m)
@@ -88,11 +69,7 @@ static int slen(const bm_finding *f) { return (int)strnlen(f->str, sizeof f->str
 /* Sentences that are fixed text around at most the role, or around the
  * record the finding is about. */
 enum { BM_S_PLAIN, BM_S_DIR, BM_S_PARTY, BM_S_RECORD };
-static const struct bm_sentence {
-    uint16_t code;
-    uint8_t style;
-    const char *before, *after;
-} sentences[] = {
+static const bm_words_sentence sentences[] = {
     {BM_F_MORE, BM_S_PLAIN, "... more problems", ""},
     {BM_F_RECORD_OUT_OF_MEMORY, BM_S_DIR, "out of memory buffering a record (", ")"},
     {BM_F_RESYNC_OUT_OF_MEMORY, BM_S_DIR, "out of memory resynchronising (", "); rest of the direction ignored"},
@@ -141,21 +118,18 @@ static const struct bm_sentence {
 
 static bool sentence(const bm_finding *f, char *buf, size_t cap, size_t *o)
 {
-    for (size_t i = 0; i < sizeof sentences / sizeof sentences[0]; i++) {
-        const struct bm_sentence *t = &sentences[i];
-        if (t->code != f->code)
-            continue;
-        bm_words_put(buf, cap, o, "%s", t->before);
-        if (t->style == BM_S_DIR)
-            bm_words_put(buf, cap, o, "%s", dir(f));
-        else if (t->style == BM_S_PARTY)
-            bm_words_put(buf, cap, o, "%s", party(f));
-        else if (t->style == BM_S_RECORD)
-            bm_words_put(buf, cap, o, "record #%" PRIu64 " (frame %" PRIu64 ", %s)", f->index, f->frame, dir(f));
-        bm_words_put(buf, cap, o, "%s", t->after);
-        return true;
-    }
-    return false;
+    const bm_words_sentence *t = bm_words_sentence_of(sentences, sizeof sentences / sizeof sentences[0], f->code);
+    if (!t)
+        return false;
+    bm_words_put(buf, cap, o, "%s", t->before);
+    if (t->style == BM_S_DIR)
+        bm_words_put(buf, cap, o, "%s", dir(f));
+    else if (t->style == BM_S_PARTY)
+        bm_words_put(buf, cap, o, "%s", party(f));
+    else if (t->style == BM_S_RECORD)
+        bm_words_put(buf, cap, o, "record #%" PRIu64 " (frame %" PRIu64 ", %s)", f->index, f->frame, dir(f));
+    bm_words_put(buf, cap, o, "%s", t->after);
+    return true;
 }
 
 /* The English sentence of each code. The texts are the report's contract
@@ -351,54 +325,16 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
     }
 }
 
+static void english_of(const void *x, char *buf, size_t cap, size_t *o) { english(x, buf, cap, o); }
+
 size_t bm_finding_format_raw(const bm_finding *f, char *buf, size_t cap)
 {
-    size_t o = 0;
-    if (cap == 0)
-        return 0;
-    buf[0] = '\0';
-    const char *name = bm_finding_name(f->code);
-    if (!name) {
-        bm_words_put(buf, cap, &o, "[unknown code=%u]", (unsigned)f->code);
-        return o;
-    }
-    unsigned k = bm_finding_fields(f->code);
-    bm_words_put(buf, cap, &o, "[%s]", name);
-    if (k & BM_FK_ROLE)
-        bm_words_put(buf, cap, &o, " role=%s", party(f));
-    if (k & BM_FK_INDEX)
-        bm_words_put(buf, cap, &o, " index=%" PRIu64, f->index);
-    if (k & BM_FK_FRAME)
-        bm_words_put(buf, cap, &o, " frame=%" PRIu64, f->frame);
-    if (k & BM_FK_OFF)
-        bm_words_put(buf, cap, &o, " offset=%" PRIu64, f->stream_off);
-    for (unsigned i = 0; i < 3; i++) {
-        const char *an = bm_finding_arg_name(f->code, i);
-        if (an)
-            bm_words_put(buf, cap, &o, " %s=%" PRId64, an, f->arg[i]);
-    }
-    const char *sn = bm_finding_arg_name(f->code, 3);
-    if (sn)
-        bm_words_put(buf, cap, &o, " %s=\"%.*s\"", sn, slen(f), f->str);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(f);
+    return bm_words_format_raw(table(), &it, buf, cap);
 }
-
-/* -DBM_REWORD_FINDINGS: every finding in other words (tests/e2e/reword.t).
- * Both formatters are compiled either way. */
-#ifdef BM_REWORD_FINDINGS
-#define BM_REWORD 1
-#else
-#define BM_REWORD 0
-#endif
 
 size_t bm_finding_format(const bm_finding *f, char *buf, size_t cap)
 {
-    if (BM_REWORD)
-        return bm_finding_format_raw(f, buf, cap);
-    size_t o = 0;
-    if (cap == 0)
-        return 0;
-    buf[0] = '\0';
-    english(f, buf, cap, &o);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(f);
+    return bm_words_format(table(), &it, english_of, f, buf, cap);
 }

@@ -53,13 +53,6 @@ const char *bm_words_hs(int64_t type)
     }
 }
 
-/* -DBM_REWORD_FINDINGS: other words (tests/e2e/reword.t). */
-#ifdef BM_REWORD_FINDINGS
-#define BM_REWORD 1
-#else
-#define BM_REWORD 0
-#endif
-
 size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap)
 {
     size_t o = 0;

@@ -8,64 +8,26 @@
  * and frame.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../../include/badmac/conn.h"
 #include "words.h"
 
-typedef struct bm_vline_def {
-    const char *name;
-    unsigned fields;
-    const char *str;
-    const char *arg[BM_VLINE_ARGS];
-} bm_vline_def;
-
-static const bm_vline_def *def_of(unsigned code)
+static const bm_words_table *table(void)
 {
-    static const bm_vline_def defs[BM_V_COUNT_] = {
+    static const bm_words_def defs[BM_V_COUNT_] = {
 #define BM_V_DEF(code, name, fields, s, ...) [code] = {name, fields, s, {__VA_ARGS__}},
         BM_VERDICT_LINES(BM_V_DEF)
 #undef BM_V_DEF
     };
-    return code > BM_V_INVALID && code < BM_V_COUNT_ ? &defs[code] : NULL;
+    static const bm_words_table t = {defs, BM_V_COUNT_, BM_VLINE_ARGS};
+    return &t;
 }
 
-const char *bm_vline_name(unsigned code)
-{
-    const bm_vline_def *d = def_of(code);
-    return d ? d->name : NULL;
-}
-
-unsigned bm_vline_fields(unsigned code)
-{
-    const bm_vline_def *d = def_of(code);
-    return d ? d->fields : 0;
-}
-
-const char *bm_vline_arg_name(unsigned code, unsigned i)
-{
-    const bm_vline_def *d = def_of(code);
-    if (!d || i > BM_VLINE_ARGS)
-        return NULL;
-    return i == BM_VLINE_ARGS ? d->str : d->arg[i];
-}
-
-void bm_words_put(char *buf, size_t cap, size_t *o, const char *fmt, ...)
-{
-    if (*o + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *o, cap - *o, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    *o = (size_t)n < cap - *o ? *o + (size_t)n : cap - 1;
-}
-
-const char *bm_words_role(int64_t role) { return role == BM_CLIENT ? "client" : "server"; }
+const char *bm_vline_name(unsigned code) { return bm_words_name(table(), code); }
+unsigned bm_vline_fields(unsigned code) { return bm_words_fields(table(), code); }
+const char *bm_vline_arg_name(unsigned code, unsigned i) { return bm_words_arg_name(table(), code, i); }
 
 const char *bm_words_fatal_fit(int64_t w)
 {
@@ -89,57 +51,22 @@ const char *bm_words_close_fit(int64_t w)
     default: return "unknown reason";
     }
 }
-const char *bm_words_other(int64_t role) { return role == BM_CLIENT ? "server" : "client"; }
+
+static void english(const void *x, char *buf, size_t cap, size_t *o)
+{
+    const bm_vline *l = x;
+    if (!bm_vtext_conn(l, buf, cap, o) && !bm_vtext_record(l, buf, cap, o) && !bm_vtext_steps(l, buf, cap, o))
+        bm_words_put(buf, cap, o, "unknown verdict line (code %u)", (unsigned)l->code);
+}
 
 size_t bm_vline_format_raw(const bm_vline *l, char *buf, size_t cap)
 {
-    size_t o = 0;
-    if (cap == 0)
-        return 0;
-    buf[0] = '\0';
-    const char *name = bm_vline_name(l->code);
-    if (!name) {
-        bm_words_put(buf, cap, &o, "[unknown code=%u]", (unsigned)l->code);
-        return o;
-    }
-    unsigned k = bm_vline_fields(l->code);
-    bm_words_put(buf, cap, &o, "[%s]", name);
-    if (k & BM_FK_ROLE)
-        bm_words_put(buf, cap, &o, " role=%s", bm_words_role(l->role));
-    if (k & BM_FK_INDEX)
-        bm_words_put(buf, cap, &o, " index=%" PRIu64, l->index);
-    if (k & BM_FK_FRAME)
-        bm_words_put(buf, cap, &o, " frame=%" PRIu64, l->frame);
-    if (k & BM_FK_OFF)
-        bm_words_put(buf, cap, &o, " offset=%" PRIu64, l->stream_off);
-    for (unsigned i = 0; i < BM_VLINE_ARGS; i++) {
-        const char *an = bm_vline_arg_name(l->code, i);
-        if (an)
-            bm_words_put(buf, cap, &o, " %s=%" PRId64, an, l->arg[i]);
-    }
-    const char *sn = bm_vline_arg_name(l->code, BM_VLINE_ARGS);
-    if (sn)
-        bm_words_put(buf, cap, &o, " %s=\"%.*s\"", sn, (int)strnlen(l->str, sizeof l->str), l->str);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(l);
+    return bm_words_format_raw(table(), &it, buf, cap);
 }
-
-/* -DBM_REWORD_FINDINGS: every line in other words (tests/e2e/reword.t).
- * Both formatters are compiled either way. */
-#ifdef BM_REWORD_FINDINGS
-#define BM_REWORD 1
-#else
-#define BM_REWORD 0
-#endif
 
 size_t bm_vline_format(const bm_vline *l, char *buf, size_t cap)
 {
-    if (BM_REWORD)
-        return bm_vline_format_raw(l, buf, cap);
-    size_t o = 0;
-    if (cap == 0)
-        return 0;
-    buf[0] = '\0';
-    if (!bm_vtext_conn(l, buf, cap, &o) && !bm_vtext_record(l, buf, cap, &o) && !bm_vtext_steps(l, buf, cap, &o))
-        bm_words_put(buf, cap, &o, "unknown verdict line (code %u)", (unsigned)l->code);
-    return o;
+    const bm_words_item it = BM_WORDS_ITEM(l);
+    return bm_words_format(table(), &it, english, l, buf, cap);
 }

@@ -12,11 +12,7 @@
 
 /* Fixed text, or text around the line's role (ROLE). */
 enum { BM_VS_PLAIN, BM_VS_ROLE };
-static const struct bm_vsentence {
-    uint16_t code;
-    uint8_t style;
-    const char *before, *after;
-} sentences[] = {
+static const bm_words_sentence sentences[] = {
     {BM_V_EX_REFUSED_SIZE, BM_VS_PLAIN, "the network and the keys: the record was refused for its size, not its integrity",
      ""},
     {BM_V_EX_ALERT_OTHER_CAUSE, BM_VS_PLAIN, "the record layer: the alert names another cause", ""},
@@ -108,10 +104,8 @@ static const struct bm_vsentence {
 
 bool bm_vtext_steps(const bm_vline *l, char *buf, size_t cap, size_t *o)
 {
-    for (size_t i = 0; i < sizeof sentences / sizeof sentences[0]; i++) {
-        const struct bm_vsentence *t = &sentences[i];
-        if (t->code != l->code)
-            continue;
+    const bm_words_sentence *t = bm_words_sentence_of(sentences, sizeof sentences / sizeof sentences[0], l->code);
+    if (t) {
         bm_words_put(buf, cap, o, "%s%s%s", t->before, t->style == BM_VS_ROLE ? bm_words_role(l->role) : "",
                      t->after);
         return true;

@@ -19,6 +19,8 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIX = os.environ.get("FIXTURES", os.path.join(ROOT, "tests", "fixtures"))
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_tap import json_lines  # noqa: E402
 
 n_test = 0
 n_fail = 0
@@ -52,11 +54,7 @@ def badmac(*paths, keys=None):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
     conns, summary = [], None
-    for line in p.stdout.splitlines():
-        try:
-            o = json.loads(line)
-        except ValueError:
-            continue
+    for o in json_lines(p.stdout):
         if o.get("type") == "connection":
             conns.append(o)
         elif o.get("type") == "summary":

@@ -1,5 +1,7 @@
 """lib_tap.py - TAP helpers for e2e Python tests (the counterpart of
-lib_tap.sh): `from lib_tap import tap, done_testing`."""
+lib_tap.sh): `from lib_tap import tap, done_testing`; and json_lines, the
+reader of `badmac --json` output (also used by tests/matrix)."""
+import json
 import sys
 
 _count = {"n": 0, "failed": 0}
@@ -28,3 +30,13 @@ def done_testing():
     """Print the plan; the exit status for sys.exit()."""
     print("1..%d" % _count["n"])
     return 1 if _count["failed"] else 0
+
+
+def json_lines(text):
+    """The objects of JSON-lines text (`badmac --json`), in order; a line
+    that is not JSON is passed over."""
+    for line in text.splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue

@@ -4,11 +4,16 @@ tshark_crosscheck.t, plaintext_vs_tshark.t and wireshark_corpus.t:
 
 tshark_view: the records, hellos and alerts in the clear per TCP stream
 (keyless); follow: each stream's decrypted application data ("Follow TLS
-stream", raw); stream_map: endpoints -> tcp.stream.
+stream", raw); by_role: a followed stream's bytes per role; stream_map:
+endpoints -> tcp.stream; export_gaps: where badmac's exported plaintext
+first misses records; skip_without(badmac): the plan line when tshark or
+badmac is missing.
 Environment: TSHARK (default tshark).
 """
+import json
 import os
 import re
+import shutil
 import subprocess
 
 TSHARK = os.environ.get("TSHARK", "tshark")
@@ -192,3 +197,35 @@ def node_port(ep):
     return m.group(1) if m else ""
 
 
+
+
+def by_role(res, stream, server_port):
+    """{"client": bytes, "server": bytes} of stream in a follow() result:
+    node 0 is the client unless its port is the server's."""
+    node0, d0, d1 = res.get(stream, ["", b"", b""])
+    client_first = node_port(node0) != str(server_port)
+    return {"client": bytes(d0 if client_first else d1), "server": bytes(d1 if client_first else d0)}
+
+
+def export_gaps(export, cid):
+    """{direction: byte offset}: where badmac's exported plaintext of
+    connection cid (--export-plaintext dir export, side file CID.json)
+    first leaves out a missing or failed record."""
+    gaps = {}
+    side = os.path.join(export, "%d.json" % cid)
+    if os.path.exists(side):
+        for g in json.load(open(side))["gaps"]:
+            gaps.setdefault(g["direction"], g["at"])
+    return gaps
+
+
+def skip_without(badmac):
+    """Print the TAP skip plan and return True when tshark or badmac is
+    missing."""
+    if shutil.which(TSHARK) is None:
+        print("1..0 # SKIP tshark missing")
+        return True
+    if not os.access(badmac, os.X_OK):
+        print("1..0 # SKIP %s not built" % badmac)
+        return True
+    return False

@@ -10,7 +10,7 @@
 import json, os, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_tshark import follow, stream_map, node_port  # noqa: E402
+from lib_tshark import follow, stream_map, by_role, export_gaps  # noqa: E402
 
 top = os.path.abspath(os.path.join(os.path.dirname(sys.argv[0]), "..", ".."))
 fix = os.path.join(top, "tests", "fixtures")
@@ -62,16 +62,10 @@ for line in open(os.path.join(fix, "TESTLIST")):
                 print("# %s #%d: badmac has no keys for this connection (%s): nothing to compare" %
                       (name, cid, c.get("version")))
                 continue
-            gaps = {}
-            side = os.path.join(d, "%d.json" % cid)
-            if os.path.exists(side):
-                for g in json.load(open(side))["gaps"]:
-                    gaps.setdefault(g["direction"], g["at"])
+            gaps = export_gaps(d, cid)
 
             def theirs(res):
-                node0, d0, d1 = res.get(s, ["", b"", b""])
-                client_first = node_port(node0) != str(c["server"]["port"])
-                return {"client": bytes(d0 if client_first else d1), "server": bytes(d1 if client_first else d0)}
+                return by_role(res, s, c["server"]["port"])
 
             first = theirs(ts)
             for role in ("client", "server"):

@@ -23,7 +23,7 @@ FIX = os.environ.get("FIXTURES", os.path.join(ROOT, "tests", "fixtures"))
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_tshark import (TSHARK, VERSIONS, LEVELS, ALERTS,  # noqa: E402
+from lib_tshark import (VERSIONS, LEVELS, ALERTS, skip_without,  # noqa: E402
                         tshark_view, dir_stats, keyless_copy)
 
 # Per fixture: which comparisons cannot be made with tshark, and why.
@@ -78,11 +78,7 @@ TMPDIR = tempfile.mkdtemp(prefix="crosscheck.")
 
 
 def main():
-    if shutil.which(TSHARK) is None:
-        print("1..0 # SKIP tshark missing")
-        return 0
-    if not os.access(BADMAC, os.X_OK):
-        print("1..0 # SKIP %s not built" % BADMAC)
+    if skip_without(BADMAC):
         return 0
     fixtures = []
     with open(os.path.join(FIX, "TESTLIST")) as f:

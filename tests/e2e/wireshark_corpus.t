@@ -34,7 +34,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from lib_tap import tap, done_testing  # noqa: E402
-from lib_tshark import (TSHARK, VERSIONS, LEVELS, ALERTS, ENV,  # noqa: E402
+from lib_tshark import (VERSIONS, LEVELS, ALERTS, ENV, by_role, export_gaps, skip_without,  # noqa: E402
                         tshark_view, dir_stats, keyless_copy, follow, stream_map, node_port)
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -290,19 +290,13 @@ def compare_capture(corpus, name, capf, keys, topts, stats):
         cid = c["id"]
         mine_f = os.path.join(export, "%d-client.bin" % cid)
         tsid = smap.get(frozenset([(key[0][0], str(key[0][1])), (key[1][0], str(key[1][1]))]))
-        node0, d0, d1 = tplain.get(tsid, ["", b"", b""])
-        client_first = node_port(node0) != str(key[1][1])
-        theirs = {"client": bytes(d0 if client_first else d1), "server": bytes(d1 if client_first else d0)}
+        theirs = by_role(tplain, tsid, key[1][1])
         if not os.path.exists(mine_f):
             if theirs["client"] or theirs["server"]:
                 chk("plaintext", False, "%s: tshark decrypts, badmac has no keys (%s)"
                     % (label, c.get("keys")))
             continue
-        gaps = {}
-        side = os.path.join(export, "%d.json" % cid)
-        if os.path.exists(side):
-            for g in json.load(open(side))["gaps"]:
-                gaps.setdefault(g["direction"], g["at"])
+        gaps = export_gaps(export, cid)
         for role in ("client", "server"):
             mine = open(os.path.join(export, "%d-%s.bin" % (cid, role)), "rb").read()
             t = theirs[role]
@@ -334,11 +328,7 @@ def compare_capture(corpus, name, capf, keys, topts, stats):
 
 
 def main():
-    if shutil.which(TSHARK) is None:
-        print("1..0 # SKIP tshark missing")
-        return 0
-    if not os.access(BADMAC, os.X_OK):
-        print("1..0 # SKIP %s not built" % BADMAC)
+    if skip_without(BADMAC):
         return 0
     corpus, why = corpus_dir()
     if corpus is None and why.startswith("FAIL:"):

@@ -21,11 +21,13 @@ Exit 1 when a connection is missed or invented (--strict), else 0.
 """
 import argparse
 import glob
-import json
 import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from lib_tap import json_lines  # noqa: E402
 
 
 def run(badmac, cap, keys):
@@ -33,15 +35,7 @@ def run(badmac, cap, keys):
     env.pop("SSLKEYLOGFILE", None)
     args = [badmac, "--json"] + (["--keylog", keys] if keys else []) + [cap]
     p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    conns = []
-    for line in p.stdout.splitlines():
-        try:
-            o = json.loads(line)
-        except ValueError:
-            continue
-        if o.get("type") == "connection":
-            conns.append(o)
-    return conns
+    return [o for o in json_lines(p.stdout) if o.get("type") == "connection"]
 
 
 def key_of(c):

@@ -8,13 +8,15 @@
 #include "tap.h"
 #include "table_check.h"
 
+static const tc_table table = {bm_finding_name, bm_finding_fields, bm_finding_arg_name, BM_F_COUNT_, 4};
+static size_t fmt_words(const void *f, char *buf, size_t cap) { return bm_finding_format(f, buf, cap); }
+static size_t fmt_raw(const void *f, char *buf, size_t cap) { return bm_finding_format_raw(f, buf, cap); }
+static const tc_fmt fmt = {fmt_words, fmt_raw, BM_FINDING_TEXT_LEN};
+
 /* Names are a contract (machine readers, reword.t): a rename fails here. */
 static void test_names_stable(void)
 {
-    static const struct {
-        unsigned code;
-        const char *name;
-    } pinned[] = {
+    static const tc_pin pinned[] = {
         {BM_F_MORE, "more_problems"},
         {BM_F_CAPTURE_GAP, "capture_gap"},
         {BM_F_CAPTURE_ENDS_IN_RECORD, "capture_ends_in_record"},
@@ -27,80 +29,35 @@ static void test_names_stable(void)
         {BM_F_PSK_IDENTITY_UNKNOWN, "psk_identity_unknown"},
         {BM_F_CCS_WITHOUT_RENEG, "encrypted_ccs_without_renegotiation"},
     };
-    for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++)
-        is_str(bm_finding_name(pinned[i].code), pinned[i].name, pinned[i].name);
+    tc_check_pinned(&table, pinned, sizeof pinned / sizeof pinned[0]);
 }
 
 static void test_table(void)
 {
-    static const tc_table t = {bm_finding_name, bm_finding_fields, bm_finding_arg_name, BM_F_COUNT_, 4};
     ok(BM_F_COUNT_ > 40, "the table has the codes of both stages");
-    tc_check_table(&t);
+    tc_check_table(&table);
 }
 
 static void test_unknown(void)
 {
-    char buf[BM_FINDING_TEXT_LEN];
-    ok(bm_finding_name(BM_F_INVALID) == NULL, "code 0 has no name");
-    ok(bm_finding_name(BM_F_COUNT_) == NULL, "code past the table has no name");
-    ok(bm_finding_name(0xffff) == NULL, "code 0xffff has no name");
-    is_int(bm_finding_fields(BM_F_COUNT_), 0, "unknown code: no fields");
-    ok(bm_finding_arg_name(BM_F_COUNT_, 0) == NULL && bm_finding_arg_name(BM_F_CAPTURE_GAP, 4) == NULL,
-       "unknown code or argument: no argument name");
-    bm_finding f = {.code = 0xfffe};
-    bm_finding_format(&f, buf, sizeof buf);
-    ok(strstr(buf, "65534") != NULL, "unknown code: its number is shown");
-    bm_finding_format_raw(&f, buf, sizeof buf);
-    is_str(buf, "[unknown code=65534]", "unknown code, raw");
+    const bm_finding u = {.code = 0xfffe};
+    tc_check_unknown(&table, &fmt, BM_F_CAPTURE_GAP, &u);
 }
 
 /* Every code, extreme arguments, every small capacity: the formatter
  * writes at most cap bytes, NUL-terminates, and returns strlen. */
-static size_t fmt_words(const void *f, char *buf, size_t cap) { return bm_finding_format(f, buf, cap); }
-static size_t fmt_raw(const void *f, char *buf, size_t cap) { return bm_finding_format_raw(f, buf, cap); }
+
+TC_DEFINE_ITEM(item, bm_finding)
 
 static void test_bounds(void)
 {
     static const size_t caps[] = {0, 1, 2, 3, 5, 16, 40, BM_FINDING_TEXT_LEN, BM_FINDING_TEXT_LEN * 4};
-    bm_finding v[4];
-    memset(v, 0, sizeof v);
-    v[1].role = 1;
-    v[1].index = v[1].frame = v[1].stream_off = UINT64_MAX;
-    for (int i = 0; i < 3; i++)
-        v[1].arg[i] = INT64_MAX;
-    memset(v[1].str, 'x', sizeof v[1].str - 1);
-    v[2].role = 255;
-    for (int i = 0; i < 3; i++)
-        v[2].arg[i] = INT64_MIN;
-    memset(v[2].str, '%', sizeof v[2].str); /* not even terminated */
-    v[3].arg[0] = v[3].arg[1] = v[3].arg[2] = -1;
-    memcpy(v[3].str, "%s%n\n\x1b", 7);
-    int bounded = 1, english = 1, raw = 1;
-    for (unsigned c = 0; c <= BM_F_COUNT_ + 1; c++) {
-        for (int k = 0; k < 4; k++) {
-            v[k].code = (uint16_t)c;
-            for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
-                if (!tc_check_one(fmt_words, &v[k], caps[i]) || !tc_check_one(fmt_raw, &v[k], caps[i])) {
-                    bounded = 0;
-                    printf("#   code %u, case %d, cap %zu\n", c, k, caps[i]);
-                }
-            }
-        }
-        if (c == 0 || c >= BM_F_COUNT_)
-            continue;
-        char buf[BM_FINDING_TEXT_LEN];
-        bm_finding_format(&v[0], buf, sizeof buf);
-        if (!buf[0] || strstr(buf, "unknown finding")) {
-            english = 0;
-            printf("#   code %u (%s) has no sentence\n", c, bm_finding_name(c));
-        }
-        bm_finding_format_raw(&v[0], buf, sizeof buf);
-        if (buf[0] != '[' || strncmp(buf + 1, bm_finding_name(c), strlen(bm_finding_name(c))))
-            raw = 0;
-    }
-    ok(bounded, "no code writes beyond its buffer, every result terminated");
-    ok(english, "every code has its own sentence");
-    ok(raw, "raw form starts with [name]");
+    const size_t n_caps = sizeof caps / sizeof caps[0];
+    static const char *const label[3] = {"no code writes beyond its buffer, every result terminated",
+                                         "every code has its own sentence", "raw form starts with [name]"};
+    bm_finding cases[TC_CASES];
+    TC_FILL_CASES(cases, 3);
+    tc_check_bounds(&table, &fmt, item, cases, caps, n_caps, "unknown finding", label);
 }
 
 static void test_words(void)

@@ -212,18 +212,39 @@ static void test_tls12_inferred_fatal(void)
     th_free(h);
 }
 
+/* One record of a scenario: side, content type, length, fill byte. */
+typedef struct th_rec {
+    int dir;
+    unsigned type;
+    size_t len;
+    unsigned fill;
+} th_rec;
+
+#define TH_FIN_A 1u /* side A (the client) sends FIN */
+#define TH_FIN_B 2u /* then side B */
+
+/* A TLS 1.2 connection, client on side A, after the client's Finished
+ * (and the server's when server_finished): the records r[0..n) in order,
+ * the FINs in fins (TH_FIN_*), then closed. */
+static const bm_conn *tls12_closed(th *h, bool server_finished, const th_rec *r, size_t n, unsigned fins)
+{
+    th_conn c = hellos(h, false, false);
+    tls12_finish(&c, server_finished);
+    for (size_t i = 0; i < n; i++)
+        rec(&c, r[i].dir, r[i].type, r[i].len, r[i].fill);
+    if (fins & TH_FIN_A)
+        th_fin(&c, 0, BM_END_FIN);
+    if (fins & TH_FIN_B)
+        th_fin(&c, 1, BM_END_FIN);
+    return th_close(&c, true);
+}
+#define TLS12_CLOSED(h, server_finished, r, fins) tls12_closed(h, server_finished, r, sizeof r / sizeof r[0], fins)
+
 static void test_tls12_graceful_and_not(void)
 {
     th *h = th_new();
-    th_conn c = hellos(h, false, false);
-    tls12_finish(&c, true);
-    rec(&c, 0, 23, 100, 1);
-    rec(&c, 1, 23, 300, 2);
-    rec(&c, 0, 21, 26, 3);
-    rec(&c, 1, 21, 26, 4);
-    th_fin(&c, 0, BM_END_FIN);
-    th_fin(&c, 1, BM_END_FIN);
-    const bm_conn *k = th_close(&c, true);
+    static const th_rec r1[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 21, 26, 4}};
+    const bm_conn *k = TLS12_CLOSED(h, true, r1, TH_FIN_A | TH_FIN_B);
     ok(k && !k->failed, "mutual encrypted alerts then FIN: not failed");
     /* The client's alert came after the server's data: it may have rejected
      * it (mbedTLS clients do so, and the server answers close_notify). */
@@ -238,49 +259,27 @@ static void test_tls12_graceful_and_not(void)
     /* The client's close_notify after its own request, crossing the
      * server's response: nothing the client received could have failed.
      * (Badmac once called this a fatal alert from the client.) */
-    c = hellos(h, false, false);
-    tls12_finish(&c, true);
-    rec(&c, 0, 23, 100, 1);
-    rec(&c, 0, 21, 26, 3);
-    rec(&c, 1, 23, 300, 2);
-    th_fin(&c, 0, BM_END_FIN);
-    k = th_close(&c, true);
+    static const th_rec r2[] = {{0, 23, 100, 1}, {0, 21, 26, 3}, {1, 23, 300, 2}};
+    k = TLS12_CLOSED(h, true, r2, TH_FIN_A);
     ok(k && !k->failed && k->alerts[0].level == 1 && k->alerts[0].desc == 0, "after own data, peer crossing: close_notify");
     is_int(k ? k->alerts[0].close_why : 0, BM_FC_AFTER_OWN_DATA, "reason: after the sender's own data");
 
     /* The peer keeps sending after an alert that followed its record: fatal. */
-    c = hellos(h, false, false);
-    tls12_finish(&c, true);
-    rec(&c, 0, 23, 100, 1);
-    rec(&c, 1, 23, 300, 2);
-    rec(&c, 0, 21, 26, 3);
-    rec(&c, 1, 23, 300, 2);
-    th_fin(&c, 0, BM_END_FIN);
-    k = th_close(&c, true);
+    static const th_rec r3[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}};
+    k = TLS12_CLOSED(h, true, r3, TH_FIN_A);
     ok(k && k->failed && k->fatal_from == BM_CLIENT, "peer kept sending: fatal");
     ok(k && th_has_problem(k, "kept sending"), "reason noted");
     is_int(k ? k->suspect.index : 0, 3, "suspect: server record before the alert");
 
     /* The same answered by the peer's alert: both fit, level unknown. */
-    c = hellos(h, false, false);
-    tls12_finish(&c, true);
-    rec(&c, 0, 23, 100, 1);
-    rec(&c, 1, 23, 300, 2);
-    rec(&c, 0, 21, 26, 3);
-    rec(&c, 1, 23, 300, 2);
-    rec(&c, 1, 21, 26, 4);
-    th_fin(&c, 0, BM_END_FIN);
-    k = th_close(&c, true);
+    static const th_rec r4[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}, {1, 21, 26, 4}};
+    k = TLS12_CLOSED(h, true, r4, TH_FIN_A);
     ok(k && !k->failed && k->alerts[0].level == -1 && k->alerts[0].level_unknown, "kept sending, then answered: unknown");
     ok(k && k->alerts[1].level == 1, "the answer: close_notify");
 
     /* Before the handshake completed (server never sent its Finished). */
-    c = hellos(h, false, false);
-    tls12_finish(&c, false);
-    rec(&c, 0, 21, 26, 3);
-    th_fin(&c, 0, BM_END_FIN);
-    th_fin(&c, 1, BM_END_FIN);
-    k = th_close(&c, true);
+    static const th_rec r5[] = {{0, 21, 26, 3}};
+    k = TLS12_CLOSED(h, false, r5, TH_FIN_A | TH_FIN_B);
     ok(k && k->failed, "alert before the handshake completed: fatal");
     ok(k && th_has_problem(k, "before the handshake completed"), "reason noted");
     th_free(h);

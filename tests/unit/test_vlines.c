@@ -9,13 +9,15 @@
 #include "tap.h"
 #include "table_check.h"
 
+static const tc_table table = {bm_vline_name, bm_vline_fields, bm_vline_arg_name, BM_V_COUNT_, BM_VLINE_ARGS + 1};
+static size_t fmt_words(const void *l, char *buf, size_t cap) { return bm_vline_format(l, buf, cap); }
+static size_t fmt_raw(const void *l, char *buf, size_t cap) { return bm_vline_format_raw(l, buf, cap); }
+static const tc_fmt fmt = {fmt_words, fmt_raw, BM_VLINE_TEXT_LEN};
+
 /* Names are a contract (machine readers, reword.t): a rename fails here. */
 static void test_names_stable(void)
 {
-    static const struct {
-        unsigned code;
-        const char *name;
-    } pinned[] = {
+    static const tc_pin pinned[] = {
         {BM_V_RECORD_FAILS, "record_fails"},
         {BM_V_TCP_CONFLICT, "tcp_conflicting_copies"},
         {BM_V_MISLEADING, "misleading_alert"},
@@ -27,81 +29,37 @@ static void test_names_stable(void)
         {BM_V_NEXT_TWO_POINT, "next_two_point_capture"},
         {BM_V_NEXT_LIBRARY_BUILD, "next_library_build"},
     };
-    for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++)
-        is_str(bm_vline_name(pinned[i].code), pinned[i].name, pinned[i].name);
+    tc_check_pinned(&table, pinned, sizeof pinned / sizeof pinned[0]);
 }
 
 static void test_table(void)
 {
-    static const tc_table t = {bm_vline_name, bm_vline_fields, bm_vline_arg_name, BM_V_COUNT_, BM_VLINE_ARGS + 1};
     ok(BM_V_COUNT_ > 100, "the table has the lines of every verdict");
-    tc_check_table(&t);
+    tc_check_table(&table);
 }
 
 static void test_unknown(void)
 {
-    char buf[BM_VLINE_TEXT_LEN];
-    ok(bm_vline_name(BM_V_INVALID) == NULL, "code 0 has no name");
-    ok(bm_vline_name(BM_V_COUNT_) == NULL, "code past the table has no name");
-    ok(bm_vline_name(0xffff) == NULL, "code 0xffff has no name");
-    is_int(bm_vline_fields(BM_V_COUNT_), 0, "unknown code: no fields");
-    ok(bm_vline_arg_name(BM_V_COUNT_, 0) == NULL && bm_vline_arg_name(BM_V_SEQ, BM_VLINE_ARGS + 1) == NULL,
-       "unknown code or argument: no argument name");
-    bm_vline l = {.code = 0xfffe};
-    bm_vline_format(&l, buf, sizeof buf);
-    ok(strstr(buf, "65534") != NULL, "unknown code: its number is shown");
-    bm_vline_format_raw(&l, buf, sizeof buf);
-    is_str(buf, "[unknown code=65534]", "unknown code, raw");
+    const bm_vline u = {.code = 0xfffe};
+    tc_check_unknown(&table, &fmt, BM_V_SEQ, &u);
 }
 
 #define MAX_CAP 800
 
-static size_t fmt_words(const void *l, char *buf, size_t cap) { return bm_vline_format(l, buf, cap); }
-static size_t fmt_raw(const void *l, char *buf, size_t cap) { return bm_vline_format_raw(l, buf, cap); }
-
 /* Every code, extreme arguments, every capacity from 0 to MAX_CAP. */
+TC_DEFINE_ITEM(item, bm_vline)
+
 static void test_bounds(void)
 {
-    bm_vline v[4];
-    memset(v, 0, sizeof v);
-    v[1].role = 1;
-    v[1].index = v[1].frame = v[1].stream_off = UINT64_MAX;
-    for (int i = 0; i < BM_VLINE_ARGS; i++)
-        v[1].arg[i] = INT64_MAX;
-    memset(v[1].str, 'x', sizeof v[1].str - 1);
-    v[2].role = 255;
-    for (int i = 0; i < BM_VLINE_ARGS; i++)
-        v[2].arg[i] = INT64_MIN;
-    memset(v[2].str, '%', sizeof v[2].str); /* not even terminated */
-    for (int i = 0; i < BM_VLINE_ARGS; i++)
-        v[3].arg[i] = -1;
-    memcpy(v[3].str, "%s%n\n\x1b", 7);
-    int bounded = 1, english = 1, raw = 1;
-    for (unsigned c = 0; c <= BM_V_COUNT_ + 1; c++) {
-        for (int k = 0; k < 4; k++) {
-            v[k].code = (uint16_t)c;
-            for (size_t cap = 0; cap <= MAX_CAP; cap++) {
-                if (!tc_check_one(fmt_words, &v[k], cap) || !tc_check_one(fmt_raw, &v[k], cap)) {
-                    bounded = 0;
-                    printf("#   code %u, case %d, cap %zu\n", c, k, cap);
-                }
-            }
-        }
-        if (c == 0 || c >= BM_V_COUNT_)
-            continue;
-        char buf[BM_VLINE_TEXT_LEN];
-        bm_vline_format(&v[0], buf, sizeof buf);
-        if (!buf[0] || strstr(buf, "unknown verdict line")) {
-            english = 0;
-            printf("#   code %u (%s) has no words\n", c, bm_vline_name(c));
-        }
-        bm_vline_format_raw(&v[0], buf, sizeof buf);
-        if (buf[0] != '[' || strncmp(buf + 1, bm_vline_name(c), strlen(bm_vline_name(c))))
-            raw = 0;
-    }
-    ok(bounded, "no code writes beyond its buffer for caps 0..800, every result terminated");
-    ok(english, "every code has its own words");
-    ok(raw, "raw form starts with [name]");
+    size_t caps[MAX_CAP + 1];
+    const size_t n_caps = MAX_CAP + 1;
+    for (size_t cap = 0; cap <= MAX_CAP; cap++)
+        caps[cap] = cap;
+    static const char *const label[3] = {"no code writes beyond its buffer for caps 0..800, every result terminated",
+                                         "every code has its own words", "raw form starts with [name]"};
+    bm_vline cases[TC_CASES];
+    TC_FILL_CASES(cases, BM_VLINE_ARGS);
+    tc_check_bounds(&table, &fmt, item, cases, caps, n_caps, "unknown verdict line", label);
 }
 
 static void test_words(void)
