@@ -305,10 +305,10 @@ void bm_tls_record_v2(bm_tls_conn *c, int side, uint32_t len, const uint8_t *pay
 {
     bm_dir_records *r = &c->conn->rec[side];
     bm_tls_dir *d = &c->dir[side];
-    bm_record_ref ref = {r->count, frame, 0, len, 0, 22, (uint8_t)side, 0};
+    bm_record_ref ref = {r->count, frame, 0, len, 0, BM_CT_HANDSHAKE, (uint8_t)side, 0};
     r->count++;
     r->bytes += len;
-    r->by_type[2]++;
+    r->by_type[BM_CT_HANDSHAKE - BM_CT_CHANGE_CIPHER_SPEC]++;
     if (r->count == 1 || len > r->max_length) {
         r->max_length = len;
         r->max_length_frame = frame;

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from lib_tap import tap, done_testing  # noqa: E402
 from lib_tshark import (VERSIONS, LEVELS, ALERTS, ENV, by_role, export_gaps, skip_without,  # noqa: E402
-                        tshark_view, dir_stats, keyless_copy, follow, stream_map, node_port)
+                        tshark_view, dir_stats, keyless_copy, follow, stream_map)
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
@@ -303,8 +303,7 @@ def compare_capture(corpus, name, capf, keys, topts, stats):
             if t != mine:
                 if not tplain2:
                     tplain2.append(follow(cap, None, sorted(smap.values()), True, topts + targs))
-                n2, e0, e1 = tplain2[0].get(tsid, ["", b"", b""])
-                t2 = bytes(e0 if node_port(n2) != str(key[1][1]) else e1)
+                t2 = by_role(tplain2[0], tsid, key[1][1])[role]
                 if t2 == mine or len(t2) > len(t):
                     print("# %s %s: tshark with tcp.reassemble_out_of_order and tcp.check_checksum"
                           % (label, role))
