@@ -1,10 +1,10 @@
 /*
  * table_check.h - checks shared by the unit tests of the X-macro code
- * tables that report/ words (findings, test_findings.c; verdict lines,
- * test_vlines.c): names are identifiers and unique, argument names
+ * tables that report/ words (findings and verdict lines,
+ * test_word_tables.c): names are identifiers and unique, argument names
  * identifiers distinct within a code, fields only BM_FK_* bits, pinned
  * names, unknown codes named, and a formatter never writes beyond its
- * buffer. Include after tap.h.
+ * buffer.
  */
 #ifndef BM_TESTS_TABLE_CHECK_H
 #define BM_TESTS_TABLE_CHECK_H
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../include/badmac/findings.h"
+#include "tap.h"
 
 static inline int tc_is_ident(const char *s)
 {
