@@ -26,9 +26,6 @@ static const bm_words_table *table(void)
     return &t;
 }
 
-const char *bm_finding_name(unsigned code) { return bm_words_name(table(), code); }
-unsigned bm_finding_fields(unsigned code) { return bm_words_fields(table(), code); }
-const char *bm_finding_arg_name(unsigned code, unsigned i) { return bm_words_arg_name(table(), code, i); }
 
 static const char *party(const bm_finding *f) { return bm_words_role(f->role); }
 static const char *dir(const bm_finding *f) { return f->role == BM_CLIENT ? "client->server" : "server->client"; }
@@ -327,14 +324,4 @@ static void english(const bm_finding *f, char *buf, size_t cap, size_t *o)
 
 static void english_of(const void *x, char *buf, size_t cap, size_t *o) { english(x, buf, cap, o); }
 
-size_t bm_finding_format_raw(const bm_finding *f, char *buf, size_t cap)
-{
-    const bm_words_item it = BM_WORDS_ITEM(f);
-    return bm_words_format_raw(table(), &it, buf, cap);
-}
-
-size_t bm_finding_format(const bm_finding *f, char *buf, size_t cap)
-{
-    const bm_words_item it = BM_WORDS_ITEM(f);
-    return bm_words_format(table(), &it, english_of, f, buf, cap);
-}
+BM_WORDS_TABLE_DEFS(bm_finding, bm_finding, table, english_of)

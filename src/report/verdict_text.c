@@ -25,9 +25,6 @@ static const bm_words_table *table(void)
     return &t;
 }
 
-const char *bm_vline_name(unsigned code) { return bm_words_name(table(), code); }
-unsigned bm_vline_fields(unsigned code) { return bm_words_fields(table(), code); }
-const char *bm_vline_arg_name(unsigned code, unsigned i) { return bm_words_arg_name(table(), code, i); }
 
 const char *bm_words_fatal_fit(int64_t w)
 {
@@ -59,14 +56,4 @@ static void english(const void *x, char *buf, size_t cap, size_t *o)
         bm_words_put(buf, cap, o, "unknown verdict line (code %u)", (unsigned)l->code);
 }
 
-size_t bm_vline_format_raw(const bm_vline *l, char *buf, size_t cap)
-{
-    const bm_words_item it = BM_WORDS_ITEM(l);
-    return bm_words_format_raw(table(), &it, buf, cap);
-}
-
-size_t bm_vline_format(const bm_vline *l, char *buf, size_t cap)
-{
-    const bm_words_item it = BM_WORDS_ITEM(l);
-    return bm_words_format(table(), &it, english, l, buf, cap);
-}
+BM_WORDS_TABLE_DEFS(bm_vline, bm_vline, table, english)

@@ -16,12 +16,14 @@
 #define U32(x) ((unsigned)(uint32_t)(x))
 #define PL(n) (U64(n) == 1 ? "" : "s")
 
-/* TCP and the capture. */
-static bool circumstances(const bm_vline *l, char *buf, size_t cap, size_t *o)
+/* One switch, by topic. */
+bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
 {
-    const char *r = bm_words_role(l->role);
+    const char *r = bm_words_role(l->role), *other = bm_words_other(l->role);
     const int64_t *a = l->arg;
+    const char *how = a[1] ? " (decrypted)" : " (in the clear)";
     switch ((bm_vline_code)l->code) {
+    /* TCP and the capture. */
     case BM_V_TCP_CONFLICT:
         bm_words_put(buf, cap, o,
                      "the capture saw two different copies of %s stream bytes at offset %" PRIu64 " (frames %" PRIu64
@@ -78,18 +80,7 @@ static bool circumstances(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "%" PRIu64 " retransmissions carried bytes different from the first copy, without a TLS failure",
                      U64(a[0]));
         return true;
-    default:
-        return false;
-    }
-}
-
-/* Alerts and record sizes. */
-static bool alerts_sizes(const bm_vline *l, char *buf, size_t cap, size_t *o)
-{
-    const char *r = bm_words_role(l->role), *other = bm_words_other(l->role);
-    const int64_t *a = l->arg;
-    const char *how = a[1] ? " (decrypted)" : " (in the clear)";
-    switch ((bm_vline_code)l->code) {
+    /* Alerts and record sizes. */
     case BM_V_MISLEADING: {
         const char *name = bm_tls_alert_name((int)a[0]);
         bm_words_put(buf, cap, o, "the %s ended the connection with fatal %s, not bad_record_mac: not a MAC failure", r,
@@ -180,17 +171,7 @@ static bool alerts_sizes(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "accepted them: a stricter receiver would refuse them (record_too_large)",
                      U64(a[0]), r, PL(a[0]), U32(a[1]), l->index, U32(a[2]), other);
         return true;
-    default:
-        return false;
-    }
-}
-
-/* Keyless and healthy verdicts; a failure no record explains. */
-static bool verdicts(const bm_vline *l, char *buf, size_t cap, size_t *o)
-{
-    const char *r = bm_words_role(l->role), *other = bm_words_other(l->role);
-    const int64_t *a = l->arg;
-    switch ((bm_vline_code)l->code) {
+    /* Keyless and healthy verdicts; a failure no record explains. */
     case BM_V_KEYLESS_TWO_VERSIONS:
         bm_words_put(buf, cap, o,
                      "%s record #%" PRIu64 " (frame %" PRIu64 ") arrived in two different versions: its bytes "
@@ -281,9 +262,4 @@ static bool verdicts(const bm_vline *l, char *buf, size_t cap, size_t *o)
     default:
         return false;
     }
-}
-
-bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
-{
-    return circumstances(l, buf, cap, o) || alerts_sizes(l, buf, cap, o) || verdicts(l, buf, cap, o);
 }

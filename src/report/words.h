@@ -75,6 +75,24 @@ size_t bm_words_format(const bm_words_table *t, const bm_words_item *it, bm_word
  * bm_vline_format_raw): same contract as those. */
 size_t bm_words_format_raw(const bm_words_table *t, const bm_words_item *it, char *buf, size_t cap);
 
+/* Defines the five public functions of a worded code table (code_table.h's
+ * BM_CODE_TABLE_FUNCS(P, T)) on the file's TABLE() and its ENGLISH
+ * (a bm_words_english). */
+#define BM_WORDS_TABLE_DEFS(P, T, TABLE, ENGLISH)                                                             \
+    const char *P##_name(unsigned code) { return bm_words_name(TABLE(), code); }                              \
+    unsigned P##_fields(unsigned code) { return bm_words_fields(TABLE(), code); }                             \
+    const char *P##_arg_name(unsigned code, unsigned i) { return bm_words_arg_name(TABLE(), code, i); }       \
+    size_t P##_format_raw(const T *x, char *buf, size_t cap)                                                  \
+    {                                                                                                         \
+        const bm_words_item it_ = BM_WORDS_ITEM(x);                                                           \
+        return bm_words_format_raw(TABLE(), &it_, buf, cap);                                                  \
+    }                                                                                                         \
+    size_t P##_format(const T *x, char *buf, size_t cap)                                                      \
+    {                                                                                                         \
+        const bm_words_item it_ = BM_WORDS_ITEM(x);                                                           \
+        return bm_words_format(TABLE(), &it_, ENGLISH, x, buf, cap);                                          \
+    }
+
 /* A fixed sentence: before, something chosen by style (the formatter's
  * own enum), after. */
 typedef struct bm_words_sentence {
