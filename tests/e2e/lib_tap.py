@@ -1,7 +1,9 @@
 """lib_tap.py - TAP helpers for e2e Python tests (the counterpart of
-lib_tap.sh): `from lib_tap import tap, done_testing`; and json_lines, the
+lib_tap.sh): `from lib_tap import tap, done_testing`; run_main, a script's last line;
+and json_lines, the
 reader of `badmac --json` output (also used by tests/matrix)."""
 import json
+import shutil
 import sys
 
 _count = {"n": 0, "failed": 0}
@@ -30,6 +32,17 @@ def done_testing():
     """Print the plan; the exit status for sys.exit()."""
     print("1..%d" % _count["n"])
     return 1 if _count["failed"] else 0
+
+
+def run_main(main, *tmpdirs):
+    """`if __name__ == "__main__": run_main(main, TMP)`: exit with main()'s
+    status after removing the temporary directories, whatever happened."""
+    try:
+        rc = main()
+    finally:
+        for d in tmpdirs:
+            shutil.rmtree(d, ignore_errors=True)
+    sys.exit(rc)
 
 
 def json_lines(text):

@@ -13,7 +13,6 @@ FIXTURES (default tests/fixtures).
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ FIX = os.environ.get("FIXTURES", os.path.join(ROOT, "tests", "fixtures"))
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_tap import tap, done_testing, run_main  # noqa: E402
 from lib_tshark import (VERSIONS, LEVELS, ALERTS, skip_without,  # noqa: E402
                         tshark_view, dir_stats, keyless_copy)
 
@@ -34,22 +34,6 @@ NOT_COMPARABLE = {
     "truncated-mid-record": ("records", "the file ends inside a frame: tshark drops the partial "
                              "frame and its record, badmac reports an input error"),
 }
-
-n_test = 0
-n_fail = 0
-
-
-def tap(ok, desc, diag=None):
-    global n_test, n_fail
-    n_test += 1
-    if not ok:
-        n_fail += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, desc))
-    if not ok and diag:
-        for line in str(diag).splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
-
 
 def comment(msg):
     print("# " + msg)
@@ -191,13 +175,8 @@ def main():
             tap(want == got, "%s: alerts in the clear (frame, sender, level, description)"
                 % label, "tshark %r\nbadmac %r" % (want, got))
 
-    print("1..%d" % n_test)
-    return 1 if n_fail else 0
+    return done_testing()
 
 
 if __name__ == "__main__":
-    try:
-        rc = main()
-    finally:
-        shutil.rmtree(TMPDIR, ignore_errors=True)
-    sys.exit(rc)
+    run_main(main, TMPDIR)

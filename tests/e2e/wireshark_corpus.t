@@ -33,7 +33,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from lib_tap import tap, done_testing  # noqa: E402
+from lib_tap import tap, done_testing, run_main  # noqa: E402
 from lib_tshark import (VERSIONS, LEVELS, ALERTS, ENV, by_role, export_gaps, skip_without,  # noqa: E402
                         tshark_view, dir_stats, keyless_copy, follow, stream_map)
 
@@ -368,8 +368,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        rc = main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(rc)
+    run_main(main, TMP)

@@ -212,39 +212,41 @@ static void test_tls12_inferred_fatal(void)
     th_free(h);
 }
 
-/* One record of a scenario: side, content type, length, fill byte. */
+/* One step of a scenario: a record (side, content type, length, fill
+ * byte), or with type 0 the end of the side's direction (FIN, RST). */
 typedef struct th_rec {
     int dir;
     unsigned type;
     size_t len;
     unsigned fill;
 } th_rec;
+#define FIN(side) {side, 0, BM_END_FIN, 0}
+#define RST(side) {side, 0, BM_END_RST, 0}
 
-#define TH_FIN_A 1u /* side A (the client) sends FIN */
-#define TH_FIN_B 2u /* then side B */
+/* The steps r[0..n) on c, then the connection closed. */
+static const bm_conn *play(th_conn *c, const th_rec *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].type)
+            rec(c, r[i].dir, r[i].type, r[i].len, r[i].fill);
+        else
+            th_fin(c, r[i].dir, (bm_stream_end)r[i].len);
+    }
+    return th_close(c, true);
+}
+#define PLAY(c, r) play(c, r, sizeof r / sizeof r[0])
 
 /* A TLS 1.2 connection, client on side A, after the client's Finished
- * (and the server's when server_finished): the records r[0..n) in order,
- * the FINs in fins (TH_FIN_*), then closed. */
-static const bm_conn *tls12_closed(th *h, bool server_finished, const th_rec *r, size_t n, unsigned fins)
-{
-    th_conn c = hellos(h, false, false);
-    tls12_finish(&c, server_finished);
-    for (size_t i = 0; i < n; i++)
-        rec(&c, r[i].dir, r[i].type, r[i].len, r[i].fill);
-    if (fins & TH_FIN_A)
-        th_fin(&c, 0, BM_END_FIN);
-    if (fins & TH_FIN_B)
-        th_fin(&c, 1, BM_END_FIN);
-    return th_close(&c, true);
-}
-#define TLS12_CLOSED(h, server_finished, r, fins) tls12_closed(h, server_finished, r, sizeof r / sizeof r[0], fins)
+ * (and the server's when server_finished), then the steps r. */
+#define TLS12_CLOSED(h, server_finished, r)                                                                   \
+    (c = hellos(h, false, false), tls12_finish(&c, server_finished), PLAY(&c, r))
 
 static void test_tls12_graceful_and_not(void)
 {
     th *h = th_new();
-    static const th_rec r1[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 21, 26, 4}};
-    const bm_conn *k = TLS12_CLOSED(h, true, r1, TH_FIN_A | TH_FIN_B);
+    th_conn c;
+    static const th_rec r1[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 21, 26, 4}, FIN(0), FIN(1)};
+    const bm_conn *k = TLS12_CLOSED(h, true, r1);
     ok(k && !k->failed, "mutual encrypted alerts then FIN: not failed");
     /* The client's alert came after the server's data: it may have rejected
      * it (mbedTLS clients do so, and the server answers close_notify). */
@@ -259,27 +261,28 @@ static void test_tls12_graceful_and_not(void)
     /* The client's close_notify after its own request, crossing the
      * server's response: nothing the client received could have failed.
      * (Badmac once called this a fatal alert from the client.) */
-    static const th_rec r2[] = {{0, 23, 100, 1}, {0, 21, 26, 3}, {1, 23, 300, 2}};
-    k = TLS12_CLOSED(h, true, r2, TH_FIN_A);
+    static const th_rec r2[] = {{0, 23, 100, 1}, {0, 21, 26, 3}, {1, 23, 300, 2}, FIN(0)};
+    k = TLS12_CLOSED(h, true, r2);
     ok(k && !k->failed && k->alerts[0].level == 1 && k->alerts[0].desc == 0, "after own data, peer crossing: close_notify");
     is_int(k ? k->alerts[0].close_why : 0, BM_FC_AFTER_OWN_DATA, "reason: after the sender's own data");
 
     /* The peer keeps sending after an alert that followed its record: fatal. */
-    static const th_rec r3[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}};
-    k = TLS12_CLOSED(h, true, r3, TH_FIN_A);
+    static const th_rec r3[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}, FIN(0)};
+    k = TLS12_CLOSED(h, true, r3);
     ok(k && k->failed && k->fatal_from == BM_CLIENT, "peer kept sending: fatal");
     ok(k && th_has_problem(k, "kept sending"), "reason noted");
     is_int(k ? k->suspect.index : 0, 3, "suspect: server record before the alert");
 
     /* The same answered by the peer's alert: both fit, level unknown. */
-    static const th_rec r4[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}, {1, 21, 26, 4}};
-    k = TLS12_CLOSED(h, true, r4, TH_FIN_A);
+    static const th_rec r4[] = {{0, 23, 100, 1}, {1, 23, 300, 2}, {0, 21, 26, 3}, {1, 23, 300, 2}, {1, 21, 26, 4},
+                                FIN(0)};
+    k = TLS12_CLOSED(h, true, r4);
     ok(k && !k->failed && k->alerts[0].level == -1 && k->alerts[0].level_unknown, "kept sending, then answered: unknown");
     ok(k && k->alerts[1].level == 1, "the answer: close_notify");
 
     /* Before the handshake completed (server never sent its Finished). */
-    static const th_rec r5[] = {{0, 21, 26, 3}};
-    k = TLS12_CLOSED(h, false, r5, TH_FIN_A | TH_FIN_B);
+    static const th_rec r5[] = {{0, 21, 26, 3}, FIN(0), FIN(1)};
+    k = TLS12_CLOSED(h, false, r5);
     ok(k && k->failed, "alert before the handshake completed: fatal");
     ok(k && th_has_problem(k, "before the handshake completed"), "reason noted");
     th_free(h);
@@ -289,18 +292,11 @@ static void test_tls13(void)
 {
     th *h = th_new();
     /* graceful: data both ways, close_notify both ways, FIN */
+    /* EE..Finished as one record; the client's Finished is 53 bytes. */
+    static const th_rec r1[] = {{1, 20, 1, 1},   {1, 23, 2000, 1}, {0, 20, 1, 1},  {0, 23, 53, 2}, {0, 23, 200, 3},
+                                {1, 23, 900, 4}, {0, 23, 19, 5},   FIN(0),         {1, 23, 19, 6}, FIN(1)};
     th_conn c = hellos(h, true, false);
-    rec(&c, 1, 20, 1, 1);
-    rec(&c, 1, 23, 2000, 1); /* EE..Finished */
-    rec(&c, 0, 20, 1, 1);
-    rec(&c, 0, 23, 53, 2);   /* client Finished */
-    rec(&c, 0, 23, 200, 3);
-    rec(&c, 1, 23, 900, 4);
-    rec(&c, 0, 23, 19, 5);
-    th_fin(&c, 0, BM_END_FIN);
-    rec(&c, 1, 23, 19, 6);
-    th_fin(&c, 1, BM_END_FIN);
-    const bm_conn *k = th_close(&c, true);
+    const bm_conn *k = PLAY(&c, r1);
     is_int(k ? k->n_alerts : 0, 2, "tls 1.3: both closing records taken for alerts");
     ok(k && !k->failed, "tls 1.3 graceful close: not failed");
     ok(k && k->alerts[0].from == BM_CLIENT && k->alerts[0].level_unknown && k->alerts[1].from == BM_SERVER &&
@@ -308,28 +304,19 @@ static void test_tls13(void)
        "the client's alert after the server's data: unknown; the server's answer: close_notify; capture order");
 
     /* The client's first protected record is alert-sized, then FIN. */
+    static const th_rec r2[] = {{1, 20, 1, 1}, {1, 23, 2000, 1}, {1, 23, 300, 2}, {0, 20, 1, 1}, {0, 23, 19, 5},
+                                FIN(0),        FIN(1)};
     c = hellos(h, true, false);
-    rec(&c, 1, 20, 1, 1);
-    rec(&c, 1, 23, 2000, 1);
-    rec(&c, 1, 23, 300, 2);
-    rec(&c, 0, 20, 1, 1);
-    rec(&c, 0, 23, 19, 5);
-    th_fin(&c, 0, BM_END_FIN);
-    th_fin(&c, 1, BM_END_FIN);
-    k = th_close(&c, true);
+    k = PLAY(&c, r2);
     ok(k && k->failed && k->fatal_from == BM_CLIENT, "tls 1.3 alert in place of Finished: fatal");
     ok(k && k->alerts[0].encrypted && k->alerts[0].inferred && k->alerts[0].level == 2, "inferred fatal");
     is_int(k ? k->suspect.index : 9, 3, "suspect: the server's last record");
     is_int(k ? k->suspect.length : 0, 300, "suspect length");
 
     /* After data: a short server record answered by the client's RST. */
+    static const th_rec r3[] = {{1, 23, 2000, 1}, {0, 23, 53, 2}, {0, 23, 500, 3}, {1, 23, 19, 4}, RST(0)};
     c = hellos(h, true, false);
-    rec(&c, 1, 23, 2000, 1);
-    rec(&c, 0, 23, 53, 2);
-    rec(&c, 0, 23, 500, 3);
-    rec(&c, 1, 23, 19, 4);
-    th_fin(&c, 0, BM_END_RST);
-    k = th_close(&c, true);
+    k = PLAY(&c, r3);
     /* The server closing after the request, or rejecting it: unknown. */
     ok(k && k->n_alerts == 1 && !k->failed && k->alerts[0].level_unknown,
        "short record then peer RST: an alert, level unknown");
@@ -337,20 +324,15 @@ static void test_tls13(void)
 
     /* A short final request (35 bytes: padded-alert sized) before FIN is
      * application data, as in the tls13-record-size-limit fixture. */
+    static const th_rec r4[] = {{1, 23, 2000, 1}, {0, 23, 35, 2}, FIN(0), {1, 23, 500, 3}, FIN(1)};
     c = hellos(h, true, false);
-    rec(&c, 1, 23, 2000, 1);
-    rec(&c, 0, 23, 35, 2);
-    th_fin(&c, 0, BM_END_FIN);
-    rec(&c, 1, 23, 500, 3);
-    th_fin(&c, 1, BM_END_FIN);
-    k = th_close(&c, true);
+    k = PLAY(&c, r4);
     ok(k && !k->failed, "35-byte last record before FIN: not taken for an alert");
 
     /* A short last record without FIN/RST is not an alert. */
+    static const th_rec r5[] = {{1, 23, 2000, 1}, {0, 23, 19, 2}};
     c = hellos(h, true, false);
-    rec(&c, 1, 23, 2000, 1);
-    rec(&c, 0, 23, 19, 2);
-    k = th_close(&c, true);
+    k = PLAY(&c, r5);
     ok(k && k->n_alerts == 0 && !k->failed, "no FIN: not taken for an alert");
     th_free(h);
 }
