@@ -10,6 +10,16 @@
 
 /* ---- stateful modes: whole records missing or repeated ---- */
 
+/* What was found: the kind, how, the sequence number that verified and
+ * its distance from the expected one. */
+static void found(bm_hyp_desync *out, bm_desync_kind kind, bm_desync_how how, uint64_t seq, int64_t delta)
+{
+    out->kind = kind;
+    out->how = how;
+    out->seq = seq;
+    out->delta = delta;
+}
+
 /* The next record under seq, from a fresh copy of state. */
 static BM_RESULT bm_desync_try_next(bm_rec *work, const bm_rec *state, const bm_hyp_desync_in *in, uint64_t seq,
                                     uint8_t *buf, bool *ok)
@@ -35,10 +45,7 @@ static BM_RESULT bm_desync_next(const bm_hyp_desync_in *in, bool rc4, uint8_t *b
         out->tried++;
         e = bm_desync_try_next(work, in->rec, in, in->expected, buf, &ok);
         if (bm_is_ok(e) && ok) {
-            out->kind = BM_DESYNC_DUP;
-            out->how = BM_DESYNC_BY_NEXT;
-            out->seq = in->expected;
-            out->delta = -1;
+            found(out, BM_DESYNC_DUP, BM_DESYNC_BY_NEXT, in->expected, -1);
         }
     } else if (bm_is_ok(e)) {
         /* The chained IV of the next record is the failing record's last
@@ -57,10 +64,7 @@ static BM_RESULT bm_desync_next(const bm_hyp_desync_in *in, bool rc4, uint8_t *b
                 out->tried++;
                 e = bm_desync_try_next(work, after, in, s, buf, &ok);
                 if (bm_is_ok(e) && ok) {
-                    out->kind = dd > 0 ? BM_DESYNC_DROP : BM_DESYNC_DUP;
-                    out->how = BM_DESYNC_BY_NEXT;
-                    out->seq = s;
-                    out->delta = dd;
+                    found(out, dd > 0 ? BM_DESYNC_DROP : BM_DESYNC_DUP, BM_DESYNC_BY_NEXT, s, dd);
                     out->records = dd > 0 ? (unsigned)dd : 0;
                 }
             }
@@ -72,10 +76,7 @@ static BM_RESULT bm_desync_next(const bm_hyp_desync_in *in, bool rc4, uint8_t *b
             out->tried++;
             e = bm_desync_try_next(work, in->rec, in, in->expected, buf, &ok);
             if (bm_is_ok(e) && ok) {
-                out->kind = BM_DESYNC_SWAP;
-                out->how = BM_DESYNC_BY_NEXT;
-                out->seq = in->expected;
-                out->delta = 1;
+                found(out, BM_DESYNC_SWAP, BM_DESYNC_BY_NEXT, in->expected, 1);
             }
         }
     }
@@ -109,12 +110,9 @@ static BM_RESULT bm_desync_keystream(const bm_hyp_desync_in *in, uint8_t *ks, si
             if (!bm_is_ok(e))
                 break;
             if (memcmp(mac, plain + n, ml) == 0) {
-                out->kind = BM_DESYNC_DROP;
-                out->how = BM_DESYNC_BY_KEYSTREAM;
                 out->skip = L;
                 out->records = r;
-                out->seq = in->expected + r;
-                out->delta = (int64_t)r;
+                found(out, BM_DESYNC_DROP, BM_DESYNC_BY_KEYSTREAM, in->expected + r, (int64_t)r);
                 break;
             }
         }
@@ -134,10 +132,7 @@ BM_RESULT bm_hyp_stateful_desync(const bm_hyp_desync_in *in, bm_hyp_desync *out)
     bool rc4 = s->mode == BM_MODE_STREAM;
     out->mac_len = bm_rec_mac_len(in->rec);
     if (in->prev && in->prev_len == in->len && in->len && memcmp(in->prev, in->in, in->len) == 0) {
-        out->kind = BM_DESYNC_DUP;
-        out->how = BM_DESYNC_BY_SAME_BYTES;
-        out->seq = in->expected ? in->expected - 1 : 0;
-        out->delta = -1;
+        found(out, BM_DESYNC_DUP, BM_DESYNC_BY_SAME_BYTES, in->expected ? in->expected - 1 : 0, -1);
         return BM_SUCCESS;
     }
     size_t max_skip = in->max_skip ? in->max_skip : BM_REC_MAX_PLAINTEXT + 2048 + out->mac_len;
