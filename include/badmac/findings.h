@@ -157,7 +157,9 @@ typedef enum bm_finding_close {
     BM_FC_AFTER_PEER_CLOSE, /* the peer had closed first (its own alert, or its FIN) */
     BM_FC_AFTER_OWN_DATA, /* sent after the sender's own application data, no record of the peer since:
                              nothing it received could have failed */
-    BM_FC_PEER_DONE       /* the peer sent no more records after it: the exchange may have been complete */
+    BM_FC_PEER_DONE,      /* the peer sent no more records after it: the exchange may have been complete */
+    BM_FC_MID_STREAM      /* in the middle of the peer's data: a side may stop reading and close (a cancelled
+                             download); the peer's records in flight keep coming as after a fatal alert */
 } bm_finding_close;
 
 /* TLS <= 1.2 PSK key exchanges. */

@@ -332,9 +332,28 @@ void bm_dg_keyless(bm_conn *c)
         keyless_failed(c);
         return;
     }
-    if (keyless_alert_unknown(c))
+    if (keyless_alert_unknown(c) || bm_dg_quiet_close(c))
         return;
     bm_dg_healthy(c, NULL);
+}
+
+bool bm_dg_quiet_close(bm_conn *c)
+{
+    const bm_status_info *s = &c->status;
+    if (s->status != BM_STATUS_UNKNOWN || s->reason != BM_SR_QUIET_CLOSE || s->by < 0)
+        return false;
+    const bm_conn_close *e = &c->close[s->by];
+    bm_verdict *v = &c->verdict;
+    bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
+              &(bm_vline){.code = BM_V_KEYLESS_QUIET_CLOSE, .role = (uint8_t)s->by, .frame = e->frame});
+    if (e->has_peer_last) {
+        const bm_record_ref *p = &e->peer_last;
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_QUIET_CLOSE_AFTER, .role = p->direction, .index = p->index,
+                                .frame = p->frame, .arg = {p->length}});
+        bm_vd_record(v, p);
+    }
+    bm_dg_key_steps(c, v);
+    return true;
 }
 
 void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev)

@@ -131,7 +131,8 @@ void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
         return;
     }
     if (c->status.status != BM_STATUS_FAILED) {
-        bm_dg_healthy(c, ev);
+        if (!bm_dg_quiet_close(c))
+            bm_dg_healthy(c, ev);
         return;
     }
     bm_dg_no_bad_record(ev, c);

@@ -11,7 +11,10 @@
  * without close_notify while the peer's data or the handshake was still
  * in flight, or a FIN/RST inside its own record. Unknown: the evidence
  * does not decide (an encrypted alert whose level is unknown without
- * keys; records that fail while none verifies). Ok otherwise.
+ * keys; records that fail while none verifies; without records that
+ * verify, a side that ended with FIN and no close_notify right after a
+ * record of its peer, as a silent receiver rejecting it does). Ok
+ * otherwise.
  */
 #include <string.h>
 
@@ -84,6 +87,25 @@ static bm_status_reason abort_of(const bm_conn *c, int r, bool *maybe)
     if (e->peer_in_record || peer_records_after(c, r) > 0)
         return BM_SR_ABORT_PEER_SENDING;
     return BM_SR_NONE;
+}
+
+/* The first side that ended with FIN, without close_notify (or a
+ * candidate), after a complete handshake, right after a record of its
+ * peer: a receiver that rejects that record silently (GnuTLS, many
+ * embedded stacks) ends the same way as one that is done. -1: none. */
+static int quiet_close(const bm_conn *c)
+{
+    int first = -1;
+    for (int r = 0; r < 2; r++) {
+        const bm_conn_close *e = &c->close[r];
+        bool maybe;
+        if (!e->ended || e->rst || e->mid_record || !e->hs_done || !e->peer_spoke_last ||
+            close_announced(c, e->frame, &maybe) || maybe)
+            continue;
+        if (first < 0 || e->frame < c->close[first].frame)
+            first = r;
+    }
+    return first;
 }
 
 /* An encrypted alert whose level nobody could tell (no keys). */
@@ -187,6 +209,11 @@ void bm_diagnose_status(bm_conn *c)
     else if (maybe_close || unknown_alert(c)) {
         const bm_alert *u = unknown_alert(c);
         set(s, BM_STATUS_UNKNOWN, BM_SR_ALERT_LEVEL_UNKNOWN, u ? u->from : -1, u ? u->frame : 0);
+    } else if (!hold && quiet_close(c) >= 0) {
+        /* Without records that verify, nothing shows that the record
+         * before the close was accepted. */
+        int r = quiet_close(c);
+        set(s, BM_STATUS_UNKNOWN, BM_SR_QUIET_CLOSE, r, c->close[r].frame);
     } else
         set(s, BM_STATUS_OK, BM_SR_NONE, -1, 0);
 

@@ -88,6 +88,11 @@ size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap)
     case BM_SR_NOTHING_VERIFIES:
         bm_words_put(buf, cap, &o, "records fail but none verifies: the key material may be another connection's");
         break;
+    case BM_SR_QUIET_CLOSE:
+        bm_words_put(buf, cap, &o,
+                     "the %s closed without close_notify right after a %s record, and no record verifies (no keys)", r,
+                     bm_words_other(s->by));
+        break;
     default: break;
     }
     return o;

@@ -45,6 +45,9 @@ const char *bm_words_close_fit(int64_t w)
     case BM_FC_AFTER_PEER_CLOSE: return "the peer had closed first";
     case BM_FC_AFTER_OWN_DATA: return "it followed the sender's own application data, with no record of the peer since";
     case BM_FC_PEER_DONE: return "the peer sent nothing more after it, as after a complete exchange";
+    case BM_FC_MID_STREAM:
+        return "a side may close in the middle of the peer's data (a cancelled transfer), and the records already "
+               "under way keep coming";
     default: return "unknown reason";
     }
 }

@@ -114,6 +114,19 @@ bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "fatal: without keys badmac cannot tell whether this connection failed",
                      r, l->index, l->frame);
         return true;
+    case BM_V_KEYLESS_QUIET_CLOSE:
+        bm_words_put(buf, cap, o,
+                     "the %s closed (FIN, frame %" PRIu64 ") without close_notify right after a record of the %s: a "
+                     "receiver that rejects a record without an alert (GnuTLS, many embedded stacks) closes the same "
+                     "way; without keys badmac cannot tell whether this connection failed",
+                     r, l->frame, other);
+        return true;
+    case BM_V_QUIET_CLOSE_AFTER:
+        bm_words_put(buf, cap, o,
+                     "the record it may have rejected: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last "
+                     "before the close",
+                     r, l->index, l->frame, U32(a[0]));
+        return true;
     case BM_V_ALERT_FITS_CLOSE:
         bm_words_put(buf, cap, o, "fits close_notify: %s", bm_words_close_fit(a[0]));
         return true;

@@ -88,10 +88,11 @@ static void infer_tls13_alerts(bm_tls_conn *c)
  * does not tell: a client closing after the response looks the same.
  *
  * The level is close_notify only when nothing fits a fatal alert, fatal
- * only when nothing fits close_notify and the peer kept sending records
- * after it (the way a receiver that rejected a record in the middle of the
- * peer's data ends the connection) or the handshake had not completed;
- * otherwise unknown. Both fitting is common on real peers: servers answer a
+ * only when the sender had not completed its handshake (then the
+ * connection failed whatever the alert says); otherwise unknown. A peer
+ * that kept sending after the alert does not make it fatal: its records
+ * were under way, and a side may close in the middle of the peer's data
+ * with close_notify (Python's ssl unwrap() mid-download, tests/e2e/aborts.t). Both fitting is common on real peers: servers answer a
  * fatal bad_record_mac with close_notify (fixture demo); mbedTLS clients
  * send bad_record_mac after the server's close_notify when the record before
  * it was damaged (the matrix), looking just like the answer to a close. */
@@ -152,9 +153,14 @@ static alert_fit fits(const bm_tls_conn *c, unsigned i)
         f.fatal = BM_FW_BEFORE_HANDSHAKE;
     else if (trigger)
         f.fatal = kept ? BM_FW_PEER_KEPT_SENDING : BM_FW_AFTER_PEER_RECORD;
-    /* A close after the peer's last record, the exchange complete. */
+    /* A close after the peer's last record, the exchange complete; or in
+     * the middle of the peer's data: any implementation may close so
+     * (a cancelled download), and the peer's records already under way
+     * keep coming just as after a fatal alert. */
     if (f.fatal == BM_FW_AFTER_PEER_RECORD && !f.close)
         f.close = BM_FC_PEER_DONE;
+    else if (f.fatal == BM_FW_PEER_KEPT_SENDING && !f.close)
+        f.close = BM_FC_MID_STREAM;
     return f;
 }
 
@@ -164,7 +170,7 @@ static int level_of(const alert_fit *f)
 {
     if (f->misfit || (f->fatal && f->close))
         return -1;
-    if (f->fatal == BM_FW_PEER_KEPT_SENDING || f->fatal == BM_FW_BEFORE_HANDSHAKE)
+    if (f->fatal == BM_FW_BEFORE_HANDSHAKE)
         return BM_ALERT_FATAL;
     if (f->close && f->close != BM_FC_PEER_DONE)
         return BM_ALERT_WARNING;

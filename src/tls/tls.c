@@ -105,6 +105,7 @@ static void tls_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m
         e->has_peer_last = o->has_last;
         if (o->has_last)
             e->peer_last = o->last;
+        e->peer_spoke_last = o->has_last && (!c->dir[dir].has_last || o->last.frame > c->dir[dir].last.frame);
     }
     if (!c->dir[dir].fin && m)
         c->dir[dir].fin_frame = m->frame;

@@ -38,9 +38,13 @@ for l in open(sys.argv[2]):
         print(json.dumps(v) if not isinstance(v,str) else v); break' "$1" "$2"
 }
 
-# check_silent LABEL CAPTURE KEYS: the gnutls silent abort, keyed and keyless
+# check_silent LABEL CAPTURE KEYS [live]: the gnutls silent abort, keyed and
+# keyless. Keyless, the frozen capture shows the server's records after the
+# client's FIN (aborted_peer_sending: failed). A live run under load may
+# catch none of them (the client's RST comes first): then nothing tells it
+# from a client that is done, and the honest answer is unknown; never ok.
 check_silent() {
-    l=$1; cap=$2; keys=$3
+    l=$1; cap=$2; keys=$3; live=${4:-}
     "$BADMAC" --json --keylog "$keys" "$cap" >"$TMPD/k.json" 2>/dev/null; rc=$?
     is "$rc" 1 "$l, keys: exit 1"
     is "$(field status "$TMPD/k.json")" failed "$l, keys: status failed"
@@ -49,8 +53,16 @@ check_silent() {
         in_path_corruption/proven "$l, keys: in_path_corruption proven"
     is "$(field prime_suspect.why "$TMPD/k.json")" first_bad_record "$l, keys: prime suspect = first bad record"
     "$BADMAC" --json "$cap" >"$TMPD/n.json" 2>/dev/null; rc=$?
-    is "$rc" 1 "$l, keyless: exit 1"
-    is "$(field status "$TMPD/n.json")" failed "$l, keyless: status failed"
+    st="$rc/$(field status "$TMPD/n.json")"
+    if [ -n "$live" ] && [ "$st" = 0/unknown ]; then
+        is "$(field status_reason "$TMPD/n.json")" closed_after_peer_record \
+            "$l, keyless: no server record after the FIN captured: unknown (closed_after_peer_record)"
+        st=1/failed
+    else
+        is "$(field status_reason "$TMPD/n.json")" aborted_peer_sending \
+            "$l, keyless: the server's records after the FIN captured: aborted_peer_sending"
+    fi
+    is "$st" 1/failed "$l, keyless: exit 1, status failed (or unknown, above)"
     python3 -c 'import json,sys
 o=[json.loads(l) for l in open(sys.argv[1])][0]
 sys.exit(any(a["from"]=="client" for a in o["alerts"]))' "$TMPD/n.json"
@@ -58,7 +70,7 @@ sys.exit(any(a["from"]=="client" for a in o["alerts"]))' "$TMPD/n.json"
     c=$(field diagnosis.cause "$TMPD/n.json")
     ok "$([ "$c" != healthy ]; echo $?)" "$l, keyless: not healthy ($c)"
     "$BADMAC" "$cap" >"$TMPD/n.txt" 2>/dev/null
-    like "$(head -1 "$TMPD/n.txt")" "^1 connection, 1 failed" "$l, keyless text: 1 failed"
+    like "$(head -1 "$TMPD/n.txt")" "^1 connection, (1 failed|0 failed, 1 unknown)" "$l, keyless text: 1 failed (or unknown)"
 }
 
 check_silent "gnutls-silent-abort (frozen)" "$CORPUS/gnutls-silent-abort.pcap" "$CORPUS/gnutls-silent-abort.keys"
@@ -115,9 +127,63 @@ RL=$!; PIDS="$PIDS $RL"; waitport "$RP"
     >/dev/null 2>"$TMPD/cli.err"
 stop_dump; kill "$RL" "$SRV" 2>/dev/null
 like "$(cat "$TMPD/cli.err")" "Decryption has failed" "gnutls-cli: Decryption has failed"
-check_silent "gnutls-cli live" "$TMPD/silent.pcap" "$TMPD/silent.keys"
+check_silent "gnutls-cli live" "$TMPD/silent.pcap" "$TMPD/silent.keys" live
 [ -n "${ABORTS_FREEZE:-}" ] && cp "$TMPD/silent.pcap" "$ABORTS_FREEZE/gnutls-silent-abort.pcap" &&
     cp "$TMPD/silent.keys" "$ABORTS_FREEZE/gnutls-silent-abort.keys"
+
+# (ii) the exchange complete, then a silent close: a Python ssl server
+# answers each line and keeps the connection open; gnutls-cli sends one
+# line, its answer (server record #8, the only application record) has a
+# flipped bit, gnutls-cli closes with FIN and no alert. Keyless nothing
+# tells this from a client that is done (see (v)): unknown, never ok.
+# echo_server PORT: one connection, each line answered reversed; at the
+# client's close (with or without close_notify) only FIN
+echo_server() {
+    python3 - "$1" "$PKI/server.crt" "$PKI/server.key" >"$TMPD/echo.out" 2>&1 <<'PY' &
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.options |= ssl.OP_IGNORE_UNEXPECTED_EOF   # a peer's close without close_notify: no decode_error, just FIN
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(1)
+c = ctx.wrap_socket(ls.accept()[0], server_side=True)
+buf = b""
+try:
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        buf += d
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            c.sendall(line[::-1] + b"\n")
+except (ssl.SSLError, OSError):
+    pass
+socket.socket.close(c)
+PY
+    PIDS="$PIDS $!"; SRV=$!
+}
+SP=$(port); RP=$(port)
+echo_server "$SP"; waitport "$SP"
+dump "$RP" "$TMPD/quiet.pcap"
+"$BADMAC" relay --listen "127.0.0.1:$RP" --to "127.0.0.1:$SP" --once --log "$TMPD/relay2.jsonl" \
+    --flip s2c,type=23,index=7:10:2 >/dev/null 2>&1 &
+RL=$!; PIDS="$PIDS $RL"; waitport "$RP"
+(printf 'a line of the request\n'; sleep 3) | SSLKEYLOGFILE="$TMPD/quiet.keys" timeout 10 \
+    gnutls-cli --x509cafile "$PKI/ca.crt" --sni-hostname server.badmac.test -p "$RP" 127.0.0.1 \
+    >/dev/null 2>"$TMPD/cli2.err"
+stop_dump; kill "$RL" "$SRV" 2>/dev/null
+like "$(cat "$TMPD/cli2.err")" "Decryption has failed" "gnutls-cli, last record flipped: Decryption has failed"
+"$BADMAC" --json --keylog "$TMPD/quiet.keys" "$TMPD/quiet.pcap" >"$TMPD/q.json" 2>/dev/null; rc=$?
+is "$rc/$(field status "$TMPD/q.json")/$(field status_reason "$TMPD/q.json")" 1/failed/bad_record \
+    "silent close after the last record, keys: failed, bad_record"
+"$BADMAC" --json "$TMPD/quiet.pcap" >"$TMPD/qn.json" 2>/dev/null; rc=$?
+is "$rc/$(field status "$TMPD/qn.json")/$(field status_reason "$TMPD/qn.json")/$(field diagnosis.cause "$TMPD/qn.json")" \
+    0/unknown/closed_after_peer_record/undetermined \
+    "silent close after the last record, keyless: unknown (closed_after_peer_record), undetermined, never healthy"
+"$BADMAC" "$TMPD/quiet.pcap" >"$TMPD/qn.txt" 2>/dev/null
+like "$(cat "$TMPD/qn.txt")" "the client closed without close_notify right after a server record" \
+    "keyless text: the client closed right after a server record"
 
 # (iii) a Python ssl client that closes its socket after the server's first
 # flight (ServerHelloDone), without an alert.
@@ -169,6 +235,27 @@ st=$(field status "$TMPD/clean.json")
 case $st in ok|unknown) st=not-failed ;; esac
 is "$rc/$st" 0/not-failed "clean close_notify + FIN both ways: not failed (ok or unknown), exit 0"
 
+# (v) Clean: the same exchange without a fault, the Python client closes
+# without close_notify once it has its answer (as many clients do). Keys:
+# ok; keyless: unknown, as (ii), since only keys tell them apart.
+SP=$(port); echo_server "$SP"; waitport "$SP"
+dump "$SP" "$TMPD/done.pcap"
+python3 - "$SP" "$TMPD/done.keys" <<'EOF'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+ctx.keylog_filename = sys.argv[2]
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="x")
+s.sendall(b"a line of the request\n")
+s.recv(100)
+socket.socket.close(s)     # no close_notify
+EOF
+stop_dump; kill "$SRV" 2>/dev/null
+"$BADMAC" --json --keylog "$TMPD/done.keys" "$TMPD/done.pcap" >"$TMPD/d.json" 2>/dev/null; rc=$?
+is "$rc/$(field status "$TMPD/d.json")" 0/ok "client done, closes without close_notify, keys: ok, exit 0"
+"$BADMAC" --json "$TMPD/done.pcap" >"$TMPD/dn.json" 2>/dev/null; rc=$?
+is "$rc/$(field status "$TMPD/dn.json")/$(field status_reason "$TMPD/dn.json")" 0/unknown/closed_after_peer_record \
+    "client done, closes without close_notify, keyless: unknown, exit 0"
+
 # Clean: the client sends close_notify + FIN while the server still sends.
 SP=$(port); serve "$SP"; waitport "$SP"
 dump "$SP" "$TMPD/early.pcap"
@@ -187,10 +274,11 @@ except (ssl.SSLError, OSError):
 EOF
 stop_dump; kill "$SRV" 2>/dev/null
 "$BADMAC" --json "$TMPD/early.pcap" >"$TMPD/early.json" 2>/dev/null; rc=$?
-# TODO (TAP: not counted): keyless, judge() (src/tls/finish.c) takes this
-# close_notify for a fatal alert: issue 11 item 2, another branch.
-T_N=$((T_N + 1)); st="$rc/$(field status "$TMPD/early.json")"
-[ "$st" = 0/ok ] && echo "ok $T_N - keyless: ok # TODO judge()" || echo "not ok $T_N - keyless: $st, want 0/ok # TODO judge() (issue 11 item 2)"
+# Keyless, a close_notify in the middle of the server's data fits a fatal
+# alert too (nothing on the wire tells them apart): unknown, exit 0, never
+# failed (it once was: a fatal alert invented from "the peer kept sending").
+is "$rc/$(field status "$TMPD/early.json")/$(field status_reason "$TMPD/early.json")" 0/unknown/alert_level_unknown \
+    "client close_notify + FIN while the server sends, keyless: unknown (alert level), exit 0"
 "$BADMAC" --json --keylog "$TMPD/early.keys" "$TMPD/early.pcap" >"$TMPD/early.json" 2>/dev/null; rc=$?
 is "$rc/$(field status "$TMPD/early.json")" 0/ok "client close_notify + FIN while the server sends, keys: ok, exit 0"
 

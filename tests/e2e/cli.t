@@ -71,12 +71,12 @@ if [ -f "$FIX/demo.pcapng" ]; then
     "$BADMAC" --keylog="$FIX/demo.keys" "$FIX/demo.pcapng" >"$TMPD/out" 2>&1; rc=$?
     is "$rc" 1 "--keylog=FILE: exit 1"
     cmp -s "$TMPD/ref" "$TMPD/out"; ok $? "--keylog=FILE: the same report as --keylog FILE"
-    # Keyless runs: demo-c2s fails without keys too (the server's alert in the
-    # middle of the client's data); demo's keyless alert is of unknown level.
-    "$BADMAC" -q "$FIX/demo-c2s.pcapng" >"$TMPD/out" 2>&1; rc=$?
+    # Keyless runs: a fatal alert in the clear fails without keys too;
+    # demo's encrypted alerts are of unknown level without keys.
+    "$BADMAC" -q "$FIX/tls12-alert-unknown-ca.pcap" >"$TMPD/out" 2>&1; rc=$?
     is "$rc" 1 "-q: still accepted"
     is "$(wc -l <"$TMPD/out" | tr -d ' ')" 2 "-q: only the summary"
-    cp "$FIX/demo-c2s.pcapng" "$TMPD/--json"
+    cp "$FIX/tls12-alert-unknown-ca.pcap" "$TMPD/--json"
     (cd "$TMPD" && "$BADMAC" -- --json) >"$TMPD/out" 2>"$TMPD/err"; rc=$?
     is "$rc" 1 "-- then a file named --json: read as a capture (exit 1)"
     like "$(head -1 "$TMPD/out")" "^1 connection, 1 failed:" "-- then --json: a text report of that capture"

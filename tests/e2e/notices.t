@@ -11,9 +11,12 @@
 [ -x "$BADMAC" ] || { echo "1..0 # SKIP $BADMAC not built"; exit 0; }
 NT=$FIX/nontls/nontls-443.pcap
 DEMO=$FIX/demo.pcapng
-# Without keys demo's alert is of unknown level (close_notify or fatal both
-# fit); demo-c2s's fatal alert is told keyless: it is the keyless failure.
-DEMO_KL=$FIX/demo-c2s.pcapng
+# Without keys demo's encrypted alerts are of unknown level (close_notify
+# or fatal both fit): the keyless failures are a fatal alert in the clear
+# (tls12-alert-unknown-ca) and a record over the protocol's limit
+# (merged-oversized, a pcapng for the secrets block).
+DEMO_KL=$FIX/tls12-alert-unknown-ca.pcap
+DEMO_KL_NG=$FIX/merged-oversized.pcapng
 
 "$BADMAC" "$NT" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
 is "$rc" 0 "non-TLS traffic on 443 alone: exit 0"
@@ -30,7 +33,7 @@ if command -v mergecap >/dev/null 2>&1; then
     mergecap -F pcap -w "$TMPD/merged-kl.pcap" "$DEMO_KL" "$NT"
     mergecap -F pcap -w "$TMPD/merged.pcap" "$DEMO" "$NT"
     "$BADMAC" "$TMPD/merged-kl.pcap" >"$TMPD/out" 2>"$TMPD/err"; rc=$?
-    is "$rc" 1 "demo + non-TLS traffic merged in one file: the failure's exit 1"
+    is "$rc" 1 "a failure + non-TLS traffic merged in one file: the failure's exit 1"
     like "$(head -1 "$TMPD/out")" "^2 connections, 1 failed" "merged: the TLS connections are analysed"
     is "$(grep -c 'notice:' "$TMPD/err")" 4 "merged: four notices"
     "$BADMAC" --keylog "$FIX/demo.keys" "$TMPD/merged.pcap" >"$TMPD/out" 2>/dev/null; rc=$?
@@ -40,14 +43,14 @@ else
     for i in 1 2 3 4 5; do ok 0 "# SKIP mergecap not installed"; done
 fi
 "$BADMAC" --quiet "$DEMO_KL" "$NT" >/dev/null 2>&1; rc=$?
-is "$rc" 1 "demo and the non-TLS capture as two files: exit 1"
+is "$rc" 1 "a failure and the non-TLS capture as two files: exit 1"
 
 # A Decryption Secrets Block of another secrets type (WireGuard key log).
 wg=$(printf 'LOCAL_STATIC_PRIVATE_KEY = QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n' | od -An -v -tx1 | tr -d ' \n')
 python3 "$TOP/tests/e2e/add_dsb.py" "$DEMO" "$TMPD/wg.pcapng" 0x57474b4c "$wg"
-python3 "$TOP/tests/e2e/add_dsb.py" "$DEMO_KL" "$TMPD/wg-kl.pcapng" 0x57474b4c "$wg"
+python3 "$TOP/tests/e2e/add_dsb.py" "$DEMO_KL_NG" "$TMPD/wg-kl.pcapng" 0x57474b4c "$wg"
 "$BADMAC" --quiet "$TMPD/wg-kl.pcapng" >/dev/null 2>"$TMPD/err"; rc=$?
-is "$rc" 1 "demo with a WireGuard DSB: exit 1, not 2"
+is "$rc" 1 "a failure with a WireGuard DSB: exit 1, not 2"
 like "$(cat "$TMPD/err")" "wg-kl.pcapng: offset [0-9]+: notice: unsupported secrets type 0x57474b4c \(skipped\)" \
     "WireGuard DSB: one notice naming the offset and the type"
 is "$(wc -l <"$TMPD/err" | tr -d ' ')" 1 "WireGuard DSB: exactly one stderr line"
