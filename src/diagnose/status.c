@@ -89,18 +89,29 @@ static bm_status_reason abort_of(const bm_conn *c, int r, bool *maybe)
     return BM_SR_NONE;
 }
 
-/* The first side that ended with FIN, without close_notify (or a
- * candidate), after a complete handshake, right after a record of its
- * peer: a receiver that rejects that record silently (GnuTLS, many
- * embedded stacks) ends the same way as one that is done. -1: none. */
+/* Whether role r itself sent a close_notify, or an alert that may be one,
+ * at or before 'frame'. */
+static bool closed_by(const bm_conn *c, int r, uint64_t frame)
+{
+    for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS; i++) {
+        const bm_alert *a = &c->alerts[i];
+        if (a->from == r && a->frame <= frame && (a->desc == BM_ALERT_CLOSE_NOTIFY || a->level < 0))
+            return true;
+    }
+    return false;
+}
+
+/* The first side that ended (FIN or RST) after a complete handshake,
+ * right after a record of its peer, without a close_notify (or a
+ * candidate) of its own: a receiver that rejects that record silently
+ * (GnuTLS, many embedded stacks) ends the same way as one that is done,
+ * also after the peer's close_notify (gnutls-cli in the matrix). -1: none. */
 static int quiet_close(const bm_conn *c)
 {
     int first = -1;
     for (int r = 0; r < 2; r++) {
         const bm_conn_close *e = &c->close[r];
-        bool maybe;
-        if (!e->ended || e->rst || e->mid_record || !e->hs_done || !e->peer_spoke_last ||
-            close_announced(c, e->frame, &maybe) || maybe)
+        if (!e->ended || e->mid_record || !e->hs_done || !e->peer_spoke_last || closed_by(c, r, e->frame))
             continue;
         if (first < 0 || e->frame < c->close[first].frame)
             first = r;

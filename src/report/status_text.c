@@ -90,7 +90,9 @@ size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap)
         break;
     case BM_SR_QUIET_CLOSE:
         bm_words_put(buf, cap, &o,
-                     "the %s closed without close_notify right after a %s record, and no record verifies (no keys)", r,
+                     "the %s closed without a close_notify of its own right after a %s record, and no record verifies "
+                     "(no keys)",
+                     r,
                      bm_words_other(s->by));
         break;
     default: break;

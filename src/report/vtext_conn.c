@@ -116,7 +116,7 @@ bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
         return true;
     case BM_V_KEYLESS_QUIET_CLOSE:
         bm_words_put(buf, cap, o,
-                     "the %s closed (FIN, frame %" PRIu64 ") without close_notify right after a record of the %s: a "
+                     "the %s closed (frame %" PRIu64 ") without a close_notify of its own right after a record of the %s: a "
                      "receiver that rejects a record without an alert (GnuTLS, many embedded stacks) closes the same "
                      "way; without keys badmac cannot tell whether this connection failed",
                      r, l->frame, other);

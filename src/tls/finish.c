@@ -10,9 +10,13 @@
 #include "tls_int.h"
 
 /* TLS 1.3 hides alerts in application_data records. A short protected
- * record (2 alert bytes + type + tag, little padding) that is the last one
- * a side sent before its FIN/RST, or that the peer answered with RST, is
- * taken for an alert. Its meaning is then judged like any encrypted one. */
+ * record (2 alert bytes + type + tag, up to BM_TLS13_ALERT_PAD bytes of
+ * padding) that is the last one a side sent before its FIN/RST, or that the
+ * peer answered with RST, is taken for an alert. Its meaning is then judged
+ * like any encrypted one: a short final request (a 35-byte GET) and a
+ * padded alert look the same, and fits() leaves such a record's level
+ * unknown unless only one reading fits. */
+#define BM_TLS13_ALERT_PAD 32 /* OpenJDK's JSSE pads every alert by 16 (35-byte records with AES-GCM) */
 static void infer_tls13_alerts(bm_tls_conn *c)
 {
     bm_conn *k = c->conn;
@@ -25,10 +29,17 @@ static void infer_tls13_alerts(bm_tls_conn *c)
         const bm_tls_dir *d = &c->dir[side], *o = &c->dir[!side];
         if (!d->has_last || !d->last_prot || d->last.type != BM_CT_APPLICATION_DATA)
             continue;
-        /* 2 alert bytes + the inner type + the tag. Stacks do not pad
-         * alerts by default; accepting padding made a short final request
-         * (a 35-byte GET) look like an alert on real traffic. */
-        if (d->last.length != 3 + tag)
+        /* Opened by the decryption stage as something else. */
+        if (d->last_inner && d->last_inner != BM_CT_ALERT)
+            continue;
+        /* 2 alert bytes + the inner type + the tag, and the padding some
+         * stacks add (OpenJDK's JSSE: 16 bytes, close_notify and
+         * bad_record_mac alike, docs/interop.md). A padded one must also
+         * be the sender's last word: nothing of the peer's after it (a
+         * short request answered by the peer's data is not an alert). */
+        if (d->last.length < 3 + tag || d->last.length > 3 + tag + BM_TLS13_ALERT_PAD)
+            continue;
+        if (d->last.length > 3 + tag && o->has_last && o->last.frame > d->last.frame)
             continue;
         if (!(d->fin || (o->fin && o->how == BM_END_RST)))
             continue;

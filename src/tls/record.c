@@ -296,6 +296,7 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     d->has_last = true;
     d->last = ref;
     d->last_prot = prot;
+    d->last_inner = prot && op.opened ? op.inner_type : 0;
     d->last_snap = snap;
     if (c->t->has_hook && c->t->hook.record_done)
         c->t->hook.record_done(c->hook_conn, side);

@@ -121,6 +121,7 @@ typedef struct bm_tls_dir {
     bm_record_ref last_data; /* the last record completed that was not an alert */
     bm_record_ref last_data2; /* the one before it */
     bool last_prot;
+    uint8_t last_inner; /* the last record's content type as the decryption stage read it, 0: not opened */
     bm_tls_snap last_snap;
 
     bool fin;

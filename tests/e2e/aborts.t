@@ -182,7 +182,7 @@ is "$rc/$(field status "$TMPD/qn.json")/$(field status_reason "$TMPD/qn.json")/$
     0/unknown/closed_after_peer_record/undetermined \
     "silent close after the last record, keyless: unknown (closed_after_peer_record), undetermined, never healthy"
 "$BADMAC" "$TMPD/quiet.pcap" >"$TMPD/qn.txt" 2>/dev/null
-like "$(cat "$TMPD/qn.txt")" "the client closed without close_notify right after a server record" \
+like "$(cat "$TMPD/qn.txt")" "the client closed without a close_notify of its own right after a server record" \
     "keyless text: the client closed right after a server record"
 
 # (iii) a Python ssl client that closes its socket after the server's first

@@ -51,17 +51,18 @@ def keyless_text(c, f):
     k = c.get("keyless")
     if c["verdict"] == "n/a" or not k:
         return "-"
-    flag = "flagged" if k["flagged"] else "not flagged"
+    status = k.get("status") or ("failed" if k["flagged"] else "ok")
     bad = "" if k["right"] else " **(%s)**" % ("invented failure" if f in ("none", "intercept")
                                               else "missed failure")
-    return "%s: %s/%s%s" % (flag, k["cause"], k["confidence"], bad)
+    return "%s: %s/%s%s" % (status, k["cause"], k["confidence"], bad)
 
 
 def figures(rows):
     """Counts with keys and keyless over the rows' cells."""
     n = {"ok": 0, "found": 0, "wrong": 0, "missed": 0, "fail": 0, "na": 0, "not_flagged": 0}
     na_why = {}
-    kl = {"fault_cells": 0, "fault_flagged": 0, "clean_cells": 0, "clean_flagged": 0}
+    kl = {"fault_cells": 0, "fault_flagged": 0, "fault_unknown": 0, "fault_ok": 0,
+          "clean_cells": 0, "clean_flagged": 0, "clean_unknown": 0}
     for r in rows:
         for f, c in r["cells"].items():
             k = kind(c)
@@ -73,13 +74,26 @@ def figures(rows):
             x = c.get("keyless")
             if not x or k in ("na", "fail") and f == "none":
                 continue
+            st = x.get("status") or ("failed" if x["flagged"] else "ok")
             if f in ("none", "intercept"):
                 kl["clean_cells"] += 1
-                kl["clean_flagged"] += x["flagged"]
+                kl["clean_flagged"] += st == "failed"
+                kl["clean_unknown"] += st == "unknown"
             else:
                 kl["fault_cells"] += 1
-                kl["fault_flagged"] += x["flagged"]
+                kl["fault_flagged"] += st == "failed"
+                kl["fault_unknown"] += st == "unknown"
+                kl["fault_ok"] += st == "ok"
     return n, na_why, kl
+
+
+def keyless_figures(kl):
+    """The keyless sentence of the figures (docs/interop.md)."""
+    return ("failed cells: status failed %s, unknown %s, ok (missed failures) %s; clean cells (none,"
+            " intercept): failed (invented failures) %s, unknown %s." % (
+                pct(kl["fault_flagged"], kl["fault_cells"]), pct(kl["fault_unknown"], kl["fault_cells"]),
+                pct(kl["fault_ok"], kl["fault_cells"]), pct(kl["clean_flagged"], kl["clean_cells"]),
+                pct(kl["clean_unknown"], kl["clean_cells"])))
 
 
 def pct(a, b):
@@ -151,10 +165,7 @@ def section(rows, seconds=None):
                 n["ok"], n["found"], n["not_flagged"], n["wrong"], n["missed"], n["fail"], n["na"],
                 "; ".join("%s: %d" % (k, v) for k, v in sorted(na_why.items())) or "none"),
             "",
-            "Keyless (no key material): failed cells flagged failed %s; clean cells (none,"
-            " intercept) flagged failed, i.e. invented failures, %s." % (
-                pct(kl["fault_flagged"], kl["fault_cells"]), pct(kl["clean_flagged"], kl["clean_cells"])),
-            ""]
+            "Keyless (no key material): " + keyless_figures(kl), ""]
     out += ["### Reactions per peer and fault", "",
             "Counted over the rows (TLS 1.2 and 1.3, all pairs the peer is in).", "",
             "| peer | side | " + " | ".join(f for f in FAULT_COLS if f != "intercept") + " |",

@@ -362,15 +362,18 @@ def reaction(res, side):
 
 def keyless_of(res, fault):
     """The keyless column: badmac's verdict on the client leg with no key
-    material, whether it flags the connection failed, and whether that is
-    right (a fault cell must be flagged, a clean one must not)."""
+    material, its status (failed / unknown / ok) and whether that is right:
+    a fault cell must not be ok (failed, or unknown: the evidence does not
+    decide), a clean cell must not be failed (docs/diagnoses.md)."""
     c = res.get("keyless_leg")
     if c is None:
         return None
     d = verdict_of(c)
-    flagged = bool(c.get("failed"))
-    return {"cause": d.get("cause"), "confidence": d.get("confidence"), "flagged": flagged,
-            "right": flagged == (fault not in ("none", "intercept")),
+    status = c.get("status") or ("failed" if c.get("failed") else "ok")
+    clean = fault in ("none", "intercept")
+    return {"cause": d.get("cause"), "confidence": d.get("confidence"), "status": status,
+            "flagged": status == "failed",
+            "right": status != "failed" if clean else status != "ok",
             "summary": d.get("summary")}
 
 
@@ -878,11 +881,8 @@ def markdown(results, faults, seconds, slice_only, how=""):
     libs = [r for r in results if not r.get("app")]
     _, _, kl = app_doc.figures(libs)
     if kl["fault_cells"] or kl["clean_cells"]:
-        lines += ["Keyless (`badmac --json CAPTURE`, no key material, the client leg): failed cells "
-                  "flagged failed %s; clean cells (none, intercept) flagged failed, i.e. invented "
-                  "failures, %s (per cell: `keyless` in full.json)." % (
-                      app_doc.pct(kl["fault_flagged"], kl["fault_cells"]),
-                      app_doc.pct(kl["clean_flagged"], kl["clean_cells"])), ""]
+        lines += ["Keyless (`badmac --json CAPTURE`, no key material, the client leg): " +
+                  app_doc.keyless_figures(kl) + " Per cell: `keyless` in full.json.", ""]
     lines.append("| pair (client / server) | TLS | suite | negotiated | " + " | ".join(faults) + " |")
     lines.append("|---|---|---|---|" + "---|" * len(faults))
     for r in libs:

@@ -29,10 +29,10 @@ static const bm_conn *run(th *h, unsigned ver, const tb *sh)
     tb_fill(w, 0x5a, 60);
     th_data_tb(&c, 1, w);
     w->n = 0;
-    tb_u8(w, 23);
+    tb_u8(w, 23); /* the client's Finished: 36 + 1 + 16 bytes, more than a (padded) alert */
     tb_u16(w, 0x0303);
-    tb_u16(w, 40);
-    tb_fill(w, 0x6b, 40);
+    tb_u16(w, 53);
+    tb_fill(w, 0x6b, 53);
     th_data_tb(&c, 0, w);
     th_fin(&c, 0, BM_END_FIN);
     th_fin(&c, 1, BM_END_FIN);

@@ -329,12 +329,26 @@ static void test_tls13(void)
        "short record then peer RST: an alert, level unknown");
     is_int(k ? k->alerts[0].fatal_why : 0, BM_FW_AFTER_PEER_RECORD, "fits fatal: right after the client's record");
 
-    /* A short final request (35 bytes: padded-alert sized) before FIN is
-     * application data, as in the tls13-record-size-limit fixture. */
-    static const th_rec r4[] = {{1, 23, 2000, 1}, {0, 23, 35, 2}, FIN(0), {1, 23, 500, 3}, FIN(1)};
+    /* A short final request (35 bytes: the length of JSSE's padded alerts,
+     * 3 + 16 + 16) before FIN, answered by the server's data, as in the
+     * tls13-record-size-limit fixture: application data. */
+    static const th_rec r4[] = {{1, 23, 2000, 1}, {0, 23, 53, 4}, {0, 23, 35, 2}, FIN(0), {1, 23, 500, 3}, FIN(1)};
     c = hellos(h, true, false);
     k = PLAY(&c, r4);
-    ok(k && !k->failed, "35-byte last record before FIN: not taken for an alert");
+    ok(k && !k->failed && k->n_alerts == 0, "35-byte last record, then the peer's data: not an alert");
+    /* JSSE's end: the server's close_notify (19), then the client's padded
+     * 35-byte alert (close_notify or bad_record_mac alike) and FIN. */
+    static const th_rec r4j[] = {{1, 23, 2000, 1}, {0, 23, 53, 4}, {0, 23, 40, 2}, {1, 23, 900, 3},
+                                 {1, 23, 19, 5},   {0, 23, 35, 6}, FIN(1),         FIN(0)};
+    c = hellos(h, true, false);
+    k = PLAY(&c, r4j);
+    ok(k && k->n_alerts == 2 && k->alerts[1].from == BM_CLIENT && k->alerts[1].level_unknown && !k->failed,
+       "JSSE's padded 35-byte alert after the server's data and close_notify: an alert, level unknown");
+    /* 52 bytes (3 + 16 + 33): past the padding taken for an alert. */
+    static const th_rec r4b[] = {{1, 23, 2000, 1}, {0, 23, 53, 4}, {0, 23, 52, 2}, FIN(0), {1, 23, 500, 3}, FIN(1)};
+    c = hellos(h, true, false);
+    k = PLAY(&c, r4b);
+    ok(k && !k->failed && k->n_alerts == 0, "52-byte last record before FIN: data, not an alert candidate");
 
     /* A short last record without FIN/RST is not an alert. */
     static const th_rec r5[] = {{1, 23, 2000, 1}, {0, 23, 19, 2}};
