@@ -221,7 +221,7 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
             add_finding(c, &f);
         }
         if (!k->reneg) /* after a renegotiation k->ms is not the first session's */
-            bm_dec_store_session(k, c->id, &c->hs);
+            bm_dec_store_session(k, &c->hs);
     }
     if (k->d->has_obs && k->d->obs.conn_close && k->obs_conn)
         k->d->obs.conn_close(k->obs_conn, c, k->client_side, k->have_keys);

@@ -215,7 +215,7 @@ void bm_dec_keys12(dec_conn *k, const bm_handshake *hs);
 BM_RESULT bm_dec_make_rec(dec_conn *k, const bm_dir_keys *keys, bm_rec **out);
 /* TLS 1.3: derive a direction's record state from a traffic secret. */
 BM_RESULT bm_dec_rec13(dec_conn *k, const uint8_t *secret, bm_rec **out);
-void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs);
+void bm_dec_store_session(dec_conn *k, const bm_handshake *hs);
 /* The RSA-encrypted premaster a key log's "RSA" line gives for this
  * connection's ClientKeyExchange, or NULL; *entry: that line. */
 const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry);

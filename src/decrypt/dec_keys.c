@@ -383,12 +383,15 @@ void bm_dec_setup_keys(dec_conn *k, const bm_handshake *hs)
         setup12(k, hs);
 }
 
-void bm_dec_store_session(dec_conn *k, uint64_t conn_id, const bm_handshake *hs)
+void bm_dec_store_session(dec_conn *k, const bm_handshake *hs)
 {
-    if (!k->have_keys || k->version == BM_TLS13 || k->ms_stored)
+    if (!k->have_keys || k->version == BM_TLS13 || k->ms_stored || !hs)
         return;
+    /* Named by the client's port: connection numbers are given at close,
+     * and the session is stored as soon as its Finished verify. */
     char src[64];
-    snprintf(src, sizeof src, "session from connection #%" PRIu64, conn_id);
+    snprintf(src, sizeof src, "session from the connection of client port %u",
+             k->client_side == BM_SIDE_A || k->client_side == BM_SIDE_B ? k->tuple.port[k->client_side] : 0u);
     /* Failing to remember a session only costs later resumptions. */
     bm_result r = BM_SUCCESS;
     if (hs->session_id_len)

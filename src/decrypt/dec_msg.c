@@ -156,6 +156,11 @@ static void handle_msg(dec_conn *k, int side, const bm_tls_hs_msg *m)
     (void)bm_dec_ts_append(k, m->raw, m->raw_len);
     if (type == BM_HS_FINISHED && from_server && k->psk_pending)
         bm_dec_psk13_app(k);
+    /* Both Finished verify: the session (the first handshake's or a
+     * renegotiation's) can be resumed at once, by a connection that opens
+     * while this one is still open (rsasnakeoil2.pcap of Wireshark's tests). */
+    if (type == BM_HS_FINISHED && !is13 && k->dir[0].finished == BM_FIN_OK && k->dir[1].finished == BM_FIN_OK)
+        bm_dec_store_session(k, k->hello);
     if (type == BM_HS_FINISHED && !is13)
         bm_dec_reneg_finished(k);
     if (k->dir[0].finished != BM_FIN_UNSEEN && k->dir[1].finished != BM_FIN_UNSEEN && !k->ts_done) {

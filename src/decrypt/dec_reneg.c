@@ -60,6 +60,7 @@ static void start(dec_conn *k)
     k->client_random = g->hs.client_random;
     g->active = true;
     g->sh_seen = g->keys_made = false;
+    k->ms_stored = false; /* its session is another one */
     for (int s = 0; s < 2; s++) {
         g->first_fin[s] = k->dir[s].finished;
         k->dir[s].finished = BM_FIN_UNSEEN;

@@ -108,12 +108,6 @@ EXCEPTIONS = {
         "it; badmac counts it as a handshake record",
     ("rsasnakeoil2", "types"):
         "the SSLv2-format ClientHello: no content type in tshark's fields (see records)",
-    ("rsasnakeoil2", "plaintext"):
-        "badmac bug: 127.0.0.1:38714 resumes session a3caad46... that the renegotiation in the "
-        "still-open connection 38713 established (frame 16); badmac stores a session for "
-        "resumption only when its connection closes and never a renegotiated one "
-        "(src/decrypt/dec_close.c bm_dec_store_session, `if (!k->reneg)`), so 38714 gets no keys; "
-        "tshark decrypts it",
     ("tls13-20-chacha20poly1305", "alerts"):
         "TLS 1.3 draft-20: badmac reads the draft ServerHello but does not decrypt drafts (their "
         "key schedule differs from RFC 8446) and says so; tshark decrypts draft-20 and reads the "
@@ -124,10 +118,6 @@ EXCEPTIONS = {
         "one out-of-order server segment: tshark's Follow TLS stream stops there (89959 of 210618 "
         "bytes; with tcp.reassemble_out_of_order it shows nothing), badmac reassembles it and "
         "verifies every record (99 server records, 0 failed)",
-    ("challenge01_ooo_stream", "plaintext-prefix"):
-        "a capture made to have out-of-order segments (8 on the server side): tshark's Follow TLS "
-        "stream stops at the first (56709 of 1470678 bytes, with or without "
-        "tcp.reassemble_out_of_order), badmac reassembles them and verifies all 113 server records",
 }
 
 TMP = tempfile.mkdtemp(prefix="wscorpus.")

@@ -176,7 +176,9 @@ static void other_sources(void)
     if (r->n == 2) {
         ci = &r->conns[1].crypto;
         ok(ci->keys == BM_KEYS_SESSION, "resumption: second connection keyed by the first's session");
-        is_str(ci->key_source, "session from connection #1", "resumption: source");
+        char want[64];
+        snprintf(want, sizeof want, "session from the connection of client port %u", (unsigned)r->conns[0].client.port);
+        is_str(ci->key_source, want, "resumption: source: the first connection, by its client port");
         ok(ci->finished[0] == BM_FIN_OK && ci->finished[1] == BM_FIN_OK && ci->failed[0] + ci->failed[1] == 0 &&
                ci->verified[0] > 0,
            "resumption: everything verifies");
