@@ -71,6 +71,13 @@ void bm_capture_frag_dropped(void *ud, const bm_frag_key *k, uint64_t first_fram
  * so a caller that began the file keeps its message counters. */
 void bm_capture_diag_file(bm_diag *d, const char *path);
 
+/* pcapng.c: the packets of a pcapng file after the first 'skip' (those
+ * libpcap delivered already), each with its interface's link type: for the
+ * files libpcap refuses, interfaces of different link types.
+ * BM_ERR_CAPTURE_OPEN: not a pcapng file (nothing said); a malformed block
+ * is said through cx->diag and ends the reading (st->read_error). */
+BM_RESULT bm_pcapng_read_packets(const char *path, bm_capture_ctx *cx, uint64_t skip);
+
 /* link.c: true for the link types bm_link_decode() understands. */
 bool bm_linktype_supported(int linktype);
 void bm_link_decode(bm_capture_ctx *cx, int linktype, const uint8_t *p, const bm_pkt_info *pi);

@@ -98,6 +98,15 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     if (!pc) {
         fclose(fp);
         free(iobuf);
+        /* A pcapng file libpcap refuses (interfaces of different link
+         * types): read with the pcapng walker, each packet with its
+         * interface's link type. */
+        bm_capture_ctx cx;
+        bm_capture_ctx_init(&cx, t, diag, st);
+        bm_result r = bm_pcapng_read_packets(path, &cx, 0);
+        bm_capture_ctx_fini(&cx);
+        if (bm_is_ok(r))
+            return r;
         bm_diag_frame(diag, 0, "cannot read capture: %s", errbuf);
         return bm_res(BM_ERR_CAPTURE_OPEN);
     }
@@ -118,6 +127,12 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         int rc = pcap_next_ex(pc, &h, &data);
         if (rc == PCAP_ERROR_BREAK)
             break;
+        if (rc != 1 && strstr(pcap_geterr(pc), "different from the type of the first interface")) {
+            /* An interface of another link type: the pcapng walker goes
+             * on from the next packet, each with its own link type. */
+            if (bm_is_ok(bm_pcapng_read_packets(path, &cx, cx.frame)))
+                break;
+        }
         if (rc != 1) {
             /* Most often "truncated dump file": the capture was cut in the
              * middle of a record. What was read is still analysed. */

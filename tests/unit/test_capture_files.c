@@ -1,5 +1,6 @@
 /* Capture files: pcap written with libpcap and read back, truncated and
- * garbage files, unsupported link types, pcapng decryption secrets. */
+ * garbage files, unsupported link types, pcapng decryption secrets, pcapng
+ * with interfaces of different link types. */
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -305,6 +306,82 @@ static void test_pcapng(void)
     h_free(h);
 }
 
+/* IDB of LINKTYPE 'lt'; tsresol: the if_tsresol option's value, or -1. */
+static void ng_idb(ng *g, uint16_t lt, int tsresol)
+{
+    ng body = {.big = g->big};
+    ng32(&body, g->big ? (uint32_t)lt << 16 : lt);
+    ng32(&body, 65535);
+    if (tsresol >= 0) {
+        ng32(&body, g->big ? 0x00090001u : 0x00010009u); /* if_tsresol, 1 byte */
+        body.b[body.n] = (uint8_t)tsresol;
+        body.n += 4;
+        ng32(&body, 0); /* opt_endofopt */
+    }
+    ng_block(g, 1, body.b, body.n);
+}
+
+/* EPB of interface 'ifn': frame f of fl bytes at time ts (units of the
+ * interface's resolution). */
+static void ng_epb(ng *g, uint32_t ifn, uint64_t ts, const uint8_t *f, size_t fl)
+{
+    ng body = {.big = g->big};
+    ng32(&body, ifn);
+    ng32(&body, (uint32_t)(ts >> 32));
+    ng32(&body, (uint32_t)ts);
+    ng32(&body, (uint32_t)fl);
+    ng32(&body, (uint32_t)fl);
+    memcpy(body.b + body.n, f, fl);
+    body.n += fl;
+    ng_block(g, 6, body.b, body.n);
+}
+
+/* Interfaces of different link types in one section (dumpcap -i eth0 -i
+ * lo): libpcap refuses the file at the second IDB; the pcapng walker reads
+ * on, each packet with its own interface's link type and resolution. */
+static void test_pcapng_mixed(void)
+{
+    char p[128];
+    path_of(p, sizeof p, "mixed.pcapng");
+    for (int big = 0; big < 2; big++) {
+        ng g;
+        make_ng(&g, big, "CLIENT_RANDOM x y\n"); /* SHB, IDB 0 Ethernet, DSB, EPB: "ng" at seq 0 */
+        uint8_t l3[200], f[300];
+        pk_spec c = pk_v4(0x0a000001, 40000, 0x0a000002, 443);
+        c.flags = F_ACK;
+        c.seq = 2;
+        c.pl = "raw";
+        c.n = 3;
+        ng_idb(&g, 101, 9);                                            /* IDB 1: LINKTYPE_RAW, nanoseconds */
+        ng_epb(&g, 1, 1700000000123456789ull, l3, pk_ip(l3, &c)); /* raw IPv4: "raw" */
+        ng_idb(&g, 105, -1);                                           /* IDB 2: 802.11, unsupported */
+        ng_epb(&g, 2, 0, f, 40);
+        ng_epb(&g, 7, 0, f, 40); /* no such interface */
+        c.seq = 5;
+        c.pl = "eth";
+        size_t fl = pk_eth(f, 0x0800, l3, pk_ip(l3, &c));
+        ng_epb(&g, 0, 0, f, fl); /* Ethernet again: "eth" */
+        write_file(p, g.b, g.n);
+        harness *h = h_new();
+        bm_capture_stats st;
+        bm_result r = bm_capture_read_file(p, h->t, &h->diag, &st);
+        const char *o = big ? "big-endian" : "little-endian";
+        char t[160];
+        snprintf(t, sizeof t, "mixed link types (%s): read whole", o);
+        ok(bm_is_ok(r) && !st.read_error, t);
+        snprintf(t, sizeof t, "mixed link types (%s): five packets, numbered as Wireshark does", o);
+        is_int(st.frames, 5, t);
+        bm_tcp_flush(h->t);
+        snprintf(t, sizeof t, "mixed link types (%s): Ethernet, raw IP and Ethernet bytes in one stream", o);
+        ok(h->r->n == 1 && h->r->c[0].next[0] == 8 && !memcmp(h->r->c[0].data[0], "ngraweth", 8), t);
+        snprintf(t, sizeof t, "mixed link types (%s): the unsupported interface named", o);
+        ok(strstr(h->r->diag, "interface 2: unsupported link-layer type IEEE802_11, its packets skipped") != NULL, t);
+        snprintf(t, sizeof t, "mixed link types (%s): the packet of an undescribed interface named", o);
+        ok(strstr(h->r->diag, "packet of an interface not described; interface (7)") != NULL, t);
+        h_free(h);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/bm_capture_test.%d", (int)getpid());
@@ -317,8 +394,9 @@ int main(void)
     test_garbage();
     test_linktype();
     test_pcapng();
+    test_pcapng_mixed();
     const char *names[] = {"rt.pcap", "trunc.pcap", "garbage.txt", "random.pcap", "wifi.pcap",
-                           "le.pcapng", "be.pcapng", "bad.pcapng"};
+                           "le.pcapng", "be.pcapng", "bad.pcapng", "mixed.pcapng"};
     char p[128];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         path_of(p, sizeof p, names[i]);
