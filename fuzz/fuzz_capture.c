@@ -4,12 +4,12 @@
  * input is written to a file and read as a capture, so libpcap's readers
  * and badmac's own pcapng walker (decryption-secrets blocks; interfaces of
  * different link types, src/capture/pcapng.c) both see it.
- * Build: make fuzz; run: build-fuzz/fuzz_capture -max_total_time=180
- * fuzz/corpus/capture tests/fixtures (the second directory: seeds only,
- * libFuzzer writes new inputs to the first). fuzz/corpus/capture holds
- * mixed-linktypes.pcapng: `mergecap -F pcapng` of the fixtures
- * tls12-aes-gcm.pcap (Ethernet) and sll2.pcap (SLL2). 166,486 runs, 180 s,
- * no finding (2026-12-07).
+ * Build: make fuzz; run: mkdir -p build-fuzz/corpus-capture &&
+ * build-fuzz/fuzz_capture -max_total_time=180 build-fuzz/corpus-capture
+ * tests/fixtures (the second directory: seeds only; libFuzzer writes new
+ * inputs to the first; tests/fixtures/mixed-linktypes.pcapng has two
+ * interfaces of different link types). 166,486 runs, 180 s, no finding
+ * (2026-12-07).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -272,11 +272,13 @@ static void on_packet(ng_read *r, uint32_t ifn, uint64_t ts, const uint8_t *data
     }
     ng_iface *f = &r->ifs[ifn];
     if (!bm_linktype_supported(f->dlt) && !f->said) {
-        char msg[128];
+        /* Traffic badmac reads but does not analyse: a notice, not an
+         * input error (the exit status stays that of the rest). */
+        char where[48];
         const char *name = pcap_datalink_val_to_name(f->dlt);
-        snprintf(msg, sizeof msg, "interface %u: unsupported link-layer type %s, its packets skipped; type", ifn,
-                 name ? name : "unknown");
-        complain(&r->s, msg, (uint32_t)f->dlt);
+        snprintf(where, sizeof where, "offset %" PRIu64, r->s.off);
+        bm_diag_notice_at(r->s.diag, where, "interface %u: link-layer type %d (%s) not analysed, its packets skipped",
+                          ifn, f->dlt, name ? name : "unknown");
         f->said = true;
     }
     bm_capture_feed_packet(r->cx, f->dlt, data, caplen, len, ts_ns(f, ts));
