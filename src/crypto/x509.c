@@ -24,7 +24,8 @@ static bool name_line(const X509_NAME *name, char *dst, size_t cap)
         if (n < 0 || !data)
             n = 0;
         size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
-        memcpy(dst, data, k);
+        if (k) /* an empty name: data may be NULL, and memcpy(dst, NULL, 0) is undefined */
+            memcpy(dst, data, k);
         dst[k] = '\0';
     }
     BIO_free(b);

@@ -162,6 +162,11 @@ typedef struct dec_conn {
     size_t ts_len, ts_cap;
     bool ts_broken, ts_done;
     size_t ems_len;          /* transcript length through the ClientKeyExchange */
+    /* The session hash (RFC 7627) of that transcript, kept when it is cut:
+     * the transcript is freed once both Finished are checked, and the
+     * stale-session search at close (dec_stale.c) still needs it. */
+    uint8_t sess_hash[BM_MAX_HASH_LEN];
+    size_t sess_hash_len;    /* 0: not known */
     uint8_t *cke, *cert, *ticket_offered, *ticket_new;
     size_t cke_len, cert_len, ticket_offered_len, ticket_new_len;
     /* TLS 1.3 external PSK: the ClientHello's identities<..> (copy), and

@@ -309,10 +309,15 @@ static bool master12(dec_conn *k, const bm_handshake *hs)
     else if (!bm_dec_psk12_premaster(k, pms, sizeof pms, &pl))
         return false;
     bm_result r;
-    if (hs->ems && k->ems_len) {
+    if (hs->ems && k->ems_len && (k->sess_hash_len || k->ts)) {
         uint8_t sh[BM_MAX_HASH_LEN];
-        size_t shl = 0;
-        r = bm_session_hash(k->d->cc, k->version, k->suite, k->ts, k->ems_len, sh, &shl);
+        size_t shl = k->sess_hash_len;
+        if (shl && shl <= sizeof sh) {
+            memcpy(sh, k->sess_hash, shl);
+            r = BM_SUCCESS;
+        } else {
+            r = bm_session_hash(k->d->cc, k->version, k->suite, k->ts, k->ems_len, sh, &shl);
+        }
         if (bm_is_ok(r))
             r = bm_extended_master_secret(k->d->cc, k->version, k->suite, pms, pl, sh, shl, k->ms);
     } else if (hs->ems) {

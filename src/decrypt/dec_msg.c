@@ -136,8 +136,16 @@ static void handle_msg(dec_conn *k, int side, const bm_tls_hs_msg *m)
         break;
     case BM_HS_CLIENT_KEY_EXCHANGE:
         keep_copy(&k->cke, &k->cke_len, m->body, m->len);
-        if (bm_dec_ts_append(k, m->raw, m->raw_len))
+        if (bm_dec_ts_append(k, m->raw, m->raw_len)) {
             k->ems_len = k->ts_len;
+            /* The suite and version the ServerHello chose (keys may not be
+             * set up yet). */
+            const bm_suite *s = k->hello ? bm_suite_find(k->hello->cipher_suite) : NULL;
+            k->sess_hash_len = 0;
+            if (s && !bm_is_ok(bm_session_hash(k->d->cc, k->hello->version, s, k->ts, k->ts_len, k->sess_hash,
+                                               &k->sess_hash_len)))
+                k->sess_hash_len = 0;
+        }
         return;
     case BM_HS_FINISHED:
         finished(k, side, m->body, m->len);

@@ -69,6 +69,7 @@ static void start(dec_conn *k)
     k->ts_done = k->ts_broken = false;
     k->ts_len = 0;
     k->ems_len = 0;
+    k->sess_hash_len = 0;
     free(k->cke);
     k->cke = NULL;
     k->cke_len = 0;

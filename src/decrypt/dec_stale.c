@@ -112,7 +112,13 @@ static void try_premaster(dec_conn *k, const bm_handshake *hs, int side, int rol
         OPENSSL_cleanse(pms, sizeof pms);
         return;
     }
-    bool have_sh = k->ems_len && bm_is_ok(bm_session_hash(k->d->cc, k->version, k->suite, k->ts, k->ems_len, sh, &shl));
+    /* The session hash kept at the ClientKeyExchange: the transcript itself
+     * is gone once both Finished were checked. */
+    bool have_sh = k->sess_hash_len > 0 && k->sess_hash_len <= sizeof sh;
+    if (have_sh) {
+        memcpy(sh, k->sess_hash, k->sess_hash_len);
+        shl = k->sess_hash_len;
+    }
     for (int ems = hs->ems ? 1 : 0, n = 0; n < 2 && !out->found; n++, ems = !ems) {
         bm_result r = ems ? (have_sh ? bm_extended_master_secret(k->d->cc, k->version, k->suite, pms, 48, sh, shl, ms)
                                      : bm_res(BM_ERR_TRUNCATED))

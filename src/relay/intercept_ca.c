@@ -17,9 +17,11 @@
 #include "intercept.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -255,10 +257,17 @@ bm_icpt *bm_icpt_new(const char *ca_cert, const char *ca_key, const char *keylog
     if (!ic->leaf_key[0] || !ic->leaf_key[1] || !(ic->ctx[BM_LEG_CLIENT] = make_ctx(ic, 1)) ||
         !(ic->ctx[BM_LEG_SERVER] = make_ctx(ic, 0)))
         goto fail;
-    if (keylog && !(ic->keylog = fopen(keylog, "a"))) {
-        what = keylog;
-        why = strerror(errno);
-        goto fail;
+    if (keylog) {
+        /* Secrets: created 0600 as every export of the main command, never
+         * through a symbolic link; appended to (a key log collects runs). */
+        int fd = open(keylog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 || !(ic->keylog = fdopen(fd, "a"))) {
+            what = keylog;
+            why = strerror(errno);
+            if (fd >= 0)
+                close(fd);
+            goto fail;
+        }
     }
     ERR_clear_error();
     return ic;

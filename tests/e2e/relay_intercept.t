@@ -78,6 +78,7 @@ case_clean() {
     check "$name: and the leaf verifies against it, for the SNI name" grep -q "Verify return code: 0 (ok)" "$T/$name.cout"
     waitexit
     check "$name: --once relay exits 0 after the connection" [ $? = 0 ]
+    check "$name: the relay's key log (secrets) is mode 0600" [ "$(stat -c %a "$T/$name.keys")" = 600 ]
     sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "$T/$name.cout" | openssl x509 -outform DER |
         openssl dgst -sha256 -r | cut -d' ' -f1 >"$T/$name.leaf"
     "$BADMAC" --json --keylog "$T/$name.keys" --keylog "$T/$name.ckeys" --keylog "$T/$name.skeys" \

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "crypto/x509.h"
 #include "test_tls_harness.h"
 
@@ -112,8 +115,32 @@ static void test_in_handshake(const uint8_t *der, size_t n, unsigned ncerts)
     th_free(h);
 }
 
+/* A certificate whose subject and issuer are empty names (public captures
+ * hold such certificates): the empty RFC 2253 text once reached memcpy as
+ * a NULL source (undefined; the sanitized build aborted). */
+static void test_empty_names(void)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    X509 *x = X509_new();
+    uint8_t *der = NULL;
+    int n = -1;
+    if (k && x && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), 1) &&
+        X509_gmtime_adj(X509_getm_notBefore(x), 0) && X509_gmtime_adj(X509_getm_notAfter(x), 86400) &&
+        X509_set_pubkey(x, k) && X509_sign(x, k, EVP_sha256()))
+        n = i2d_X509(x, &der);
+    ok(n > 0, "a certificate with empty subject and issuer made");
+    bm_cert c;
+    memset(&c, 0x55, sizeof c);
+    bm_result r = n > 0 ? bm_x509_describe(der, (size_t)n, &c) : bm_res(BM_ERR_MALFORMED);
+    ok(bm_is_ok(r) && c.subject[0] == '\0' && c.issuer[0] == '\0', "empty subject and issuer described as empty");
+    OPENSSL_free(der);
+    X509_free(x);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
+    test_empty_names();
     snprintf(dir, sizeof dir, "/tmp/bm_x509_XXXXXX");
     if (!mkdtemp(dir)) {
         ok(0, "mkdtemp");
