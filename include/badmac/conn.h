@@ -282,6 +282,8 @@ typedef struct bm_conn_close {
     bool has_peer_last;
     bm_record_ref peer_last;        /* the peer's last complete record before it */
     bool peer_spoke_last;           /* that record came after its own last record: it received and ended */
+    bool tail_lost;                 /* bytes of its own stream after its last complete record were not captured */
+    uint64_t peer_data_after;       /* records the peer sent after it that cannot be alerts */
 } bm_conn_close;
 
 /* Did the connection fail? One definition (docs/diagnoses.md "Failed"),
@@ -303,7 +305,8 @@ typedef enum bm_status { BM_STATUS_OK = 0, BM_STATUS_FAILED, BM_STATUS_UNKNOWN }
     X(BM_SR_ABORT_MID_RECORD, "aborted_mid_record") /* FIN/RST inside its own record */ \
     X(BM_SR_ALERT_LEVEL_UNKNOWN, "alert_level_unknown") /* unknown: encrypted alert, no keys */ \
     X(BM_SR_NOTHING_VERIFIES, "no_record_verifies") /* unknown: records fail, none verifies */ \
-    X(BM_SR_QUIET_CLOSE, "closed_after_peer_record") /* unknown: FIN, no close_notify, right after a peer record, no keys */
+    X(BM_SR_QUIET_CLOSE, "closed_after_peer_record") /* unknown: FIN, no close_notify, right after a peer record, no keys */ \
+    X(BM_SR_END_NOT_CAPTURED, "end_not_captured") /* unknown: a side's last bytes before its close not captured */
 
 typedef enum bm_status_reason {
 #define BM_SR_ENUM(id, name) id,

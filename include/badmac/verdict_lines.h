@@ -74,6 +74,8 @@
     /* a side ended with FIN and no close_notify right after its peer's record: a silent rejection or done */ \
     X(BM_V_KEYLESS_QUIET_CLOSE, "keyless_quiet_close", BM_FK_ROLE | BM_FK_FRAME, 0, 0)                      \
     X(BM_V_QUIET_CLOSE_AFTER, "quiet_close_after", BM_FK_RIF, 0, "length")                                   \
+    /* a side's last bytes before its close were not captured */                                           \
+    X(BM_V_END_NOT_CAPTURED, "end_not_captured", BM_FK_ROLE | BM_FK_FRAME, 0, 0)                            \
     X(BM_V_ALERT_FITS_CLOSE, "alert_fits_close_notify", BM_FK_ROLE | BM_FK_FRAME, 0, "close")               \
     X(BM_V_ALERT_FITS_FATAL, "alert_fits_fatal", BM_FK_ROLE | BM_FK_FRAME, 0, "fatal")                      \
     X(BM_V_ALERT_FITS_NEITHER, "alert_length_misfit", BM_FK_ROLE | BM_FK_FRAME, 0, "length")                \

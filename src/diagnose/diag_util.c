@@ -340,10 +340,22 @@ void bm_dg_keyless(bm_conn *c)
 bool bm_dg_quiet_close(bm_conn *c)
 {
     const bm_status_info *s = &c->status;
-    if (s->status != BM_STATUS_UNKNOWN || s->reason != BM_SR_QUIET_CLOSE || s->by < 0)
+    if (s->status != BM_STATUS_UNKNOWN || s->by < 0 ||
+        (s->reason != BM_SR_QUIET_CLOSE && s->reason != BM_SR_END_NOT_CAPTURED))
         return false;
     const bm_conn_close *e = &c->close[s->by];
     bm_verdict *v = &c->verdict;
+    if (s->reason == BM_SR_END_NOT_CAPTURED) {
+        /* What the side sent before its close is in bytes the capture
+         * lost: neither a failure nor a clean close can be told. */
+        const bm_tcp_info *t = &c->tcp;
+        bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
+                  &(bm_vline){.code = BM_V_END_NOT_CAPTURED, .role = (uint8_t)s->by, .frame = e->frame});
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_CAPTURE_LOSSES,
+                                .arg = {(int64_t)t->gap_bytes, (int64_t)t->gaps, (int64_t)t->snaplen_cut}});
+        bm_vd_next(v, &(bm_vline){.code = BM_V_NEXT_RECAPTURE_WHOLE});
+        return true;
+    }
     bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE,
               &(bm_vline){.code = BM_V_KEYLESS_QUIET_CLOSE, .role = (uint8_t)s->by, .frame = e->frame});
     if (e->has_peer_last) {

@@ -54,18 +54,6 @@ static bool close_announced(const bm_conn *c, uint64_t frame, bool *maybe)
     return sure;
 }
 
-/* Records (not alerts) the peer of role r sent after r ended its stream. */
-static uint64_t peer_records_after(const bm_conn *c, int r)
-{
-    const bm_conn_close *e = &c->close[r];
-    int p = !r;
-    uint64_t n = c->rec[p].count > e->peer_records ? c->rec[p].count - e->peer_records : 0;
-    for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS && n > 0; i++)
-        if (c->alerts[i].from == p && c->alerts[i].index >= e->peer_records)
-            n--;
-    return n;
-}
-
 /* Whether role r's end was an abort: the reason, or BM_SR_NONE. *maybe:
  * an encrypted alert of unknown level before it may be its close_notify. */
 static bm_status_reason abort_of(const bm_conn *c, int r, bool *maybe)
@@ -82,9 +70,15 @@ static bm_status_reason abort_of(const bm_conn *c, int r, bool *maybe)
         return BM_SR_NONE;
     if (e->client_hello_seen && !e->hs_done)
         return BM_SR_ABORT_HANDSHAKE;
+    /* Its last bytes were not captured: a close_notify may be among them.
+     * Not an abort, not ok: the caller makes it unknown. */
+    if (e->tail_lost)
+        return BM_SR_END_NOT_CAPTURED;
     if (e->rst)
         return BM_SR_ABORT_RESET;
-    if (e->peer_in_record || peer_records_after(c, r) > 0)
+    /* The peer's records after the end that cannot be alerts (TLS 1.3 or
+     * an unknown version: a short one may be its close_notify answer). */
+    if (e->peer_in_record || e->peer_data_after > 0)
         return BM_SR_ABORT_PEER_SENDING;
     return BM_SR_NONE;
 }
@@ -168,6 +162,7 @@ void bm_diagnose_status(bm_conn *c)
 
     /* The earliest abort, when no fatal alert explains the end. */
     bool maybe_close = false;
+    int lost = -1; /* the first side whose end was not captured */
     const bm_alert *fatal = NULL;
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS && !fatal; i++)
         if (c->alerts[i].level == BM_ALERT_FATAL)
@@ -182,7 +177,9 @@ void bm_diagnose_status(bm_conn *c)
             bool maybe;
             bm_status_reason w = abort_of(c, r, &maybe);
             maybe_close |= maybe;
-            if (w == BM_SR_NONE)
+            if (w == BM_SR_END_NOT_CAPTURED && (lost < 0 || c->close[r].frame < c->close[lost].frame))
+                lost = r;
+            if (w == BM_SR_NONE || w == BM_SR_END_NOT_CAPTURED)
                 continue;
             if (first < 0 || c->close[r].frame < c->close[first].frame) {
                 first = r;
@@ -220,6 +217,8 @@ void bm_diagnose_status(bm_conn *c)
     else if (maybe_close || unknown_alert(c)) {
         const bm_alert *u = unknown_alert(c);
         set(s, BM_STATUS_UNKNOWN, BM_SR_ALERT_LEVEL_UNKNOWN, u ? u->from : -1, u ? u->frame : 0);
+    } else if (lost >= 0) {
+        set(s, BM_STATUS_UNKNOWN, BM_SR_END_NOT_CAPTURED, lost, c->close[lost].frame);
     } else if (!hold && quiet_close(c) >= 0) {
         /* Without records that verify, nothing shows that the record
          * before the close was accepted. */

@@ -88,6 +88,10 @@ size_t bm_status_format(const bm_status_info *s, char *buf, size_t cap)
     case BM_SR_NOTHING_VERIFIES:
         bm_words_put(buf, cap, &o, "records fail but none verifies: the key material may be another connection's");
         break;
+    case BM_SR_END_NOT_CAPTURED:
+        bm_words_put(buf, cap, &o, "the %s's last bytes before its close were not captured (a close_notify among them?)",
+                     r);
+        break;
     case BM_SR_QUIET_CLOSE:
         bm_words_put(buf, cap, &o,
                      "the %s closed without a close_notify of its own right after a %s record, and no record verifies "

@@ -121,6 +121,12 @@ bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      "way; without keys badmac cannot tell whether this connection failed",
                      r, l->frame, other);
         return true;
+    case BM_V_END_NOT_CAPTURED:
+        bm_words_put(buf, cap, o,
+                     "the %s's last bytes before its close (frame %" PRIu64 ") were not captured: whether it sent "
+                     "close_notify, a fatal alert or nothing cannot be told from this capture",
+                     r, l->frame);
+        return true;
     case BM_V_QUIET_CLOSE_AFTER:
         bm_words_put(buf, cap, o,
                      "the record it may have rejected: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last "

@@ -16,18 +16,20 @@
  * like any encrypted one: a short final request (a 35-byte GET) and a
  * padded alert look the same, and fits() leaves such a record's level
  * unknown unless only one reading fits. */
-#define BM_TLS13_ALERT_PAD 32 /* OpenJDK's JSSE pads every alert by 16 (35-byte records with AES-GCM) */
 static void infer_tls13_alerts(bm_tls_conn *c)
 {
     bm_conn *k = c->conn;
-    if (!bm_tls_is13(c))
+    /* TLS 1.3, or a version nobody saw (the handshake not captured): then
+     * a short final application_data record may be a TLS 1.3 alert too. */
+    bool unknown_version = k->hs.version == 0;
+    if (!bm_tls_is13(c) && !unknown_version)
         return;
     bm_suite_info si;
     unsigned tag = bm_suite_info_get(k->hs.cipher_suite, &si) && si.tag_len ? si.tag_len : 16;
     bool cand[2] = {false, false};
     for (int side = 0; side < 2; side++) {
         const bm_tls_dir *d = &c->dir[side], *o = &c->dir[!side];
-        if (!d->has_last || !d->last_prot || d->last.type != BM_CT_APPLICATION_DATA)
+        if (!d->has_last || (!d->last_prot && !unknown_version) || d->last.type != BM_CT_APPLICATION_DATA)
             continue;
         /* Opened by the decryption stage as something else. */
         if (d->last_inner && d->last_inner != BM_CT_ALERT)

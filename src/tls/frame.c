@@ -287,6 +287,7 @@ void bm_tls_frame_gap(bm_tls_conn *c, int side, uint64_t off, uint64_t len, cons
         d->next_off = off + len;
     if (d->state == BM_FS_OFF || len == 0)
         return;
+    d->tail_lost = true; /* until a record completes after it */
     bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_GAP, .role = (uint8_t)side, .stream_off = off,
                                     .arg = {(int64_t)len}});
     if (d->state == BM_FS_BODY && !d->rec_v2) {
@@ -324,6 +325,12 @@ void bm_tls_frame_end(bm_tls_conn *c, int side)
     if (d->fin && c->conn->close[side].ended &&
         (d->state == BM_FS_BODY || (d->state == BM_FS_HDR && d->hdr_have > 0 && d->started)))
         c->conn->close[side].mid_record = true;
+    /* Its last bytes were not captured: what it sent before its end (a
+     * close_notify?) is not known. */
+    if (c->conn->close[side].ended) {
+        c->conn->close[side].tail_lost = d->tail_lost;
+        c->conn->close[side].peer_data_after = c->dir[!side].data_after_peer_fin;
+    }
     if (d->state == BM_FS_BODY) {
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CAPTURE_ENDS_IN_RECORD, .role = (uint8_t)side,
                                         .stream_off = d->rec_off, .arg = {d->rec_got, d->rec_len}});

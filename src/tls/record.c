@@ -284,6 +284,15 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
             d->appdata++;
         d->post_prot++;
     }
+    /* A record after the peer's FIN that is no alert: the side was still
+     * sending. Where the version is not known or is TLS 1.3, a short
+     * application_data record may be an alert (its close_notify answer). */
+    if (type != BM_CT_ALERT && c->dir[!side].fin) {
+        bool may_be_alert = type == BM_CT_APPLICATION_DATA && (k->hs.version == 0 || bm_tls_is13(c)) &&
+                            len <= 3 + 16 + BM_TLS13_ALERT_PAD;
+        if (!may_be_alert)
+            d->data_after_peer_fin++;
+    }
     if (type == BM_CT_ALERT) {
         d->alerts++;
     } else {
@@ -295,6 +304,7 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
     }
     d->has_last = true;
     d->last = ref;
+    d->tail_lost = false;
     d->last_prot = prot;
     d->last_inner = prot && op.opened ? op.inner_type : 0;
     d->last_snap = snap;

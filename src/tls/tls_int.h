@@ -59,6 +59,10 @@ enum bm_tls_fstate {
 
 /* What was true when a record completed: the evidence an alert (seen or
  * inferred) is judged with at close time. */
+/* The padding a TLS 1.3 record taken for an alert may carry (OpenJDK's
+ * JSSE pads every alert by 16: 35-byte records with AES-GCM). */
+#define BM_TLS13_ALERT_PAD 32
+
 typedef struct bm_tls_snap {
     uint64_t seq;            /* processing order of the record */
     bool has_other;
@@ -121,6 +125,8 @@ typedef struct bm_tls_dir {
     bm_record_ref last_data; /* the last record completed that was not an alert */
     bm_record_ref last_data2; /* the one before it */
     bool last_prot;
+    bool tail_lost;     /* bytes not captured since the last complete record */
+    uint64_t data_after_peer_fin; /* records after the peer's FIN that cannot be an alert */
     uint8_t last_inner; /* the last record's content type as the decryption stage read it, 0: not opened */
     bm_tls_snap last_snap;
 
