@@ -115,18 +115,27 @@ dump() {
 stop_dump() { sleep 0.5; kill -INT "$TD" 2>/dev/null; wait "$TD" 2>/dev/null; }
 waitport() { i=0; until grep -q "$(printf ':%04X' "$1") [0-9A-F:]* 0A" /proc/net/tcp || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done; }
 
+# gnutls_through_relay NAME FLIP REQUEST: gnutls-cli sends REQUEST (printf
+# format) to the server already started on $SP through `badmac relay
+# --flip FLIP`, the client leg captured to $TMPD/NAME.pcap, its key log
+# NAME.keys, its stderr NAME.err; then relay and server are stopped.
+gnutls_through_relay() {
+    RP=$(port)
+    dump "$RP" "$TMPD/$1.pcap"
+    "$BADMAC" relay --listen "127.0.0.1:$RP" --to "127.0.0.1:$SP" --once --log "$TMPD/$1.jsonl" \
+        --flip "$2" >/dev/null 2>&1 &
+    RL=$!; PIDS="$PIDS $RL"; waitport "$RP"
+    # shellcheck disable=SC2059
+    (printf "$3"; sleep 3) | SSLKEYLOGFILE="$TMPD/$1.keys" timeout 10 \
+        gnutls-cli --x509cafile "$PKI/ca.crt" --sni-hostname server.badmac.test -p "$RP" 127.0.0.1 \
+        >/dev/null 2>"$TMPD/$1.err"
+    stop_dump; kill "$RL" "$SRV" 2>/dev/null
+}
+
 # (i) gnutls-cli through the relay, a flipped bit in server record #7.
-SP=$(port); RP=$(port)
-serve "$SP"; waitport "$SP"
-dump "$RP" "$TMPD/silent.pcap"
-"$BADMAC" relay --listen "127.0.0.1:$RP" --to "127.0.0.1:$SP" --once --log "$TMPD/relay.jsonl" \
-    --flip s2c,type=23,index=7:100:3 >/dev/null 2>&1 &
-RL=$!; PIDS="$PIDS $RL"; waitport "$RP"
-(printf 'GET /big.txt HTTP/1.0\r\n\r\n'; sleep 3) | SSLKEYLOGFILE="$TMPD/silent.keys" timeout 10 \
-    gnutls-cli --x509cafile "$PKI/ca.crt" --sni-hostname server.badmac.test -p "$RP" 127.0.0.1 \
-    >/dev/null 2>"$TMPD/cli.err"
-stop_dump; kill "$RL" "$SRV" 2>/dev/null
-like "$(cat "$TMPD/cli.err")" "Decryption has failed" "gnutls-cli: Decryption has failed"
+SP=$(port); serve "$SP"; waitport "$SP"
+gnutls_through_relay silent s2c,type=23,index=7:100:3 'GET /big.txt HTTP/1.0\r\n\r\n'
+like "$(cat "$TMPD/silent.err")" "Decryption has failed" "gnutls-cli: Decryption has failed"
 check_silent "gnutls-cli live" "$TMPD/silent.pcap" "$TMPD/silent.keys" live
 [ -n "${ABORTS_FREEZE:-}" ] && cp "$TMPD/silent.pcap" "$ABORTS_FREEZE/gnutls-silent-abort.pcap" &&
     cp "$TMPD/silent.keys" "$ABORTS_FREEZE/gnutls-silent-abort.keys"
@@ -163,17 +172,9 @@ socket.socket.close(c)
 PY
     PIDS="$PIDS $!"; SRV=$!
 }
-SP=$(port); RP=$(port)
-echo_server "$SP"; waitport "$SP"
-dump "$RP" "$TMPD/quiet.pcap"
-"$BADMAC" relay --listen "127.0.0.1:$RP" --to "127.0.0.1:$SP" --once --log "$TMPD/relay2.jsonl" \
-    --flip s2c,type=23,index=7:10:2 >/dev/null 2>&1 &
-RL=$!; PIDS="$PIDS $RL"; waitport "$RP"
-(printf 'a line of the request\n'; sleep 3) | SSLKEYLOGFILE="$TMPD/quiet.keys" timeout 10 \
-    gnutls-cli --x509cafile "$PKI/ca.crt" --sni-hostname server.badmac.test -p "$RP" 127.0.0.1 \
-    >/dev/null 2>"$TMPD/cli2.err"
-stop_dump; kill "$RL" "$SRV" 2>/dev/null
-like "$(cat "$TMPD/cli2.err")" "Decryption has failed" "gnutls-cli, last record flipped: Decryption has failed"
+SP=$(port); echo_server "$SP"; waitport "$SP"
+gnutls_through_relay quiet s2c,type=23,index=7:10:2 'a line of the request\n'
+like "$(cat "$TMPD/quiet.err")" "Decryption has failed" "gnutls-cli, last record flipped: Decryption has failed"
 "$BADMAC" --json --keylog "$TMPD/quiet.keys" "$TMPD/quiet.pcap" >"$TMPD/q.json" 2>/dev/null; rc=$?
 is "$rc/$(field status "$TMPD/q.json")/$(field status_reason "$TMPD/q.json")" 1/failed/bad_record \
     "silent close after the last record, keys: failed, bad_record"
