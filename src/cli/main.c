@@ -186,23 +186,34 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     }
 }
 
-static FILE *create_private(const char *path)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
-    if (!f && fd >= 0)
-        close(fd);
-    return f;
-}
-
 static bool same_file(const char *x, const char *y)
 {
     struct stat a, b;
     return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* The input (capture, key file, $SSLKEYLOGFILE) that 'target' is the same
+ * file as, as "--keylog FILE" / "the capture FILE", into buf; NULL: none. */
+static const char *input_at(const cli *c, const char *target, char *buf, size_t cap)
+{
+    for (int i = 0; i < c->n_files; i++)
+        if (same_file(target, c->files[i]))
+            return snprintf(buf, cap, "the capture %s", c->files[i]), buf;
+    for (unsigned i = 0; i < c->n_keylogs; i++)
+        if (same_file(target, c->keylogs[i]))
+            return snprintf(buf, cap, "--keylog %s", c->keylogs[i]), buf;
+    for (unsigned i = 0; i < c->n_rsa_keys; i++)
+        if (same_file(target, c->rsa_keys[i]))
+            return snprintf(buf, cap, "--rsa-key %s", c->rsa_keys[i]), buf;
+    const char *env = c->n_keylogs ? NULL : bm_keylog_default_path();
+    if (env && same_file(target, env))
+        return snprintf(buf, cap, "SSLKEYLOGFILE %s", env), buf;
+    return NULL;
+}
+
 /* Checks and opens what the export options need before any analysis:
- * a problem is one stderr line and exit status 2. */
+ * a problem is one stderr line and exit status 2. An export never
+ * overwrites an input: it would be truncated before it is read. */
 static int prepare_exports(cli *c, FILE **keylog)
 {
     *keylog = NULL;
@@ -210,8 +221,16 @@ static int prepare_exports(cli *c, FILE **keylog)
         fprintf(stderr, "badmac: --write takes exactly one capture (%d given): run once per capture\n", c->n_files);
         return -1;
     }
-    if (c->write_out && same_file(c->write_out, c->files[0])) {
-        fprintf(stderr, "badmac: --write %s: that is the input capture\n", c->write_out);
+    const char *outs[2][2] = {{"--write", c->write_out}, {"--export-keylog", c->keylog_out}};
+    for (int i = 0; i < 2; i++) {
+        char what[BM_EXPORT_PATH_MAX + 32];
+        if (outs[i][1] && input_at(c, outs[i][1], what, sizeof what)) {
+            fprintf(stderr, "badmac: %s %s: that is an input (%s): not overwritten\n", outs[i][0], outs[i][1], what);
+            return -1;
+        }
+    }
+    if (c->write_out && c->keylog_out && same_file(c->write_out, c->keylog_out)) {
+        fprintf(stderr, "badmac: --write and --export-keylog name the same file %s\n", c->write_out);
         return -1;
     }
     if (c->plain_dir && bm_export_mkdir_p(c->plain_dir) != 0) {
@@ -219,7 +238,7 @@ static int prepare_exports(cli *c, FILE **keylog)
         return -1;
     }
     if (c->keylog_out) {
-        if (!(*keylog = create_private(c->keylog_out))) {
+        if (!(*keylog = bm_export_open_private(c->keylog_out, true))) {
             fprintf(stderr, "badmac: --export-keylog %s: %s\n", c->keylog_out, strerror(errno));
             return -1;
         }

@@ -4,10 +4,12 @@
  * write errors as one line each.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "export_int.h"
 
@@ -72,6 +74,20 @@ void bm_export_free(bm_export *e)
     bm_keylog_out_free(e->kl);
     free(e->dir);
     free(e);
+}
+
+FILE *bm_export_open_private(const char *path, bool read_too)
+{
+    int fd = open(path, (read_too ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, read_too ? "w+b" : "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }
 
 int bm_export_mkdir_p(const char *dir)

@@ -61,6 +61,12 @@ void bm_export_free(bm_export *e);
 /* mkdir -p (mode 0700 for what it creates). 0, or -1 with errno set. */
 int bm_export_mkdir_p(const char *dir);
 
+/* A file that will hold secrets or plaintext, opened for writing (mode
+ * "wb", or "w+b" with 'read_too'), truncated: created 0600, an existing
+ * one made 0600 too, never through a symbolic link (ELOOP). NULL with
+ * errno set. */
+FILE *bm_export_open_private(const char *path, bool read_too);
+
 /* ---- pcapng writing (pcapng_out.c) ---- */
 /* Blocks in little-endian order; each returns BM_ERR_IO on a write error. */
 BM_RESULT bm_pcapng_w_shb(FILE *f, const char *userappl);

@@ -180,12 +180,9 @@ BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, u
         snprintf(err, cap, "%s: cannot read: %s", in, ebuf);
         return bm_res(BM_ERR_CAPTURE_OPEN);
     }
-    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    FILE *f = bm_export_open_private(out, false);
     if (!f) {
         snprintf(err, cap, "%s: cannot create: %s", out, strerror(errno));
-        if (fd >= 0)
-            close(fd);
         pcap_close(p);
         return bm_res(BM_ERR_IO);
     }

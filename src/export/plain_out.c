@@ -40,18 +40,6 @@ static void tmp_path(const plain_conn *pc, int side, char *buf, size_t cap)
     snprintf(buf, cap, "%s/.badmac-partial-%" PRIu64 "-%c.bin", pc->e->dir, pc->tmp, side ? 'b' : 'a');
 }
 
-/* fopen for writing, mode 0600: the files hold decrypted data or secrets. */
-static FILE *open_private(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "wb");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 void *bm_plain_conn_open(void *ud)
 {
     bm_export *e = ud;
@@ -73,7 +61,7 @@ void bm_plain_app_data(void *oc, int side, uint64_t index, const uint8_t *p, siz
         return;
     char path[BM_EXPORT_PATH_MAX];
     tmp_path(pc, side, path, sizeof path);
-    if (!pc->f[side] && !(pc->f[side] = open_private(path))) {
+    if (!pc->f[side] && !(pc->f[side] = bm_export_open_private(path, false))) {
         pc->broken[side] = true;
         bm_export_error(pc->e, "%s: cannot create: %s", path, strerror(errno));
         return;
@@ -121,7 +109,7 @@ static void write_sidecar(plain_conn *pc, const bm_conn *c, int cs)
         (void)unlink(path); /* a stale one from an earlier run */
         return;
     }
-    FILE *f = open_private(path);
+    FILE *f = bm_export_open_private(path, false);
     if (!f) {
         bm_export_error(pc->e, "%s: cannot create: %s", path, strerror(errno));
         return;
@@ -169,7 +157,7 @@ void bm_plain_conn_close(void *oc, const bm_conn *c, int client_side, bool have_
                 (void)unlink(tmp);
             }
         } else if (have_keys) {
-            FILE *f = open_private(fin);
+            FILE *f = bm_export_open_private(fin, false);
             if (!f || fclose(f) != 0)
                 bm_export_error(pc->e, "%s: cannot create: %s", fin, strerror(errno));
         }

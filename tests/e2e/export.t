@@ -75,4 +75,24 @@ is "$?:$(wc -l <"$TMPD/err" | tr -d ' ')" "2:1" "--export-plaintext onto a file:
 is "$?:$(wc -l <"$TMPD/err" | tr -d ' ')" "2:1" "--export-keylog unwritable: exit 2, one line"
 "$BADMAC" --write >/dev/null 2>"$TMPD/err"
 is "$?" 2 "--write without argument: exit 2"
+# Exports never destroy an input (issue 12): a target that is an input is
+# refused before anything is opened, the input intact, exit 2.
+cp "$FIX/demo.keys" "$TMPD/in.keys"
+cp "$FIX/demo.pcapng" "$TMPD/in.pcapng"
+"$BADMAC" --keylog "$TMPD/in.keys" --export-keylog "$TMPD/in.keys" "$TMPD/in.pcapng" >/dev/null 2>"$TMPD/err"; rc=$?
+is "$rc/$(wc -l <"$TMPD/err" | tr -d ' ')" 2/1 "--export-keylog K --keylog K: refused, one stderr line, exit 2"
+like "$(cat "$TMPD/err")" "that is an input \(--keylog .*in.keys\): not overwritten" "names the input"
+cmp -s "$TMPD/in.keys" "$FIX/demo.keys"; ok $? "the key log is intact (it was truncated before it was read)"
+"$BADMAC" --export-keylog "$TMPD/in.pcapng" "$TMPD/in.pcapng" >/dev/null 2>&1; rc=$?
+cmp -s "$TMPD/in.pcapng" "$FIX/demo.pcapng" && [ "$rc" = 2 ]; ok $? "--export-keylog CAPTURE CAPTURE: refused, the capture intact"
+"$BADMAC" --keylog "$TMPD/in.keys" --write "$TMPD/in.keys" "$TMPD/in.pcapng" >/dev/null 2>&1; rc=$?
+cmp -s "$TMPD/in.keys" "$FIX/demo.keys" && [ "$rc" = 2 ]; ok $? "--write K --keylog K: refused, the key log intact"
+# Secrets: an existing target is made 0600; a symbolic link is not followed.
+printf 'old\n' >"$TMPD/old.keys"; chmod 644 "$TMPD/old.keys"
+"$BADMAC" --keylog "$FIX/demo.keys" --export-keylog "$TMPD/old.keys" "$FIX/demo.pcapng" >/dev/null 2>&1
+is "$(stat -c %a "$TMPD/old.keys")" 600 "an existing 0644 --export-keylog target: now 0600"
+printf 'victim\n' >"$TMPD/victim"; ln -s "$TMPD/victim" "$TMPD/link.keys"
+"$BADMAC" --keylog "$FIX/demo.keys" --export-keylog "$TMPD/link.keys" "$FIX/demo.pcapng" >/dev/null 2>"$TMPD/err"; rc=$?
+is "$rc/$(cat "$TMPD/victim")" 2/victim "--export-keylog through a symbolic link: refused (exit 2), its target untouched"
+
 done_testing
