@@ -18,39 +18,25 @@
 #include <unistd.h>
 
 #include "../include/badmac/badmac.h"
+#include "fuzz_util.h"
 
 static void on_conn(void *ud, const bm_conn *c)
 {
     (void)ud;
-    volatile uint64_t x = c->rec[0].count + c->rec[1].count + c->n_alerts + c->n_findings + c->status.status;
-    (void)x;
-}
-
-static void on_diag(void *ud, const char *line)
-{
-    (void)ud;
-    (void)line;
+    fz_touch_conn(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/fuzz_capture.%d", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (!f)
+    const char *path = fz_to_file("fuzz_capture", data, size);
+    if (!path)
         return 0;
-    if (size && fwrite(data, 1, size, f) != size) {
-        fclose(f);
-        return 0;
-    }
-    fclose(f);
     bm_analysis_opts o;
     memset(&o, 0, sizeof o);
     o.on_conn = on_conn;
-    o.on_diag = on_diag;
+    o.on_diag = fz_drop_line;
     bm_analysis *a = bm_analysis_new(&o);
     if (!a)
         return 0;

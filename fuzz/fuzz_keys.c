@@ -15,29 +15,18 @@
 
 #include "../src/crypto/rsa.h"
 #include "../src/keys/keyfile.h"
-
-static void quiet(void *ud, const char *line)
-{
-    (void)ud;
-    (void)line;
-}
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/fuzz_keys.%d", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return 0;
-    size_t put = size ? fwrite(data, 1, size, f) : 0;
-    if (fclose(f) != 0 || put != size)
+    const char *path = fz_to_file("fuzz_keys", data, size);
+    if (!path)
         return 0;
     bm_diag d;
     memset(&d, 0, sizeof d);
-    d.emit = quiet;
+    d.emit = fz_drop_line;
     bm_keystore *ks = bm_keystore_new();
     if (ks) {
         bm_keyfile_kind kind;

@@ -264,10 +264,9 @@ static void on_packet(ng_read *r, uint32_t ifn, uint64_t ts, const uint8_t *data
     if (++r->seen <= r->skip)
         return;
     if (ifn >= r->n_ifs) {
+        /* Counted and numbered as a frame that is skipped (link type -1). */
         complain(&r->s, "packet of an interface not described; interface", ifn);
-        r->cx->frame++;
-        r->cx->st->frames++;
-        r->cx->st->skipped++;
+        bm_capture_feed_packet(r->cx, -1, data, caplen, len, 0);
         return;
     }
     ng_iface *f = &r->ifs[ifn];

@@ -125,7 +125,7 @@ void bm_dg_healthy(bm_conn *c, const bm_diag_evidence *ev);
 /* Status unknown for a quiet close (BM_SR_QUIET_CLOSE: the record the
  * closer may have rejected) or an end not captured (BM_SR_END_NOT_CAPTURED):
  * the verdict undetermined (false: not those cases). */
-bool bm_dg_quiet_close(bm_conn *c);
+bool bm_dg_unknown_end(bm_conn *c);
 /* An abort (status.c) as an evidence line; a handshake a side abandoned
  * without an alert as the whole verdict (false: not that case). */
 void bm_dg_abort_evidence(const bm_conn *c, bm_verdict *v);

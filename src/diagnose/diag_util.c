@@ -332,12 +332,12 @@ void bm_dg_keyless(bm_conn *c)
         keyless_failed(c);
         return;
     }
-    if (keyless_alert_unknown(c) || bm_dg_quiet_close(c))
+    if (keyless_alert_unknown(c) || bm_dg_unknown_end(c))
         return;
     bm_dg_healthy(c, NULL);
 }
 
-bool bm_dg_quiet_close(bm_conn *c)
+bool bm_dg_unknown_end(bm_conn *c)
 {
     const bm_status_info *s = &c->status;
     if (s->status != BM_STATUS_UNKNOWN || s->by < 0 ||

@@ -131,7 +131,7 @@ void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
         return;
     }
     if (c->status.status != BM_STATUS_FAILED) {
-        if (!bm_dg_quiet_close(c))
+        if (!bm_dg_unknown_end(c))
             bm_dg_healthy(c, ev);
         return;
     }

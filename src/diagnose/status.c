@@ -163,6 +163,7 @@ void bm_diagnose_status(bm_conn *c)
     /* The earliest abort, when no fatal alert explains the end. */
     bool maybe_close = false;
     int lost = -1; /* the first side whose end was not captured */
+    int quiet;
     const bm_alert *fatal = NULL;
     for (unsigned i = 0; i < c->n_alerts && i < BM_MAX_ALERTS && !fatal; i++)
         if (c->alerts[i].level == BM_ALERT_FATAL)
@@ -219,11 +220,10 @@ void bm_diagnose_status(bm_conn *c)
         set(s, BM_STATUS_UNKNOWN, BM_SR_ALERT_LEVEL_UNKNOWN, u ? u->from : -1, u ? u->frame : 0);
     } else if (lost >= 0) {
         set(s, BM_STATUS_UNKNOWN, BM_SR_END_NOT_CAPTURED, lost, c->close[lost].frame);
-    } else if (!hold && quiet_close(c) >= 0) {
+    } else if (!hold && (quiet = quiet_close(c)) >= 0) {
         /* Without records that verify, nothing shows that the record
          * before the close was accepted. */
-        int r = quiet_close(c);
-        set(s, BM_STATUS_UNKNOWN, BM_SR_QUIET_CLOSE, r, c->close[r].frame);
+        set(s, BM_STATUS_UNKNOWN, BM_SR_QUIET_CLOSE, quiet, c->close[quiet].frame);
     } else
         set(s, BM_STATUS_OK, BM_SR_NONE, -1, 0);
 

@@ -16,6 +16,14 @@
 #define U32(x) ((unsigned)(uint32_t)(x))
 #define PL(n) (U64(n) == 1 ? "" : "s")
 
+/* "LEAD ROLE record #I (frame F, N bytes), the last before the WHAT": the
+ * record a silent or alerting receiver may have rejected (arg 0: length). */
+static void rejected(const bm_vline *l, const char *lead, const char *what, char *buf, size_t cap, size_t *o)
+{
+    bm_words_put(buf, cap, o, "%s%s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last before the %s", lead,
+                 bm_words_role(l->role), l->index, l->frame, U32(l->arg[0]), what);
+}
+
 /* One switch, by topic. */
 bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
 {
@@ -128,10 +136,7 @@ bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
                      r, l->frame);
         return true;
     case BM_V_QUIET_CLOSE_AFTER:
-        bm_words_put(buf, cap, o,
-                     "the record it may have rejected: %s record #%" PRIu64 " (frame %" PRIu64 ", %u bytes), the last "
-                     "before the close",
-                     r, l->index, l->frame, U32(a[0]));
+        rejected(l, "the record it may have rejected: ", "close", buf, cap, o);
         return true;
     case BM_V_ALERT_FITS_CLOSE:
         bm_words_put(buf, cap, o, "fits close_notify: %s", bm_words_close_fit(a[0]));
@@ -140,10 +145,7 @@ bool bm_vtext_conn(const bm_vline *l, char *buf, size_t cap, size_t *o)
         bm_words_put(buf, cap, o, "fits a fatal alert from the %s: %s", r, bm_words_fatal_fit(a[0]));
         return true;
     case BM_V_ALERT_MAY_REJECT:
-        bm_words_put(buf, cap, o,
-                     "were it fatal, the record it rejected would be %s record #%" PRIu64 " (frame %" PRIu64 ", %u "
-                     "bytes), the last before the alert",
-                     r, l->index, l->frame, U32(a[0]));
+        rejected(l, "were it fatal, the record it rejected would be ", "alert", buf, cap, o);
         return true;
     case BM_V_ALERT_FITS_NEITHER:
         bm_words_put(buf, cap, o,

@@ -16,6 +16,17 @@
  * like any encrypted one: a short final request (a 35-byte GET) and a
  * padded alert look the same, and fits() leaves such a record's level
  * unknown unless only one reading fits. */
+bool bm_tls_may_be_alert13(const bm_tls_conn *c, uint32_t len, bool *padded)
+{
+    const bm_handshake *h = &c->conn->hs;
+    if (h->version != 0 && !bm_tls_is13(c))
+        return false;
+    bm_suite_info si;
+    uint32_t tag = bm_suite_info_get(h->cipher_suite, &si) && si.tag_len ? si.tag_len : 16;
+    *padded = len > 3 + tag;
+    return len >= 3 + tag && len <= 3 + tag + BM_TLS13_ALERT_PAD;
+}
+
 static void infer_tls13_alerts(bm_tls_conn *c)
 {
     bm_conn *k = c->conn;
@@ -24,8 +35,6 @@ static void infer_tls13_alerts(bm_tls_conn *c)
     bool unknown_version = k->hs.version == 0;
     if (!bm_tls_is13(c) && !unknown_version)
         return;
-    bm_suite_info si;
-    unsigned tag = bm_suite_info_get(k->hs.cipher_suite, &si) && si.tag_len ? si.tag_len : 16;
     bool cand[2] = {false, false};
     for (int side = 0; side < 2; side++) {
         const bm_tls_dir *d = &c->dir[side], *o = &c->dir[!side];
@@ -39,9 +48,10 @@ static void infer_tls13_alerts(bm_tls_conn *c)
          * bad_record_mac alike, docs/interop.md). A padded one must also
          * be the sender's last word: nothing of the peer's after it (a
          * short request answered by the peer's data is not an alert). */
-        if (d->last.length < 3 + tag || d->last.length > 3 + tag + BM_TLS13_ALERT_PAD)
+        bool padded;
+        if (!bm_tls_may_be_alert13(c, d->last.length, &padded))
             continue;
-        if (d->last.length > 3 + tag && o->has_last && o->last.frame > d->last.frame)
+        if (padded && o->has_last && o->last.frame > d->last.frame)
             continue;
         if (!(d->fin || (o->fin && o->how == BM_END_RST)))
             continue;

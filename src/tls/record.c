@@ -288,9 +288,8 @@ void bm_tls_record(bm_tls_conn *c, int side, const uint8_t hdr[5], uint32_t len,
      * sending. Where the version is not known or is TLS 1.3, a short
      * application_data record may be an alert (its close_notify answer). */
     if (type != BM_CT_ALERT && c->dir[!side].fin) {
-        bool may_be_alert = type == BM_CT_APPLICATION_DATA && (k->hs.version == 0 || bm_tls_is13(c)) &&
-                            len <= 3 + 16 + BM_TLS13_ALERT_PAD;
-        if (!may_be_alert)
+        bool padded;
+        if (type != BM_CT_APPLICATION_DATA || !bm_tls_may_be_alert13(c, len, &padded))
             d->data_after_peer_fin++;
     }
     if (type == BM_CT_ALERT) {

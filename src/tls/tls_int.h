@@ -57,12 +57,12 @@ enum bm_tls_fstate {
     BM_FS_OFF      /* not TLS: bytes are ignored */
 };
 
-/* What was true when a record completed: the evidence an alert (seen or
- * inferred) is judged with at close time. */
 /* The padding a TLS 1.3 record taken for an alert may carry (OpenJDK's
  * JSSE pads every alert by 16: 35-byte records with AES-GCM). */
 #define BM_TLS13_ALERT_PAD 32
 
+/* What was true when a record completed: the evidence an alert (seen or
+ * inferred) is judged with at close time. */
 typedef struct bm_tls_snap {
     uint64_t seq;            /* processing order of the record */
     bool has_other;
@@ -180,6 +180,11 @@ bool bm_tls_wellknown_port(uint16_t port);
 /* Printable copy of untrusted bytes: non-printables as \xNN, truncated. */
 void bm_tls_sanitize(char *dst, size_t cap, const uint8_t *src, size_t n);
 bool bm_tls_is13(const bm_tls_conn *c);
+/* Whether an application_data record of 'len' bytes can be a TLS 1.3 alert
+ * (2 bytes + inner type + the suite's tag, or 16 when it is not known, +
+ * up to BM_TLS13_ALERT_PAD of padding): TLS 1.3, or a version nobody saw
+ * (the handshake not captured). *padded: longer than an unpadded one. */
+bool bm_tls_may_be_alert13(const bm_tls_conn *c, uint32_t len, bool *padded);
 
 /* frame.c: framing of one direction's byte stream */
 void bm_tls_frame_data(bm_tls_conn *c, int side, uint64_t off, const uint8_t *p, size_t n,
