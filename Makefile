@@ -40,7 +40,7 @@ LIB      := $(BUILD)/libbadmac.a
 BIN      := $(BUILD)/badmac
 
 .PHONY: all check test unit e2e demo deps test-deps sanitize clean fixtures bench fuzz peers matrix golden-update \
-        reword
+        reword fuzz-replay fuzz-replay-bins fuzz-smoke fuzz-long fuzz-minimise
 all: $(BIN) $(TEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -73,6 +73,7 @@ check: test-deps
 	$(MAKE) all
 	$(MAKE) sanitize
 	$(MAKE) reword
+	$(MAKE) fuzz-smoke
 	BADMAC=$(CURDIR)/$(BIN) BUILD=$(CURDIR)/$(BUILD) prove -f $(TEST_BIN) tests/e2e/*.t
 
 unit: all
@@ -86,6 +87,7 @@ sanitize:
 	$(MAKE) SANITIZE=1 all
 	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
 	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t
+	$(MAKE) fuzz-replay
 
 # The CLI with every finding and verdict line worded differently
 # (-DBM_REWORD_FINDINGS) in its own directory: tests/e2e/reword.t checks
@@ -123,11 +125,65 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/obj/tests/unit/%.d)
 
-# libFuzzer harnesses (clang): build-fuzz/fuzz_*; run e.g.
-#   build-fuzz/fuzz_tls -max_total_time=60 fuzz/corpus/tls
-FUZZ_LIB_SRC := $(LIB_SRC)
-fuzz:
-	@mkdir -p build-fuzz
-	for f in $(FUZZ_SRC); do \
-	  clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
-	    -o build-fuzz/$$(basename $$f .c) $$f $(FUZZ_LIB_SRC) $(LDLIBS) || exit 1; done
+# Fuzzing (docs/fuzzing.md). Targets: fuzz/fuzz_*.c; their committed,
+# minimised corpora fuzz/corpus/TARGET/, the inputs that once failed
+# fuzz/regress/TARGET/, dictionaries fuzz/dict/.
+#   make fuzz              libFuzzer binaries build-fuzz/fuzz_* (clang; the
+#                          library built once with ASan+UBSan+coverage)
+#   make fuzz-replay       every corpus and regression input through each
+#                          harness, built with the sanitized library (gcc;
+#                          part of make check via make sanitize)
+#   make fuzz-smoke        each target FUZZ_SMOKE seconds (default 8) from its
+#                          corpus (part of make check)
+#   make fuzz-long         each target FUZZ_TIME seconds (default 3600), then
+#                          executions, coverage and crashes per target
+#   make fuzz-minimise     merge what fuzz-long found into the committed corpora
+FUZZ_CC     ?= clang
+FUZZ_NAMES  := $(FUZZ_SRC:fuzz/%.c=%)
+FUZZ_FLAGS   = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all \
+               -Iinclude -Isrc -DFZ_FIXTURES='"$(CURDIR)/tests/fixtures"'
+FUZZ_OBJ    := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_BIN    := $(FUZZ_NAMES:%=build-fuzz/%)
+REPLAY_BIN  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_SMOKE  ?= 8
+FUZZ_TIME   ?= 3600
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+build-fuzz/libbadmac.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_util.h build-fuzz/libbadmac.a
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libbadmac.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+# The replay drivers: harness + fuzz/replay.c + this build's library (the
+# sanitized one under make sanitize).
+$(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c fuzz/fuzz_util.h $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  REPLAY  $@")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(ALLCFLAGS)) -Isrc -DFZ_FIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ \
+	    $< fuzz/replay.c $(LIB) $(LDFLAGS) $(LDLIBS)
+
+fuzz-replay-bins: $(REPLAY_BIN)
+fuzz-replay:
+	$(MAKE) SANITIZE=1 fuzz-replay-bins
+	REPLAY=$(CURDIR)/build-san/fuzz prove tests/fuzz/replay.t
+
+fuzz-smoke: test-deps
+	$(MAKE) fuzz
+	FUZZ_BIN=$(CURDIR)/build-fuzz FUZZ_SECONDS=$(FUZZ_SMOKE) prove tests/fuzz/smoke.t
+
+fuzz-long: fuzz
+	sh fuzz/long.sh $(FUZZ_TIME) $(FUZZ_NAMES)
+
+fuzz-minimise: fuzz
+	sh fuzz/minimise.sh $(FUZZ_NAMES)
+
+-include $(FUZZ_OBJ:.o=.d)

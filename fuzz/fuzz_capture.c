@@ -4,12 +4,8 @@
  * input is written to a file and read as a capture, so libpcap's readers
  * and badmac's own pcapng walker (decryption-secrets blocks; interfaces of
  * different link types, src/capture/pcapng.c) both see it.
- * Build: make fuzz; run: mkdir -p build-fuzz/corpus-capture &&
- * build-fuzz/fuzz_capture -max_total_time=180 build-fuzz/corpus-capture
- * tests/fixtures (the second directory: seeds only; libFuzzer writes new
- * inputs to the first; tests/fixtures/mixed-linktypes.pcapng has two
- * interfaces of different link types). 166,486 runs, 180 s, no finding
- * (2026-12-07).
+ * Seeds: fuzz/corpus/capture (the fixtures' captures, fuzz/seeds.py; one
+ * with two interfaces of different link types). Runs: docs/fuzzing.md.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -2,12 +2,12 @@
  * fuzz_keys.c - libFuzzer harness for the key files a user hands badmac:
  * the input is written to a file and loaded as --keylog loads it (NSS key
  * log, mbedTLS or JSSE debug log, sniffed from its head) and as --rsa-key
- * loads it (PEM or DER RSA private key). Lines that do not parse are
+ * loads it (PEM or DER RSA private key, when it can be one). Lines that do not parse are
  * complaints, never a crash; every secret is cleansed at the end.
- * Build: make fuzz; run: mkdir -p build-fuzz/corpus-keys &&
- * build-fuzz/fuzz_keys -max_total_time=180 build-fuzz/corpus-keys tests/fixtures
- * (tests/fixtures: *.keys, and pki/ for the PEM keys).
+ * Seeds: fuzz/corpus/keys (the fixtures' key logs, the unit tests' mbedTLS
+ * and JSSE logs, the PEM and DER keys). Runs: docs/fuzzing.md.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +16,15 @@
 #include "../src/crypto/rsa.h"
 #include "../src/keys/keyfile.h"
 #include "fuzz_util.h"
+
+static bool has_pem_begin(const uint8_t *p, size_t n)
+{
+    static const char tag[] = "-----BEGIN";
+    for (size_t i = 0; i + sizeof tag - 1 <= n; i++)
+        if (memcmp(p + i, tag, sizeof tag - 1) == 0)
+            return true;
+    return false;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,12 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bm_keystore *ks = bm_keystore_new();
     if (ks) {
         bm_keyfile_kind kind;
-        (void)bm_keyfile_load(ks, NULL, path, &d, &kind);
+        bm_result r = bm_keyfile_load(ks, NULL, path, &d, &kind);
+        (void)r;
         bm_keystore_free(ks);
     }
-    bm_rsa_keys *rk = bm_rsa_keys_new();
+    /* OpenSSL's key decoders take milliseconds a call: only what can be a
+     * key (a PEM block somewhere, or a DER SEQUENCE) goes to the RSA loader */
+    bool keyish = (size && data[0] == 0x30) || has_pem_begin(data, size);
+    bm_rsa_keys *rk = keyish ? bm_rsa_keys_new() : NULL;
     if (rk) {
-        (void)bm_rsa_keys_load(rk, path, &d);
+        bm_result r = bm_rsa_keys_load(rk, path, &d);
+        (void)r;
         bm_rsa_keys_free(rk);
     }
     return 0;

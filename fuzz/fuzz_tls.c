@@ -5,7 +5,8 @@
  *
  * Input format: a sequence of [op:1][len:2][bytes:len]; op & 3 selects
  * data-A, data-B, gap (len = gap size, no bytes), or FIN/RST (op & 4).
- * Build: make fuzz; run: build-fuzz/fuzz_tls fuzz/corpus/tls
+ * Seeds: fuzz/corpus/tls (each connection of the small fixtures in this
+ * format, fuzz/seeds.py). Runs: docs/fuzzing.md.
  */
 #include <stddef.h>
 #include <stdint.h>

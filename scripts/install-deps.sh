@@ -11,6 +11,8 @@ if [ "$what" = test ]; then
     # (nginx, HAProxy) and clients (curl, Java JSSE); started per cell on
     # loopback ports, never as services
     pkgs="$pkgs nginx-light haproxy curl openjdk-17-jdk-headless"
+    # libFuzzer (clang's runtime) for make fuzz-smoke, the short fuzz runs
+    pkgs="$pkgs clang libclang-rt-14-dev"
 fi
 missing=""
 for p in $pkgs; do

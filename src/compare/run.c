@@ -57,13 +57,20 @@ static void src_feed(src *s)
     bm_capture_feed_frame(s->feed, s->lt, s->data, s->h->caplen, s->h->len, src_ts(s));
 }
 
+/* The connections still open at the end. Flushing one capture's may
+ * complete a pair that reads the checksum verdicts of the OTHER capture's
+ * frames (its ring), so both captures are flushed before either is closed. */
+static void src_flush(src *s)
+{
+    if (s->t)
+        bm_tcp_flush(s->t);
+}
+
 static void src_close(src *s)
 {
     bm_capture_feed_free(s->feed);
-    if (s->t) {
-        bm_tcp_flush(s->t);
+    if (s->t)
         bm_tcp_free(s->t);
-    }
     if (s->pc)
         pcap_close(s->pc);
     free(s->ring);
@@ -115,10 +122,12 @@ static int lockstep(bm_cmp *c, const char *a, const char *b)
         src_next(&s[pick]);
     }
 out:
-    src_close(&s[0]);
-    src_close(&s[1]);
+    src_flush(&s[0]);
+    src_flush(&s[1]);
     bm_cmp_set_csum(c, BM_CAP_A, NULL, NULL);
     bm_cmp_set_csum(c, BM_CAP_B, NULL, NULL);
+    src_close(&s[0]);
+    src_close(&s[1]);
     return rc;
 }
 

@@ -119,7 +119,7 @@ void bm_dg_two_point(bm_verdict *v, int receiver)
  * the negotiated limit before it: the alert itself names the cause. */
 static bool overflow_proven(bm_conn *c, const bm_alert *a)
 {
-    const bm_dir_records *dr = &c->rec[!a->from & 1];
+    const bm_dir_records *dr = &c->rec[a->from == BM_CLIENT ? BM_SERVER : BM_CLIENT];
     for (uint32_t i = 0; i < dr->n_flagged_list && i < BM_MAX_FLAGGED; i++) {
         const bm_record_ref *f = &dr->flagged_list[i];
         if (f->frame > a->frame || !f->limit)

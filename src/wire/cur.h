@@ -29,7 +29,7 @@ static inline bm_cur bm_cur_make(const void *p, size_t n)
 {
     bm_cur c;
     c.p = (const uint8_t *)p;
-    c.end = c.p + n;
+    c.end = n ? c.p + n : c.p; /* p may be NULL when n is 0: no arithmetic on it */
     c.err = 0;
     return c;
 }
