@@ -28,6 +28,11 @@ typedef struct bm_capture_opts {
     size_t retrans_window;     /* recent bytes kept per direction to compare retransmissions (default 64 KiB) */
     size_t frag_bytes_total;   /* IPv4 fragments buffered (default 16 MiB) */
     unsigned max_conns;        /* live TCP connections tracked at once (default 65536) */
+    size_t state_bytes_total;  /* connection state over all live connections: the TCP stage's (table
+                                  entries, retransmission rings, out-of-order queues) and what the
+                                  sink declares (bm_stream_sink.open_bytes, content_bytes); over it,
+                                  the least recently active connections are closed early, reported
+                                  with what was seen, and counted (default 1 GiB) */
     bool verify_checksums;     /* check TCP checksums (default true) */
 } bm_capture_opts;
 

@@ -15,8 +15,37 @@ static bool key_eq(const bm_frag_key *a, const bm_frag_key *b)
            memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
 }
 
-static void dgram_free(bm_frag *f, bm_frag_dgram *g)
+/* FNV-1a over the key's fields (not its padding). */
+static uint32_t key_hash(const bm_frag_key *k)
 {
+    uint32_t h = 2166136261u;
+    uint8_t head[6] = {k->family, k->proto, (uint8_t)(k->id >> 24), (uint8_t)(k->id >> 16),
+                       (uint8_t)(k->id >> 8), (uint8_t)k->id};
+    for (size_t i = 0; i < sizeof head; i++)
+        h = (h ^ head[i]) * 16777619u;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ k->src[i]) * 16777619u;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ k->dst[i]) * 16777619u;
+    return h;
+}
+
+/* Unlinks 'g' from the age list and its hash chain, frees it. */
+static void dgram_remove(bm_frag *f, bm_frag_dgram *g)
+{
+    if (g->older)
+        g->older->newer = g->newer;
+    else
+        f->oldest = g->newer;
+    if (g->newer)
+        g->newer->older = g->older;
+    else
+        f->newest = g->older;
+    bm_frag_dgram **pp = &f->buckets[g->hash & (BM_FRAG_BUCKETS - 1)];
+    while (*pp && *pp != g)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = g->hnext;
     bm_frag_piece *p = g->pieces;
     while (p) {
         bm_frag_piece *n = p->next;
@@ -28,37 +57,26 @@ static void dgram_free(bm_frag *f, bm_frag_dgram *g)
     free(g);
 }
 
-/* Unlinks 'g' (whose predecessor is 'prev', NULL for the head) and frees it. */
-static void dgram_remove(bm_frag *f, bm_frag_dgram *prev, bm_frag_dgram *g)
-{
-    if (prev)
-        prev->next = g->next;
-    else
-        f->list = g->next;
-    dgram_free(f, g);
-}
-
-static void dgram_drop(bm_frag *f, bm_frag_dgram *prev, bm_frag_dgram *g, const char *why,
-                       bm_frag_drop_cb drop, void *ud)
+static void dgram_drop(bm_frag *f, bm_frag_dgram *g, const char *why, bm_frag_drop_cb drop, void *ud)
 {
     f->dropped++;
     if (drop)
         drop(ud, &g->key, g->first_frame, why);
-    dgram_remove(f, prev, g);
+    dgram_remove(f, g);
 }
 
+/* The oldest datagrams that waited too long. Datagrams are kept in arrival
+ * order, so only the oldest is looked at (a capture whose clock steps back
+ * expires the others when they become the oldest, or by the caps). */
 static void expire(bm_frag *f, const bm_seg_meta *m, bm_frag_drop_cb drop, void *ud)
 {
-    bm_frag_dgram *prev = NULL, *g = f->list;
-    while (g) {
-        bm_frag_dgram *next = g->next;
+    while (f->oldest) {
+        const bm_frag_dgram *g = f->oldest;
         bool old_ts = m->ts_ns > g->first_ts_ns && m->ts_ns - g->first_ts_ns > BM_FRAG_TIMEOUT_NS;
         bool old_fr = m->frame > g->first_frame && m->frame - g->first_frame > BM_FRAG_TIMEOUT_FRAMES;
-        if (old_ts || old_fr)
-            dgram_drop(f, prev, g, "incomplete (timed out)", drop, ud);
-        else
-            prev = g;
-        g = next;
+        if (!old_ts && !old_fr)
+            return;
+        dgram_drop(f, f->oldest, "incomplete (timed out)", drop, ud);
     }
 }
 
@@ -66,14 +84,12 @@ static void expire(bm_frag *f, const bm_seg_meta *m, bm_frag_drop_cb drop, void 
 static bool drop_oldest(bm_frag *f, const bm_frag_dgram *keep, const char *why, bm_frag_drop_cb drop,
                         void *ud)
 {
-    bm_frag_dgram *prev = NULL, *g = f->list;
-    while (g && g == keep) {
-        prev = g;
-        g = g->next;
-    }
+    bm_frag_dgram *g = f->oldest;
+    if (g && g == keep)
+        g = g->newer;
     if (!g)
         return false;
-    dgram_drop(f, prev, g, why, drop, ud);
+    dgram_drop(f, g, why, drop, ud);
     return true;
 }
 
@@ -94,35 +110,35 @@ static bool complete(const bm_frag_dgram *g)
 }
 
 static bm_frag_dgram *find_or_add(bm_frag *f, const bm_frag_key *k, const bm_seg_meta *m,
-                                  bm_frag_drop_cb drop, void *ud, bm_frag_dgram **prevp)
+                                  bm_frag_drop_cb drop, void *ud)
 {
-    bm_frag_dgram *prev = NULL, *tail = NULL;
-    for (bm_frag_dgram *g = f->list; g; g = g->next) {
-        if (key_eq(&g->key, k)) {
-            *prevp = prev;
+    if (!f->buckets && !(f->buckets = calloc(BM_FRAG_BUCKETS, sizeof *f->buckets)))
+        return NULL;
+    uint32_t h = key_hash(k);
+    for (bm_frag_dgram *g = f->buckets[h & (BM_FRAG_BUCKETS - 1)]; g; g = g->hnext)
+        if (g->hash == h && key_eq(&g->key, k))
             return g;
-        }
-        prev = g;
-    }
     if (f->pending >= BM_FRAG_MAX_PENDING)
         (void)drop_oldest(f, NULL, "incomplete (too many datagrams pending)", drop, ud);
     bm_frag_dgram *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->key = *k;
+    g->hash = h;
     g->first_frame = m->frame;
     g->first_ts_ns = m->ts_ns;
     g->bytes = sizeof *g;
     f->bytes += g->bytes;
     f->pending++;
-    /* Append: the list stays oldest first. */
-    for (tail = f->list; tail && tail->next; tail = tail->next)
-        ;
-    if (tail)
-        tail->next = g;
+    g->older = f->newest;
+    if (f->newest)
+        f->newest->newer = g;
     else
-        f->list = g;
-    *prevp = tail;
+        f->oldest = g;
+    f->newest = g;
+    bm_frag_dgram **b = &f->buckets[h & (BM_FRAG_BUCKETS - 1)];
+    g->hnext = *b;
+    *b = g;
     return g;
 }
 
@@ -133,6 +149,7 @@ static void insert_piece(bm_frag_dgram *g, bm_frag_piece *np)
         pp = &(*pp)->next;
     np->next = *pp;
     *pp = np;
+    g->n_pieces++;
 }
 
 bool bm_frag_add(bm_frag *f, const bm_frag_key *k, uint32_t off, bool more, uint8_t nh,
@@ -151,20 +168,19 @@ bool bm_frag_add(bm_frag *f, const bm_frag_key *k, uint32_t off, bool more, uint
         if (!f->buf)
             return false;
     }
-    bm_frag_dgram *prev = NULL;
-    bm_frag_dgram *g = find_or_add(f, k, m, drop, ud, &prev);
+    bm_frag_dgram *g = find_or_add(f, k, m, drop, ud);
     if (!g)
         return false;
+    if (g->n_pieces >= BM_FRAG_MAX_PIECES) {
+        dgram_drop(f, g, "incomplete (too many fragments)", drop, ud);
+        return false;
+    }
 
     size_t need = sizeof(bm_frag_piece) + len;
     while (f->bytes + need > f->cap && drop_oldest(f, g, "incomplete (fragment memory cap)", drop, ud))
         ;
-    /* The list may have changed: find our predecessor again. */
-    prev = NULL;
-    for (bm_frag_dgram *x = f->list; x && x != g; x = x->next)
-        prev = x;
     if (f->bytes + need > f->cap) {
-        dgram_drop(f, prev, g, "incomplete (fragment memory cap)", drop, ud);
+        dgram_drop(f, g, "incomplete (fragment memory cap)", drop, ud);
         return false;
     }
     bm_frag_piece *np = malloc(need);
@@ -206,14 +222,16 @@ bool bm_frag_add(bm_frag *f, const bm_frag_key *k, uint32_t off, bool more, uint
     out->meta.ttl = g->first.ttl;
     out->meta.ip_id = g->first.ip_id;
     f->reassembled++;
-    dgram_remove(f, prev, g);
+    dgram_remove(f, g);
     return true;
 }
 
 void bm_frag_fini(bm_frag *f, bm_frag_drop_cb drop, void *ud)
 {
-    while (f->list)
-        dgram_drop(f, NULL, f->list, "incomplete at end of capture", drop, ud);
+    while (f->oldest)
+        dgram_drop(f, f->oldest, "incomplete at end of capture", drop, ud);
     free(f->buf);
     f->buf = NULL;
+    free(f->buckets);
+    f->buckets = NULL;
 }

@@ -5,9 +5,16 @@
  * protocol) as a sorted list of copied pieces. A datagram is released when
  * every byte up to the last fragment's end is covered; it is dropped (and
  * counted) when it waits longer than BM_FRAG_TIMEOUT_NS or
- * BM_FRAG_TIMEOUT_FRAMES, or when the byte cap needs room. Overlapping
- * fragments are accepted (the later offset wins where they overlap); every
- * piece is bounded by BM_FRAG_MAX_DATAGRAM, so assembly cannot overflow.
+ * BM_FRAG_TIMEOUT_FRAMES, when it has BM_FRAG_MAX_PIECES pieces without
+ * completing, or when the byte cap needs room. Overlapping fragments are
+ * accepted (the later offset wins where they overlap); every piece is
+ * bounded by BM_FRAG_MAX_DATAGRAM, so assembly cannot overflow.
+ *
+ * Work per fragment is bounded whatever the input: datagrams are found
+ * through a hash index, kept oldest first in a doubly linked list (expiry
+ * looks at the oldest only, removal is O(1)), and a datagram's pieces are
+ * at most BM_FRAG_MAX_PIECES (a flood of never-completed fragments costs
+ * O(BM_FRAG_MAX_PIECES) per fragment, and at most frag_bytes_total bytes).
  */
 #ifndef BM_CAPTURE_FRAG_H
 #define BM_CAPTURE_FRAG_H
@@ -22,6 +29,8 @@
 #define BM_FRAG_TIMEOUT_NS (30ull * 1000000000ull)
 #define BM_FRAG_TIMEOUT_FRAMES 100000u
 #define BM_FRAG_MAX_PENDING 1024u           /* datagrams waiting at once */
+#define BM_FRAG_MAX_PIECES 128u             /* pieces of one datagram (1500-byte MTU: 45 for 64 KiB) */
+#define BM_FRAG_BUCKETS 2048u               /* hash index of the pending datagrams */
 
 typedef struct bm_frag_key {
     uint8_t family; /* 4 or 6 */
@@ -37,8 +46,11 @@ typedef struct bm_frag_piece {
 } bm_frag_piece;
 
 typedef struct bm_frag_dgram {
-    struct bm_frag_dgram *next;
+    struct bm_frag_dgram *older, *newer; /* age list */
+    struct bm_frag_dgram *hnext;         /* hash chain */
     bm_frag_key key;
+    uint32_t hash;
+    uint32_t n_pieces;
     uint32_t total;       /* payload length, known once the last fragment arrived (0: unknown) */
     bool have_last;
     bool have_first;
@@ -54,7 +66,8 @@ typedef struct bm_frag {
     size_t cap;            /* frag_bytes_total */
     size_t bytes;          /* accounted over all datagrams */
     unsigned pending;
-    bm_frag_dgram *list;   /* oldest first */
+    bm_frag_dgram *oldest, *newest;
+    bm_frag_dgram **buckets; /* BM_FRAG_BUCKETS chains, lazily allocated */
     uint8_t *buf;          /* assembly buffer, BM_FRAG_MAX_DATAGRAM bytes, lazily allocated */
     uint64_t reassembled, dropped;
 } bm_frag;

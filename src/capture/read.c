@@ -18,6 +18,7 @@ void bm_capture_opts_default(bm_capture_opts *o)
     o->retrans_window = (size_t)64 << 10;
     o->frag_bytes_total = (size_t)16 << 20;
     o->max_conns = 65536;
+    o->state_bytes_total = (size_t)1 << 30;
     o->verify_checksums = true;
 }
 
@@ -67,6 +68,20 @@ void bm_capture_diag_file(bm_diag *d, const char *path)
 
 #define BM_CAPTURE_IOBUF (1u << 20)
 
+/* One notice per file for the connections closed early to stay within the
+ * limits: their reports cover only what was seen until then. */
+static void tell_evicted(bm_tcp_table *t, bm_diag *diag)
+{
+    if (t->evicted == t->evicted_told)
+        return;
+    bm_diag_notice(diag, 0,
+                   "%llu connections still open were closed early to stay within the limits (%u connections, "
+                   "%zu MiB of connection state at once); each is reported with what was seen until then",
+                   (unsigned long long)(t->evicted - t->evicted_told), t->o.max_conns,
+                   t->o.state_bytes_total >> 20);
+    t->evicted_told = t->evicted;
+}
+
 bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st)
 {
     bm_capture_stats local;
@@ -105,6 +120,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         bm_capture_ctx_init(&cx, t, diag, st);
         bm_result r = bm_pcapng_read_packets(path, &cx, 0);
         bm_capture_ctx_fini(&cx);
+        tell_evicted(t, diag);
         if (bm_is_ok(r))
             return r;
         bm_diag_frame(diag, 0, "cannot read capture: %s", errbuf);
@@ -146,5 +162,6 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     bm_capture_ctx_fini(&cx);
     pcap_close(pc);
     free(iobuf);
+    tell_evicted(t, diag);
     return BM_SUCCESS;
 }

@@ -112,6 +112,11 @@ typedef struct bm_stream_sink {
     /* The connection is over (closed, reused, evicted, or end of capture);
      * the sink frees its state. Called exactly once per successful open. */
     void (*close)(void *conn, const bm_tcp_summary *s);
+    /* What the sink holds per connection, for the capture stage's cap on
+     * connection state (bm_capture_opts.state_bytes_total): bytes from open,
+     * and bytes added once the connection carried content (data or a gap).
+     * Estimates; 0 when the sink holds (almost) nothing. */
+    size_t open_bytes, content_bytes;
 } bm_stream_sink;
 
 #endif

@@ -38,6 +38,8 @@ static void conn_init(bm_tcp_table *t, bm_tcp_conn *c, const bm_tcp_pkt *pk, uin
     c->first_ts_ns = pk->meta.ts_ns;
     c->user = t->sink.open ? t->sink.open(t->sink.ud, &c->tuple, &pk->meta) : NULL;
     c->ignored = c->user == NULL;
+    if (!c->ignored)
+        t->state_bytes += t->sink.open_bytes;
 }
 
 /* Stream offset of sequence number 'seq' (may be negative: before the
@@ -157,6 +159,7 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
         }
     }
     bm_conn_touch(t, c);
+    bm_conn_enforce_cap(t, c); /* what the previous packets added */
     if (c->ignored) {
         ignored_packet(c, dir, flags);
         return;

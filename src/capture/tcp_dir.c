@@ -19,6 +19,65 @@
 
 static size_t seg_cost(const bm_ooo_seg *s) { return sizeof *s + (s->gap ? 0 : s->len); }
 
+/* The queue (a skip list, tcp_int.h). */
+
+/* Unlinks and returns the first segment (the queue is not empty). */
+static bm_ooo_seg *q_pop(bm_tcp_table *t, bm_tcp_dir *d)
+{
+    bm_ooo_seg *s = d->ooo[0];
+    for (unsigned i = 0; i < s->level; i++) /* the first segment is first on each of its levels */
+        d->ooo[i] = s->next[i];
+    if (!d->ooo[0])
+        d->ooo_tail = NULL;
+    d->ooo_bytes -= seg_cost(s);
+    t->ooo_total -= seg_cost(s);
+    return s;
+}
+
+/* The last segment at each level whose offset is <= off (NULL: the head)
+ * in upd[]; returns upd[0], the segment a new one at 'off' follows. */
+static bm_ooo_seg *q_find(bm_tcp_dir *d, uint64_t off, bm_ooo_seg **upd)
+{
+    bm_ooo_seg *x = NULL;
+    for (int i = BM_OOO_LEVELS - 1; i >= 0; i--) {
+        for (;;) {
+            bm_ooo_seg *nx = x ? x->next[i] : d->ooo[i];
+            if (!nx || nx->off > off)
+                break;
+            x = nx;
+        }
+        upd[i] = x;
+    }
+    return x;
+}
+
+/* Links 's' after the places q_find() found. Its level comes from a fixed
+ * pseudo-random sequence (splitmix64 of the insert count): deterministic,
+ * independent of the bytes of the capture. */
+static void q_insert(bm_tcp_table *t, bm_tcp_dir *d, bm_ooo_seg *s, bm_ooo_seg **upd)
+{
+    uint64_t z = (d->ooo_inserts++ + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    s->level = 1;
+    while (s->level < BM_OOO_LEVELS && (z & 3) == 0) { /* one in four goes up a level */
+        s->level++;
+        z >>= 2;
+    }
+    for (unsigned i = 0; i < BM_OOO_LEVELS; i++)
+        s->next[i] = NULL;
+    for (unsigned i = 0; i < s->level; i++) {
+        bm_ooo_seg **slot = upd[i] ? &upd[i]->next[i] : &d->ooo[i];
+        s->next[i] = *slot;
+        *slot = s;
+    }
+    if (!s->next[0])
+        d->ooo_tail = s;
+    d->ooo_bytes += seg_cost(s);
+    t->ooo_total += seg_cost(s);
+}
+
 /* Preconditions for both: the bytes start at next_off. */
 static void deliver(bm_tcp_table *t, bm_tcp_conn *c, int dir, const uint8_t *p, uint32_t n,
                     const bm_seg_meta *m)
@@ -28,6 +87,7 @@ static void deliver(bm_tcp_table *t, bm_tcp_conn *c, int dir, const uint8_t *p, 
         n = d->fin_off > d->next_off ? (uint32_t)(d->fin_off - d->next_off) : 0;
     if (!n)
         return;
+    bm_conn_charge_content(t, c);
     if (t->sink.data)
         t->sink.data(c->user, dir, d->next_off, p, n, m);
     bm_ring_store(t, d, d->next_off, p, n, m->frame);
@@ -42,6 +102,7 @@ static void gap(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t n, const bm_s
         n = d->fin_off > d->next_off ? d->fin_off - d->next_off : 0;
     if (!n)
         return;
+    bm_conn_charge_content(t, c);
     if (t->sink.gap)
         t->sink.gap(c->user, dir, d->next_off, n, m);
     d->c.gaps++;
@@ -52,14 +113,8 @@ static void gap(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t n, const bm_s
 
 static void discard_queue(bm_tcp_table *t, bm_tcp_dir *d)
 {
-    while (d->ooo) {
-        bm_ooo_seg *s = d->ooo;
-        d->ooo = s->next;
-        t->ooo_total -= seg_cost(s);
-        free(s);
-    }
-    d->ooo_tail = NULL;
-    d->ooo_bytes = 0;
+    while (d->ooo[0])
+        free(q_pop(t, d));
 }
 
 /* Takes the queue's head (which starts at or before next_off) and delivers
@@ -67,12 +122,7 @@ static void discard_queue(bm_tcp_table *t, bm_tcp_dir *d)
 static void pop_deliver(bm_tcp_table *t, bm_tcp_conn *c, int dir)
 {
     bm_tcp_dir *d = &c->d[dir];
-    bm_ooo_seg *s = d->ooo;
-    d->ooo = s->next;
-    if (!d->ooo)
-        d->ooo_tail = NULL;
-    d->ooo_bytes -= seg_cost(s);
-    t->ooo_total -= seg_cost(s);
+    bm_ooo_seg *s = q_pop(t, d);
     uint32_t old = s->off + s->len <= d->next_off ? s->len : (uint32_t)(d->next_off - s->off);
     if (old) {
         d->c.retransmissions++;
@@ -91,7 +141,7 @@ static void pop_deliver(bm_tcp_table *t, bm_tcp_conn *c, int dir)
 static void drain(bm_tcp_table *t, bm_tcp_conn *c, int dir)
 {
     bm_tcp_dir *d = &c->d[dir];
-    while (d->ooo && d->ooo->off <= d->next_off)
+    while (d->ooo[0] && d->ooo[0]->off <= d->next_off)
         pop_deliver(t, c, dir);
 }
 
@@ -102,7 +152,7 @@ static void skip_to(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t target, c
 {
     bm_tcp_dir *d = &c->d[dir];
     while (d->next_off < target) {
-        bm_ooo_seg *h = d->ooo;
+        bm_ooo_seg *h = d->ooo[0];
         if (h && h->off <= d->next_off) {
             pop_deliver(t, c, dir);
             continue;
@@ -127,9 +177,9 @@ static bool make_room(bm_tcp_table *t, bm_tcp_conn *c, int dir, size_t need, con
         bool fits = d->ooo_bytes + need <= t->o.ooo_bytes_per_dir && t->ooo_total + need <= t->o.ooo_bytes_total;
         if (fits)
             return true;
-        if (!d->ooo)
+        if (!d->ooo[0])
             return false;
-        skip_to(t, c, dir, d->ooo->off, m);
+        skip_to(t, c, dir, d->ooo[0]->off, m);
     }
 }
 
@@ -137,12 +187,8 @@ static bool make_room(bm_tcp_table *t, bm_tcp_conn *c, int dir, size_t need, con
 static void enqueue(bm_tcp_table *t, bm_tcp_dir *d, uint64_t off, const uint8_t *p, uint32_t n,
                     const bm_seg_meta *m)
 {
-    bm_ooo_seg *prev = NULL;
-    if (d->ooo_tail && d->ooo_tail->off <= off)
-        prev = d->ooo_tail;
-    else
-        for (bm_ooo_seg *q = d->ooo; q && q->off <= off; q = q->next)
-            prev = q;
+    bm_ooo_seg *upd[BM_OOO_LEVELS];
+    bm_ooo_seg *prev = q_find(d, off, upd);
     if (prev && prev->off + prev->len >= off + n) {
         /* Already queued: a retransmission of data still waiting. */
         d->c.retransmissions++;
@@ -159,15 +205,7 @@ static void enqueue(bm_tcp_table *t, bm_tcp_dir *d, uint64_t off, const uint8_t 
     s->meta = *m;
     if (p)
         memcpy(s->data, p, n);
-    s->next = prev ? prev->next : d->ooo;
-    if (prev)
-        prev->next = s;
-    else
-        d->ooo = s;
-    if (!s->next)
-        d->ooo_tail = s;
-    d->ooo_bytes += seg_cost(s);
-    t->ooo_total += seg_cost(s);
+    q_insert(t, d, s, upd);
 }
 
 static void payload(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t off, const uint8_t *p, uint32_t n,
@@ -244,7 +282,7 @@ void bm_dir_acked(bm_tcp_table *t, bm_tcp_conn *c, int dir, uint64_t ack_off, co
         d->c.acked = ack_off;
     if (ack_off <= d->next_off || ack_off - d->next_off > ACK_MAX_AHEAD)
         return;
-    if (d->ooo && d->ooo->off < ack_off) {
+    if (d->ooo[0] && d->ooo[0]->off < ack_off) {
         uint64_t qend = d->ooo_tail->off + d->ooo_tail->len;
         skip_to(t, c, dir, qend < ack_off ? qend : ack_off, m);
         bm_dir_check_fin(t, c, dir, m);
@@ -257,7 +295,7 @@ void bm_dir_flush(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m
 {
     bm_tcp_dir *d = &c->d[dir];
     uint64_t target = d->next_off;
-    for (const bm_ooo_seg *s = d->ooo; s; s = s->next)
+    for (const bm_ooo_seg *s = d->ooo[0]; s; s = s->next[0])
         if (s->off + s->len > target)
             target = s->off + s->len;
     if (d->ack_hint > target)
@@ -282,9 +320,15 @@ void bm_dir_check_fin(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_met
         t->sink.fin(c->user, dir, BM_END_FIN, m);
 }
 
+size_t bm_dir_state_bytes(const bm_tcp_dir *d)
+{
+    return d->ring_cap + (d->rsegs ? BM_RING_SEGS * sizeof *d->rsegs : 0);
+}
+
 void bm_dir_release(bm_tcp_table *t, bm_tcp_dir *d)
 {
     discard_queue(t, d);
+    t->state_bytes -= bm_dir_state_bytes(d);
     free(d->ring);
     free(d->rsegs);
     free(d->conflicts);

@@ -18,9 +18,15 @@
 #include "capture_int.h"
 
 /* An out-of-order segment, copied. A 'gap' entry has no data: its bytes
- * are known to be missing (packet cut by the snaplen). */
+ * are known to be missing (packet cut by the snaplen).
+ * The queue is a skip list sorted by offset: next[0] links every segment,
+ * next[i] the segments of level > i (a quarter of those of level > i-1), so
+ * finding where a segment goes takes O(log n) steps whatever order the
+ * segments arrive in (a flood of one-byte segments at random offsets). */
+#define BM_OOO_LEVELS 8
 typedef struct bm_ooo_seg {
-    struct bm_ooo_seg *next;
+    struct bm_ooo_seg *next[BM_OOO_LEVELS];
+    uint8_t level;       /* 1..BM_OOO_LEVELS: next[0..level) are in use */
     uint64_t off;
     uint32_t len;
     bool gap;
@@ -55,8 +61,10 @@ typedef struct bm_tcp_dir {
     uint64_t next_off; /* every byte below was delivered or declared a gap */
     uint64_t fin_off;
     uint64_t ack_hint; /* the peer acknowledged up to here (not yet acted on) */
-    bm_ooo_seg *ooo, *ooo_tail; /* sorted by offset */
+    bm_ooo_seg *ooo[BM_OOO_LEVELS]; /* skip list heads; ooo[0]: the first queued segment */
+    bm_ooo_seg *ooo_tail;           /* the last */
     size_t ooo_bytes;
+    uint64_t ooo_inserts;           /* drives the level of the next segment */
     uint8_t *ring;     /* ring[off & (ring_cap-1)]: recent delivered bytes */
     size_t ring_cap;   /* power of two, 0 before the first payload */
     uint64_t ring_valid_from; /* ring bytes below this are not real data (a gap) */
@@ -77,6 +85,7 @@ typedef struct bm_tcp_conn {
     bool closed;                      /* sink->close done: a tombstone */
     bool syn_seen;
     bool snaplen_told;
+    bool content;                     /* the sink got data or a gap: its content_bytes are charged */
     bm_stream_end end;
     int end_by;
     uint64_t first_frame, last_frame, first_ts_ns, last_ts_ns;
@@ -96,6 +105,9 @@ struct bm_tcp_table {
     bm_tcp_conn *newest, *oldest;
     bm_tcp_conn *spare;       /* one freed connection kept for reuse */
     size_t ooo_total;
+    size_t state_bytes;       /* charged connection state, without ooo_total (bm_capture_opts) */
+    uint64_t evicted;         /* connections closed before their end to stay within the limits */
+    uint64_t evicted_told;    /* of them, already in a notice */
     bm_tcp_summary scratch;   /* built at close time */
 };
 
@@ -119,6 +131,13 @@ bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h);
 /* Marks 'c' most recently used. */
 void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c);
+/* Closes the least recently active connections other than 'keep' while
+ * the state is over bm_capture_opts.state_bytes_total. */
+void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep);
+/* The connection's first content: its sink's content_bytes are charged. */
+void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c);
+/* The state of a direction's buffers (rings), as charged. */
+size_t bm_dir_state_bytes(const bm_tcp_dir *d);
 /* Settles both directions and calls sink->close once; 'c' stays in the
  * table as a tombstone without buffers. */
 void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c);

@@ -49,6 +49,7 @@ static void ring_reserve(bm_tcp_table *t, bm_tcp_dir *d, uint64_t need)
         d->rsegs = calloc(BM_RING_SEGS, sizeof *d->rsegs);
         if (!d->rsegs)
             return;
+        t->state_bytes += BM_RING_SEGS * sizeof *d->rsegs;
     }
     uint8_t *nr = malloc(cap);
     if (!nr)
@@ -64,6 +65,7 @@ static void ring_reserve(bm_tcp_table *t, bm_tcp_dir *d, uint64_t need)
         }
         free(d->ring);
     }
+    t->state_bytes += cap - d->ring_cap;
     d->ring = nr;
     d->ring_cap = cap;
 }

@@ -180,6 +180,7 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
         fill_summary(c, &t->scratch);
         if (t->sink.close)
             t->sink.close(c->user, &t->scratch);
+        t->state_bytes -= t->sink.open_bytes + (c->content ? t->sink.content_bytes : 0);
     }
     bm_dir_release(t, &c->d[0]);
     bm_dir_release(t, &c->d[1]);
@@ -189,6 +190,7 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
 static void conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
 {
     bm_conn_close(t, c);
+    t->state_bytes -= sizeof *c;
     bm_tcp_conn **pp = &t->buckets[c->hash & (t->nbuckets - 1)];
     while (*pp && *pp != c)
         pp = &(*pp)->hnext;
@@ -202,10 +204,33 @@ static void conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
         free(c);
 }
 
+/* Removes the least recently active connection; counted when it was still open. */
+static void evict_oldest(bm_tcp_table *t)
+{
+    if (!t->oldest->closed && !t->oldest->ignored)
+        t->evicted++;
+    conn_remove(t, t->oldest);
+}
+
+void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep)
+{
+    while (t->state_bytes + t->ooo_total > t->o.state_bytes_total && t->oldest && t->oldest != keep)
+        evict_oldest(t);
+}
+
+void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
+{
+    if (c->content)
+        return;
+    c->content = true;
+    if (!c->ignored)
+        t->state_bytes += t->sink.content_bytes;
+}
+
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
 {
     if (t->nconns >= t->o.max_conns && t->oldest)
-        conn_remove(t, t->oldest);
+        evict_oldest(t);
     bm_tcp_conn *c = t->spare;
     t->spare = NULL;
     if (!c)
@@ -213,6 +238,7 @@ bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
+    t->state_bytes += sizeof *c;
     c->hash = h;
     c->hnext = t->buckets[h & (t->nbuckets - 1)];
     t->buckets[h & (t->nbuckets - 1)] = c;

@@ -120,6 +120,9 @@ bm_decrypt *bm_decrypt_new(bm_crypto_ctx *cc, bm_keystore *ks, const bm_rsa_keys
     d->hook.ud = d;
     d->hook.want_payload = true;
     d->hook.conn_open = dec_open;
+    /* the state, and about as much again in OpenSSL contexts, transcript
+     * and record buffers (records are released as they are verified) */
+    d->hook.conn_bytes = 2 * sizeof(dec_conn);
     d->hook.record = bm_dec_record;
     d->hook.conn_close = bm_dec_close;
     d->hook.hs_msg = bm_dec_hs_msg;

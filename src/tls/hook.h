@@ -6,7 +6,8 @@
  * protected records and to keep what is keyed (the transcript, Finished
  * checks, key schedules). The contract, per connection:
  *
- *  - conn_open when the TCP connection opens, conn_close before the bm_conn
+ *  - conn_open when the TCP connection carries its first byte (or gap:
+ *    a connection of no byte costs the hook nothing), conn_close before the bm_conn
  *    is handed out.
  *  - record for every framed record, in capture order, BEFORE the TLS stage
  *    parses it, with the index the sender's sequence number derives from.
@@ -151,6 +152,8 @@ typedef struct bm_tls_hook {
     bool want_payload;
     /* Per-connection hook state, or NULL. May be NULL. */
     void *(*conn_open)(void *ud, const bm_tuple *t);
+    /* About what conn_open's state holds (for the cap on connection state). */
+    size_t conn_bytes;
     void (*record)(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *out);
     /* Before the conn is handed out: the hook may add its findings to c
      * (roles are final; c is NULL when the connection was not TLS). May be

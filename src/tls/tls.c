@@ -23,10 +23,34 @@ static bool conn_alloc(bm_tls_conn *c)
     return true;
 }
 
+/* What the TLS stage keeps of a TCP connection until its first byte: a
+ * SYN flood or a port scan costs this much per connection, not a
+ * bm_tls_conn, a bm_conn and the hook's state (tens of KiB). The full state
+ * is made when the connection carries content (data or a gap). */
+typedef struct tls_lazy {
+    bm_tls *t;
+    bm_tuple tuple;
+    bm_tls_conn *c;           /* NULL until the first byte */
+    bool fin[2];              /* ends seen before any byte */
+    bm_stream_end how[2];
+    uint64_t fin_frame[2];
+} tls_lazy;
+
 static void *tls_open(void *ud, const bm_tuple *t, const bm_seg_meta *m)
 {
-    bm_tls *tls = ud;
     (void)m;
+    tls_lazy *z = calloc(1, sizeof *z);
+    if (!z)
+        return NULL;
+    z->t = ud;
+    z->tuple = *t;
+    return z;
+}
+
+/* The full state of a connection that carries content; NULL when out of
+ * memory (the connection is then left out of the analysis). */
+static bm_tls_conn *full_open(bm_tls *tls, const bm_tuple *t)
+{
     bm_tls_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -40,6 +64,21 @@ static void *tls_open(void *ud, const bm_tuple *t, const bm_seg_meta *m)
     if (tls->has_hook && tls->hook.conn_open)
         c->hook_conn = tls->hook.conn_open(tls->hook.ud, t);
     return c;
+}
+
+/* The full state, made on the first content with the ends seen before it. */
+static bm_tls_conn *full(tls_lazy *z)
+{
+    if (z->c)
+        return z->c;
+    if (!(z->c = full_open(z->t, &z->tuple)))
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        z->c->dir[i].fin = z->fin[i];
+        z->c->dir[i].how = z->how[i];
+        z->c->dir[i].fin_frame = z->fin_frame[i];
+    }
+    return z->c;
 }
 
 static bool side_ok(int dir) { return dir == BM_SIDE_A || dir == BM_SIDE_B; }
@@ -58,8 +97,10 @@ static bool ready(bm_tls_conn *c)
 static void tls_data(void *conn, int dir, uint64_t stream_off, const uint8_t *p, size_t n,
                      const bm_seg_meta *m)
 {
-    bm_tls_conn *c = conn;
-    if (!side_ok(dir) || n == 0 || !p || c->dir[dir].state == BM_FS_OFF || !ready(c))
+    if (!side_ok(dir) || n == 0 || !p)
+        return;
+    bm_tls_conn *c = full(conn);
+    if (!c || c->dir[dir].state == BM_FS_OFF || !ready(c))
         return;
     if (c->first_side < 0) {
         c->first_side = dir;
@@ -77,17 +118,27 @@ static void tls_data(void *conn, int dir, uint64_t stream_off, const uint8_t *p,
 
 static void tls_gap(void *conn, int dir, uint64_t stream_off, uint64_t len, const bm_seg_meta *m)
 {
-    bm_tls_conn *c = conn;
-    if (!side_ok(dir) || c->dir[dir].state == BM_FS_OFF || !ready(c))
+    if (!side_ok(dir))
+        return;
+    bm_tls_conn *c = full(conn);
+    if (!c || c->dir[dir].state == BM_FS_OFF || !ready(c))
         return;
     bm_tls_frame_gap(c, dir, stream_off, len, m);
 }
 
 static void tls_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m)
 {
-    bm_tls_conn *c = conn;
+    tls_lazy *z = conn;
     if (!side_ok(dir))
         return;
+    bm_tls_conn *c = z->c;
+    if (!c) { /* no byte yet: only the end is kept */
+        if (!z->fin[dir] && m)
+            z->fin_frame[dir] = m->frame;
+        z->fin[dir] = true;
+        z->how[dir] = how;
+        return;
+    }
     /* The first end of this side: what was under way at that moment is
      * the evidence of an abort (bm_diagnose_status). Side-indexed until
      * bm_tls_finish remaps it to roles. */
@@ -131,7 +182,11 @@ static void note_not_tls(bm_tls_conn *c)
 
 static void tls_close(void *conn, const bm_tcp_summary *s)
 {
-    bm_tls_conn *c = conn;
+    tls_lazy *z = conn;
+    bm_tls_conn *c = z->c;
+    free(z);
+    if (!c)
+        return; /* no byte: not TLS, nothing to say */
     bm_tls *t = c->t;
     if (c->conn) {
         bm_tls_frame_end(c, BM_SIDE_A);
@@ -175,6 +230,8 @@ bm_tls *bm_tls_new(const bm_conn_sink *out, bm_diag *diag)
     t->sink.fin = tls_fin;
     t->sink.tick = NULL;
     t->sink.close = tls_close;
+    t->sink.open_bytes = sizeof(tls_lazy);
+    t->sink.content_bytes = sizeof(bm_tls_conn) + sizeof(bm_conn);
     return t;
 }
 
@@ -187,6 +244,7 @@ void bm_tls_set_hook(bm_tls *t, const bm_tls_hook *h)
     t->has_hook = h != NULL;
     if (h)
         t->hook = *h;
+    t->sink.content_bytes = sizeof(bm_tls_conn) + sizeof(bm_conn) + (h ? h->conn_bytes : 0);
 }
 
 void bm_tls_free(bm_tls *t) { free(t); }

@@ -161,7 +161,7 @@ static void run(uint32_t seed, bool small_caps, fz *z)
         o.max_conns = 3;
     }
     bm_diag diag = {0};
-    bm_stream_sink sink = {z, fz_open, fz_data, fz_gap, fz_fin, NULL, fz_close};
+    bm_stream_sink sink = {z, fz_open, fz_data, fz_gap, fz_fin, NULL, fz_close, 0, 0};
     bm_tcp_table *t = bm_tcp_new(&o, &sink, &diag);
     bm_capture_stats st = {0};
     bm_capture_ctx cx;

@@ -283,19 +283,24 @@ typedef struct harness {
     uint8_t buf[70000];
 } harness;
 
-static inline harness *h_new_opts(const bm_capture_opts *o)
+/* A harness whose sink declares what it holds per connection (the cap on
+ * connection state counts it). */
+static inline harness *h_new_costs(const bm_capture_opts *o, size_t open_bytes, size_t content_bytes)
 {
     harness *h = calloc(1, sizeof *h);
     h->r = calloc(1, sizeof *h->r);
     h->diag.emit = rec_emit;
     h->diag.ud = h->r;
     bm_diag_begin_file(&h->diag, "test.pcap");
-    bm_stream_sink sink = {h->r, rec_open, rec_data, rec_gap, rec_fin, rec_tick, rec_close};
+    bm_stream_sink sink = {h->r, rec_open, rec_data, rec_gap, rec_fin, rec_tick, rec_close, open_bytes,
+                           content_bytes};
     h->t = bm_tcp_new(o, &sink, &h->diag);
     bm_capture_ctx_init(&h->cx, h->t, &h->diag, &h->st);
     h->ts = 1700000000ull * 1000000000ull;
     return h;
 }
+
+static inline harness *h_new_opts(const bm_capture_opts *o) { return h_new_costs(o, 0, 0); }
 
 static inline harness *h_new(void)
 {

@@ -115,6 +115,37 @@ static void test_frag_limits(void)
     h_free(h);
 }
 
+/* A flood that never completes: one datagram's pieces are capped (work per
+ * fragment bounded), thousands of datagrams stay within the pending cap, and
+ * a real datagram after the flood is still rebuilt. */
+static void test_frag_flood(void)
+{
+    harness *h = h_new();
+    uint8_t dg[200];
+    dgram4(dg, 3200);
+    for (unsigned i = 0; i < 3 * BM_FRAG_MAX_PIECES; i++)
+        frag4(h, dg, 8, 8, true, 7); /* the same piece again and again: never a first fragment */
+    ok(strstr(h->r->diag, "id 0x7 dropped: incomplete (too many fragments)") != NULL,
+       "a datagram of too many pieces is given up");
+    unsigned most = 0;
+    for (const bm_frag_dgram *g = h->cx.frag.oldest; g; g = g->newer)
+        most = g->n_pieces > most ? g->n_pieces : most;
+    ok(most <= BM_FRAG_MAX_PIECES, "no datagram holds more than BM_FRAG_MAX_PIECES pieces");
+    unsigned peak = 0;
+    for (uint32_t id = 0; id < 20000; id++) {
+        frag4(h, dg, 0, 56, true, (uint16_t)(1000 + id % 60000));
+        peak = h->cx.frag.pending > peak ? h->cx.frag.pending : peak;
+    }
+    ok(peak <= BM_FRAG_MAX_PENDING, "20,000 half datagrams: at most BM_FRAG_MAX_PENDING wait at once");
+    frag4(h, dg, 112, 28, false, 61000);
+    frag4(h, dg, 0, 56, true, 61000);
+    frag4(h, dg, 56, 56, true, 61000);
+    ok(got_payload(h, 0), "the datagram after the flood is rebuilt");
+    bm_frag_fini(&h->cx.frag, NULL, NULL);
+    ok(h->cx.frag.bytes == 0 && h->cx.frag.pending == 0 && !h->cx.frag.oldest, "every fragment released");
+    h_free(h);
+}
+
 /* IPv6 + chain of extension headers + TCP from a base datagram. */
 static size_t v6_with_ext(uint8_t *out, uint16_t sp, const uint8_t *ext, size_t elen, uint8_t first_nh)
 {
@@ -306,6 +337,7 @@ int main(void)
         payload[i] = (uint8_t)(i * 7 + 3);
     test_frag4();
     test_frag_limits();
+    test_frag_flood();
     test_ipv6();
     test_bad_ip();
     test_checksum();

@@ -176,6 +176,47 @@ static void test_ack_gap(void)
     h_free(h);
 }
 
+/* The cap on connection state: connections of no byte cost only their
+ * table entry and the sink's open_bytes; once they carry content the
+ * sink's content_bytes are charged, and past the cap the least recently
+ * active connections are closed early (reported) and counted. */
+static void test_state_cap(void)
+{
+    bm_capture_opts o;
+    bm_capture_opts_default(&o);
+    size_t entry = sizeof(bm_tcp_conn) + 100;
+    size_t with_content = entry + 20000 + BM_RING_MIN + BM_RING_SEGS * sizeof(bm_ring_seg);
+    o.state_bytes_total = 4 * with_content + with_content / 2;
+    harness *h = h_new_costs(&o, 100, 20000);
+    pk_spec c[12];
+    for (int i = 0; i < 12; i++) {
+        c[i] = pk_v4(0x0a000001, (uint16_t)(41000 + i), 0x0a000002, 443);
+        h_seg(h, &c[i], 1000, 0, F_SYN, NULL);
+    }
+    is_int(h->t->nconns, 12, "twelve SYNs: twelve connections");
+    is_int(h->t->state_bytes, 12 * entry, "each charged only its entry and open_bytes");
+    bm_tcp_flush(h->t);
+    h_free(h);
+
+    h = h_new_costs(&o, 100, 20000);
+    for (int i = 0; i < 12; i++) {
+        h_seg(h, &c[i], 1000, 0, F_SYN, NULL);
+        h_seg(h, &c[i], 1001, 0, F_ACK, "hello, world");
+    }
+    is_int(h->r->n, 12, "twelve connections, none reopened");
+    ok(h->t->evicted >= 6 && h->t->evicted <= 9, "past the cap the oldest were closed early");
+    ok(h->t->state_bytes + h->t->ooo_total <= o.state_bytes_total + with_content,
+       "state within the cap (plus one packet's growth)");
+    int closed = 0;
+    for (int i = 0; i < h->r->n; i++)
+        closed += h->r->c[i].closes;
+    is_int(closed, (int)h->t->evicted, "every connection closed early was handed to the sink");
+    ok(h->r->c[0].closes == 1 && h->r->c[11].closes == 0, "the oldest closed, the newest still open");
+    bm_tcp_flush(h->t);
+    is_int(h->t->state_bytes, 0, "everything released after the flush");
+    h_free(h);
+}
+
 static void test_ooo_cap(void)
 {
     bm_capture_opts o;
@@ -377,6 +418,7 @@ int main(void)
     test_midstream();
     test_ack_gap();
     test_ooo_cap();
+    test_state_cap();
     test_snaplen();
     test_checksum_ttl();
     test_close_hole_and_fin_order();
