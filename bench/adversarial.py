@@ -250,45 +250,54 @@ def good_session(obj):
             and obj.get("status") == "ok" and rec.get("verified", 0) > 0)
 
 
+def check(badmac, out, name):
+    """One shape analysed with the real session's key log: a dict of the
+    figures and the problems found, or None when its capture is missing."""
+    keys = ["--keylog", GOOD_KEYS]
+    if name == "random-keylog":  # the random file first: the good key log must still be read
+        cap = GOOD
+        size_of = os.path.join(out, "random-keylog.keys")
+        keys = ["--keylog", size_of] + keys
+    else:
+        cap = size_of = os.path.join(out, name + (".pcapng" if name == "pcapng-2gb" else ".pcap"))
+    if not os.path.exists(size_of):
+        return None
+    status, took, rss_kb, stdout, stderr = measure([badmac, "--json"] + keys + [cap])
+    problems = []
+    if status not in (0, 1, 2):
+        problems.append("exit %d" % status)
+    err_lines = stderr.decode("utf-8", "replace").splitlines()
+    if len(err_lines) > 2 * MAX_STDERR:  # the capture and the key file may each fill their quota
+        problems.append("%d stderr lines" % len(err_lines))
+    conns, good = 0, False
+    for line in stdout.decode("utf-8", "replace").splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            problems.append("invalid JSON line: %r" % line[:80])
+            break
+        conns += obj.get("type") == "connection"
+        good = good or good_session(obj)
+    if not good:
+        problems.append("the real session is not reported verified")
+    return {"name": name, "mb": os.path.getsize(size_of) / 1e6, "seconds": took, "rss_mib": rss_kb / 1024,
+            "stderr_lines": len(err_lines), "connections": conns, "problems": problems}
+
+
 def run(badmac, out):
     """Checks each shape; prints one Markdown row each. Returns the failures."""
-    rows, failures = [], 0
-    for name in SHAPES:
-        keys = ["--keylog", GOOD_KEYS]
-        if name == "random-keylog":  # the random file first: the good key log must still be read
-            cap = GOOD
-            size_of = os.path.join(out, "random-keylog.keys")
-            keys = ["--keylog", size_of] + keys
-        else:
-            cap = size_of = os.path.join(out, name + (".pcapng" if name == "pcapng-2gb" else ".pcap"))
-        if not os.path.exists(size_of):
-            continue
-        status, took, rss_kb, stdout, stderr = measure([badmac, "--json"] + keys + [cap])
-        problems = []
-        if status not in (0, 1, 2):
-            problems.append("exit %d" % status)
-        err_lines = stderr.decode("utf-8", "replace").splitlines()
-        if len(err_lines) > 2 * MAX_STDERR:  # the capture and the key file may each fill their quota
-            problems.append("%d stderr lines" % len(err_lines))
-        conns, good = 0, False
-        for line in stdout.decode("utf-8", "replace").splitlines():
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                problems.append("invalid JSON line")
-                break
-            conns += obj.get("type") == "connection"
-            good = good or good_session(obj)
-        if not good:
-            problems.append("the real session is not reported verified")
-        rows.append((name, os.path.getsize(size_of) / 1e6, took, rss_kb / 1024, len(err_lines), conns,
-                     "; ".join(problems) or "ok"))
-        failures += bool(problems)
     print("| input | MB | seconds | peak RSS MiB | stderr lines | connections | checks |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    for r in rows:
-        print("| %s | %.1f | %.1f | %.1f | %d | %d | %s |" % r)
-    sys.stdout.flush()
+    failures = 0
+    for name in SHAPES:
+        r = check(badmac, out, name)
+        if r is None:
+            continue
+        print("| %s | %.1f | %.1f | %.1f | %d | %d | %s |" % (name, r["mb"], r["seconds"], r["rss_mib"],
+                                                          r["stderr_lines"], r["connections"],
+                                                          "; ".join(r["problems"]) or "ok"))
+        sys.stdout.flush()
+        failures += bool(r["problems"])
     return failures
 
 

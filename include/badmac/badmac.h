@@ -54,6 +54,10 @@ typedef struct bm_analysis_opts {
      * on_diag lines, counted in bm_totals.export_errors. */
     const char *export_plaintext_dir;
     FILE *export_keylog;
+    /* Memory for the state of the connections open at once (0: 1 GiB): past
+     * it the least recently active connections are reported early, with
+     * what was seen until then, and counted in a notice. */
+    size_t max_state_bytes;
 } bm_analysis_opts;
 
 typedef struct bm_totals {

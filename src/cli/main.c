@@ -38,6 +38,7 @@ typedef struct cli {
     unsigned n_keylogs, n_rsa_keys, n_psks;
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
     const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
+    size_t max_state;   /* --max-state, 0: the default */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
 } cli;
@@ -52,6 +53,7 @@ enum {
     CLI_EXPORT_PLAINTEXT,
     CLI_EXPORT_KEYLOG,
     CLI_WRITE,
+    CLI_MAX_STATE,
 };
 
 static const bm_opt cli_opts[] = {
@@ -63,6 +65,7 @@ static const bm_opt cli_opts[] = {
     {"export-plaintext", BM_OPT_VALUE, CLI_EXPORT_PLAINTEXT, 0},
     {"export-keylog", BM_OPT_VALUE, CLI_EXPORT_KEYLOG, 0},
     {"write", BM_OPT_VALUE, CLI_WRITE, 0},
+    {"max-state", BM_OPT_VALUE, CLI_MAX_STATE, 0},
 };
 
 static const char cli_usage[] =
@@ -98,6 +101,9 @@ static const char cli_usage[] =
     "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
     "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
     "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
+    "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
+    "                  K, M, G suffixes); past it the least recently active connections are\n"
+    "                  reported early, with what was seen, and counted in a notice\n"
     "  These files hold secrets or plaintext: they are created mode 0600.\n"
     "\n"
     "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
@@ -181,6 +187,10 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_RSA_KEY:
     case CLI_PSK:
         return add_key_arg(c, id, name, val);
+    case CLI_MAX_STATE:
+        if (bm_opt_size(val, &c->max_state))
+            return bm_opt_fail("badmac", "--max-state takes a size from 1K to 16G: bytes, or a number with K, M or G");
+        return 0;
     default:
         return set_export(c, id, name, val);
     }
@@ -303,7 +313,8 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .keylogs = c->keylogs, .n_keylogs = c->n_keylogs,
                           .rsa_keys = c->rsa_keys, .n_rsa_keys = c->n_rsa_keys,
                           .psks = c->psks, .n_psks = c->n_psks,
-                          .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out};
+                          .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out,
+                          .max_state_bytes = c->max_state};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");

@@ -139,38 +139,6 @@ static int parse_sha256(const char *s, uint8_t out[32], char hex[65])
     return 0;
 }
 
-/* --window: decimal bytes with an optional K, M or G suffix (powers of 1024),
- * from 1K to 16G. 0, or -1 for anything else (a sign, junk, overflow). */
-static int parse_size(const char *s, size_t *out)
-{
-    const unsigned long long max = 1ull << 34;
-    char *end;
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        shift = 10;
-        break;
-    case 'm':
-    case 'M':
-        shift = 20;
-        break;
-    case 'g':
-    case 'G':
-        shift = 30;
-        break;
-    }
-    end += shift ? 1 : 0;
-    if (errno || *end || v > (max >> shift) || (v << shift) < 1024)
-        return -1;
-    *out = (size_t)(v << shift);
-    return 0;
-}
-
 static void check_certs(cmp_cli *k, const bm_cmp *c, int cap, const char *capture, const uint8_t want[32],
                         const char *hex)
 {
@@ -289,7 +257,7 @@ static int cmp_on_value(cmp_args *a, int id, const char *v)
         a->o.client_side = v[0] == 'a' ? BM_CAP_A : BM_CAP_B;
         return 0;
     case CMP_WINDOW:
-        if (parse_size(v, &a->o.window))
+        if (bm_opt_size(v, &a->o.window))
             return bm_opt_fail(CMP_CMD, "--window takes a size from 1K to 16G: bytes, or a number with K, M or G");
         return 0;
     case CMP_EXPECT_CERT:

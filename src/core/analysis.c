@@ -105,6 +105,8 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     bm_conn_sink sink = {.ud = a, .conn = analysis_on_conn};
     a->tls = bm_tls_new(&sink, &a->diag);
     bm_capture_opts_default(&a->cap_opts);
+    if (o->max_state_bytes)
+        a->cap_opts.state_bytes_total = o->max_state_bytes;
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
     a->ks = bm_keystore_new();
     if (o->export_plaintext_dir || o->export_keylog)

@@ -10,7 +10,10 @@
  */
 #include "opt.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -162,4 +165,34 @@ int bm_opt_parse(const bm_opt_cmd *c, int argc, char **argv)
         if (c->on(c->ud, BM_OPT_OPERAND, NULL, argv[i]) != 0)
             return BM_OPT_USAGE;
     return BM_OPT_RUN;
+}
+
+int bm_opt_size(const char *s, size_t *out)
+{
+    const unsigned long long max = 1ull << 34;
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        break;
+    }
+    end += shift ? 1 : 0;
+    if (errno || *end || v > (max >> shift) || (v << shift) < 1024)
+        return -1;
+    *out = (size_t)(v << shift);
+    return 0;
 }

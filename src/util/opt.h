@@ -73,4 +73,9 @@ int bm_opt_parse(const bm_opt_cmd *c, int argc, char **argv);
  * parse (a missing operand, options that go together). */
 int bm_opt_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A size option (compare --window, --max-state): decimal bytes with an
+ * optional K, M or G suffix (powers of 1024), from 1K to 16G. 0, or -1 for
+ * anything else (a sign, junk, overflow). */
+int bm_opt_size(const char *s, size_t *out);
+
 #endif

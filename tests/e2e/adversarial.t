@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+# adversarial.t - the captures built to blow up badmac's limits
+# (bench/adversarial.py; issue 12), at 1/100 of their full size: each one
+# finishes, keeps stderr within the per-file quota, writes valid JSON and
+# still reports the real TLS session it carries, verified with its key
+# log. The full-size figures (peak RSS, time) are measured by
+# `python3 bench/adversarial.py run` and written in docs/bad-input.md.
+#
+# Then the cap on connection state (--max-state): 2,000 half-open
+# connections each holding a partial ClientHello, analysed under a 1 MiB
+# cap, report every connection, say in one notice how many were closed
+# early, and stay far below what the uncapped run takes.
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from lib_tap import tap, done_testing, run_main, json_lines  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import adversarial  # noqa: E402
+
+BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
+TMP = tempfile.mkdtemp(prefix="badmac-adv-")
+
+
+def main():
+    adversarial.make(TMP, 0.01)
+    for name in adversarial.SHAPES:
+        row = adversarial.check(BADMAC, TMP, name)
+        if row is None:
+            tap(False, "%s: capture made" % name)
+            continue
+        tap(row["problems"] == [], "%s (%.1f MB): finished, %d stderr lines, JSON valid, the real session "
+            "verified" % (name, row["mb"], row["stderr_lines"]), "\n".join(row["problems"]))
+
+    cap = os.path.join(TMP, "half-open-2000.pcap")
+    p = adversarial.Pcap(cap)
+    adversarial.half_open(p, 2000)
+    p.good()
+    p.close()
+    keys = ["--keylog", adversarial.GOOD_KEYS]
+    full = adversarial.measure([BADMAC, "--json"] + keys + [cap])
+    capped = adversarial.measure([BADMAC, "--json", "--max-state", "1M"] + keys + [cap])
+    conns = [o for o in json_lines(capped[3].decode()) if o.get("type") == "connection"]
+    tap(len(conns) == 2001, "--max-state 1M: all 2,001 connections reported (%d)" % len(conns))
+    err = capped[4].decode()
+    tap("connections still open were closed early to stay within the limits" in err and
+        err.count("\n") <= 2, "one notice says connections were closed early", err)
+    tap(any(adversarial.good_session(o) for o in conns), "the real session still verified")
+    tap(capped[2] * 2 < full[2], "peak RSS %d KiB capped, %d KiB without the cap" % (capped[2], full[2]))
+    bad = adversarial.measure([BADMAC, "--max-state", "12Q", cap])
+    tap(bad[0] == 2 and b"--max-state takes a size" in bad[4], "a malformed --max-state is a usage error")
+    return done_testing()
+
+
+if __name__ == "__main__":
+    run_main(main, TMP)
