@@ -73,7 +73,7 @@ static int run(bm_crypto_ctx *cc, const char *what, uint16_t id, int runs)
         d->failed = 1;
         d->verified_after = 2;
         double t0 = now_ms();
-        bm_diagnose_conn(&ev, c);
+        bm_diagnose_conn(&ev, c, NULL);
         t[i] = now_ms() - t0;
         const bm_verdict *v = &c->verdict;
         good &= v->cause == BM_CAUSE_IN_PATH_CORRUPTION && v->confidence == BM_CONF_PROVEN && v->has_repair &&

@@ -58,6 +58,12 @@ typedef struct bm_analysis_opts {
      * it the least recently active connections are reported early, with
      * what was seen until then, and counted in a notice. */
     size_t max_state_bytes;
+    /* Work the bit-error searches of the whole run may do, in bytes run
+     * through a MAC or cipher (0: 8 GiB, a few seconds; a 16 KB record
+     * under HMAC-SHA256 takes about 1 GiB). Once spent, a failing record's
+     * search stops and its verdict says so (bit_search_incomplete), and
+     * one notice counts the searches cut short or not run. */
+    uint64_t search_budget;
 } bm_analysis_opts;
 
 typedef struct bm_totals {

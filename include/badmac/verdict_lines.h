@@ -104,6 +104,9 @@
     X(BM_V_SHAPE_GARBLED, "blocks_garbled", 0, 0, "garbled", "blocks", "first", "last", "confined")          \
     X(BM_V_SHAPE_TAG_ZERO, "tag_all_zero", 0, 0, 0)                                                          \
     X(BM_V_SHAPE_ZERO_RUN, "zero_run", 0, 0, "length", "offset")                                             \
+    /* the run's budget for bit searches was spent before this record's search ended (examined: its      \
+     * candidates, 0 when it was not run) */                                                                 \
+    X(BM_V_SEARCH_INCOMPLETE, "bit_search_incomplete", BM_FK_RIF, 0, "examined")                             \
     /* sequence numbers and carried state */                                                                 \
     X(BM_V_SEQ, "sequence_desync", BM_FK_RIF, 0, "seq", "expected_seq", "ahead")                             \
     X(BM_V_SEQ_OPENED, "opened_with_seq", 0, 0, "seq", "delta")                                              \

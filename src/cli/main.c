@@ -39,6 +39,7 @@ typedef struct cli {
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
     const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
     size_t max_state;   /* --max-state, 0: the default */
+    size_t search_budget; /* --search-budget, 0: the default */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
 } cli;
@@ -54,6 +55,7 @@ enum {
     CLI_EXPORT_KEYLOG,
     CLI_WRITE,
     CLI_MAX_STATE,
+    CLI_SEARCH_BUDGET,
 };
 
 static const bm_opt cli_opts[] = {
@@ -66,6 +68,7 @@ static const bm_opt cli_opts[] = {
     {"export-keylog", BM_OPT_VALUE, CLI_EXPORT_KEYLOG, 0},
     {"write", BM_OPT_VALUE, CLI_WRITE, 0},
     {"max-state", BM_OPT_VALUE, CLI_MAX_STATE, 0},
+    {"search-budget", BM_OPT_VALUE, CLI_SEARCH_BUDGET, 0},
 };
 
 static const char cli_usage[] =
@@ -104,6 +107,9 @@ static const char cli_usage[] =
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
     "                  K, M, G suffixes); past it the least recently active connections are\n"
     "                  reported early, with what was seen, and counted in a notice\n"
+    "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
+    "                  8G: a few seconds; a 16 KB HMAC record takes about 1G); past it a\n"
+    "                  search stops and its verdict says so\n"
     "  These files hold secrets or plaintext: they are created mode 0600.\n"
     "\n"
     "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
@@ -188,8 +194,9 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_PSK:
         return add_key_arg(c, id, name, val);
     case CLI_MAX_STATE:
-        if (bm_opt_size(val, &c->max_state))
-            return bm_opt_fail("badmac", "--max-state takes a size from 1K to 16G: bytes, or a number with K, M or G");
+    case CLI_SEARCH_BUDGET:
+        if (bm_opt_size(val, id == CLI_MAX_STATE ? &c->max_state : &c->search_budget))
+            return bm_opt_fail("badmac", "--%s takes a size from 1K to 16G: bytes, or a number with K, M or G", name);
         return 0;
     default:
         return set_export(c, id, name, val);
@@ -314,7 +321,7 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .rsa_keys = c->rsa_keys, .n_rsa_keys = c->n_rsa_keys,
                           .psks = c->psks, .n_psks = c->n_psks,
                           .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out,
-                          .max_state_bytes = c->max_state};
+                          .max_state_bytes = c->max_state, .search_budget = c->search_budget};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");

@@ -38,6 +38,8 @@ struct bm_analysis {
     bm_decrypt *dec;
     bool hooked;
     bm_export *exp;        /* --export-plaintext / --export-keylog, NULL: none */
+    bm_search_budget search; /* the bit searches' budget over the whole run */
+    uint64_t search_told;  /* searches cut short or skipped already in a notice */
 };
 
 /* hook_conn is the decryption stage's (the only hook installed), or NULL
@@ -51,7 +53,7 @@ static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
      * status (failed / ok / unknown) first, then the verdict. */
     bm_diag_evidence ev;
     bool keyed = a->hooked && bm_decrypt_evidence(hook_conn, c, &ev);
-    bm_diagnose_conn(keyed ? &ev : NULL, c);
+    bm_diagnose_conn(keyed ? &ev : NULL, c, &a->search);
     if (c->status.status == BM_STATUS_FAILED)
         a->totals.failed++;
     else if (c->status.status == BM_STATUS_UNKNOWN)
@@ -104,6 +106,7 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     a->key_diag = a->diag;
     bm_conn_sink sink = {.ud = a, .conn = analysis_on_conn};
     a->tls = bm_tls_new(&sink, &a->diag);
+    a->search.left = o->search_budget ? o->search_budget : BM_SEARCH_BUDGET_DEFAULT;
     bm_capture_opts_default(&a->cap_opts);
     if (o->max_state_bytes)
         a->cap_opts.state_bytes_total = o->max_state_bytes;
@@ -158,6 +161,14 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
     /* Connections never outlive their file: frame numbers are per file. */
     bm_tcp_flush(a->tcp);
+    uint64_t incomplete = a->search.stopped + a->search.skipped;
+    if (incomplete > a->search_told) {
+        bm_diag_notice(&a->diag, 0,
+                       "%llu bit searches cut short or not run: the run's budget for them is spent (their verdicts "
+                       "say so; --search-budget raises it)",
+                       (unsigned long long)(incomplete - a->search_told));
+        a->search_told = incomplete;
+    }
     bm_diag_end_file(&a->diag);
     a->totals.frames += st.frames;
     a->totals.bytes += st.bytes;

@@ -18,6 +18,7 @@ const char *bm_locate_status_name(bm_locate_status s)
     case BM_LOC_RECORD_OK: return "record authenticates as received";
     case BM_LOC_NOT_LOCATABLE: return "not locatable from the tag alone";
     case BM_LOC_BAD_LENGTH: return "impossible record length";
+    case BM_LOC_BUDGET: return "search stopped: its budget is spent";
     }
     return "unknown";
 }
@@ -68,10 +69,18 @@ static bool bm_repair_same(const bm_repair *a, const bm_repair *b)
            memcmp(a->xor, b->xor, a->len) == 0;
 }
 
+BM_RESULT bm_loc_work(bm_loc *L, uint64_t n)
+{
+    L->res->work += n;
+    BM_ENSURE(!L->max_work || L->res->work <= L->max_work, BM_ERR_LIMIT);
+    return BM_SUCCESS;
+}
+
 BM_RESULT bm_loc_try(bm_loc *L, const bm_repair *rep, bool *verified)
 {
     bm_locate_result *res = L->res;
     *verified = false;
+    BM_GUARD(bm_loc_work(L, L->len + 64));
     res->candidates++;
     for (size_t i = 0; i < res->n; i++)
         if (bm_repair_same(&res->rep[i], rep)) {
@@ -144,6 +153,7 @@ static BM_RESULT bm_locate_run(bm_loc *L, const bm_locate_opts *o)
         res->status = BM_LOC_BAD_LENGTH;
         return BM_SUCCESS;
     }
+    BM_GUARD(bm_loc_work(L, L->len));
     BM_GUARD(bm_locate_body(L));
     /* The header's content type and version: 24 candidates. */
     if (!(o && o->skip_header))
@@ -163,12 +173,18 @@ BM_RESULT bm_locate(const bm_rec *r, uint64_t seq, uint8_t type, uint16_t versio
     bm_loc L = {.orig = r, .seq = seq, .type = type, .version = version, .in = in, .len = len,
                 .res = res};
     L.max_w = opts && opts->max_weight ? opts->max_weight : 8;
+    L.max_work = opts ? opts->max_work : 0;
     L.out_cap = len ? len : 1;
     L.buf = malloc(L.out_cap);
     L.out = malloc(L.out_cap);
     bm_result e = L.buf && L.out ? bm_rec_clone(r, &L.work) : bm_res(BM_ERR_NOMEM);
     if (bm_is_ok(e))
         e = bm_locate_run(&L, opts);
+    if (!bm_is_ok(e) && L.max_work && res->work > L.max_work) { /* the budget, not a failure */
+        res->stopped = true;
+        res->status = res->n ? BM_LOC_FOUND : BM_LOC_BUDGET; /* a verified repair proves it all the same */
+        e = BM_SUCCESS;
+    }
     bm_rec_free(L.work);
     if (L.out)
         OPENSSL_cleanse(L.out, L.out_cap);

@@ -39,7 +39,10 @@ typedef enum bm_locate_status {
     BM_LOC_NONE,             /* searched everything, nothing verifies */
     BM_LOC_RECORD_OK,        /* the record authenticates as received */
     BM_LOC_NOT_LOCATABLE,    /* this mode cannot be searched (no longer returned) */
-    BM_LOC_BAD_LENGTH        /* the record length is impossible for the suite */
+    BM_LOC_BAD_LENGTH,       /* the record length is impossible for the suite */
+    BM_LOC_BUDGET            /* stopped when opts.max_work was spent, before any repair verified
+                              * (a repair found before the budget ran out is BM_LOC_FOUND with
+                              * res.stopped set) */
 } bm_locate_status;
 
 const char *bm_locate_status_name(bm_locate_status s);
@@ -67,6 +70,7 @@ typedef struct bm_locate_opts {
     unsigned max_weight;  /* most bits one repair may flip (0 = default 8);
                            * the HMAC search only ever tries single bits */
     bool skip_header;     /* do not try the header's type/version bits */
+    uint64_t max_work;    /* stop after this much work (bm_locate_result.work); 0 = no limit */
 } bm_locate_opts;
 
 typedef struct bm_locate_result {
@@ -75,6 +79,9 @@ typedef struct bm_locate_result {
     bm_repair rep[BM_LOCATE_MAX_REPAIRS];
     uint64_t candidates;                      /* candidates examined (for reports) */
     uint64_t verified_fail;                   /* candidates rejected by bm_rec_open */
+    uint64_t work;                            /* bytes run through a MAC, a cipher or a full open
+                                               * (what the search cost; a 16 KB HMAC record: ~1 GB) */
+    bool stopped;                             /* max_work was spent before the search ended */
 } bm_locate_result;
 
 /*

@@ -129,6 +129,7 @@ static BM_RESULT bm_ccm_block(bm_ccm *C, size_t k)
         memcpy(p, in, 16);
         p[l / 8] ^= (uint8_t)(1u << (l % 8));
     }
+    BM_GUARD(bm_loc_work(C->L, 16 * nl * (C->nb - k)));
     C->L->res->candidates += nl;
     BM_ENSURE(bm_ecb(C->x, C->lanes, 16 * nl), BM_ERR_CRYPTO);
     for (size_t j = k + 1; j < C->nb; j++) {

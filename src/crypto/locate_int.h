@@ -20,8 +20,13 @@ typedef struct bm_loc {
     uint8_t *out;         /* scratch for bm_rec_open (BM_REC_BUFSIZE or len) */
     size_t out_cap;
     unsigned max_w;
+    uint64_t max_work;    /* 0: no limit */
     bm_locate_result *res;
 } bm_loc;
+
+/* Charges 'n' bytes of work; BM_ERR_LIMIT once max_work is spent (the
+ * searches return it at once, bm_locate turns it into BM_LOC_BUDGET). */
+BM_RESULT bm_loc_work(bm_loc *L, uint64_t n);
 
 /* Opens the record with rep applied; if BM_REC_OK, appends rep to the
  * result (duplicates ignored). *verified tells the verdict. */

@@ -64,6 +64,7 @@ static BM_RESULT bm_ms_start(bm_msearch *S, const bm_mac *m)
 static BM_RESULT bm_ms_test(bm_msearch *S, size_t at, const uint8_t *mod, size_t mlen, bool *match)
 {
     uint8_t ih[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
+    BM_GUARD(bm_loc_work(S->L, S->dlen - (at < S->a ? S->a : at) + S->hblock + 2 * S->m->len));
     S->L->res->candidates++;
     while (S->a + S->hblock <= at) {
         BM_ENSURE(EVP_DigestUpdate(S->run, S->d + S->a, S->hblock), BM_ERR_CRYPTO);

@@ -36,8 +36,24 @@ bool bm_dg_try_locate(bm_dg_rec *r)
 {
     const bm_diag_dir *e = r->e;
     bm_locate_result res;
-    if (!bm_is_ok(bm_locate(e->rec, e->seq, r->type, r->ver, e->body, e->len, NULL, &res)) ||
-        res.status != BM_LOC_FOUND || !res.n)
+    bm_locate_opts lo = {.max_work = r->budget ? r->budget->left : 0};
+    if (r->budget && !r->budget->left) {
+        r->budget->skipped++;
+        r->search_incomplete = true;
+        return false;
+    }
+    bm_result rc = bm_locate(e->rec, e->seq, r->type, r->ver, e->body, e->len, &lo, &res);
+    if (r->budget && bm_is_ok(rc)) {
+        r->budget->left -= res.work < r->budget->left ? res.work : r->budget->left;
+        if (res.stopped) {
+            r->budget->stopped++;
+            r->budget->left = 0;
+        }
+    }
+    r->search_examined = res.candidates;
+    if (bm_is_ok(rc) && res.stopped && res.status != BM_LOC_FOUND)
+        r->search_incomplete = true;
+    if (!bm_is_ok(rc) || res.status != BM_LOC_FOUND || !res.n)
         return false;
     const bm_repair *p = &res.rep[0];
     bm_verdict *v = r->v;
@@ -116,9 +132,14 @@ void bm_dg_shape_verdict(bm_dg_rec *r)
     else if (near || (confined && r->local))
         bm_vd_set(v, BM_CAUSE_IN_PATH_CORRUPTION, near ? BM_CONF_LIKELY : BM_CONF_POSSIBLE,
                   &(bm_vline){.code = BM_V_SHAPE_IN_PATH, BM_DG_REC(r), .arg = {near}});
+    else if (r->search_incomplete) /* not "every hypothesis fails": one was not tested to the end */
+        bm_vd_set(v, BM_CAUSE_UNDETERMINED, BM_CONF_NONE, &(bm_vline){.code = BM_V_SEARCH_INCOMPLETE, BM_DG_REC(r),
+                                                                    .arg = {(int64_t)r->search_examined}});
     else
         bm_vd_set(v, BM_CAUSE_SENDER_FAULT, BM_CONF_POSSIBLE, &(bm_vline){.code = BM_V_SHAPE_SENDER_POSSIBLE, BM_DG_REC(r)});
     bm_dg_rec_common(r);
+    if (r->search_incomplete && v->cause != BM_CAUSE_UNDETERMINED)
+        bm_vd_ev(v, &(bm_vline){.code = BM_V_SEARCH_INCOMPLETE, BM_DG_REC(r), .arg = {(int64_t)r->search_examined}});
     if (sh.flags & BM_SHAPE_GARBLED)
         bm_vd_ev(v, &(bm_vline){.code = BM_V_SHAPE_GARBLED,
                                 .arg = {(int64_t)sh.garbled, (int64_t)sh.blocks, (int64_t)sh.first_garbled,

@@ -63,6 +63,9 @@ typedef struct bm_dg_rec {
     uint16_t ver;
     bool local;          /* later records verified at their own numbers */
     bm_record_ref ref;   /* the record, for the verdict */
+    bm_search_budget *budget; /* NULL: no limit */
+    bool search_incomplete;   /* the bit search was cut short or not run (budget spent) */
+    uint64_t search_examined; /* candidates it examined */
 } bm_dg_rec;
 
 /* The evidence lines every verdict about a failing record starts with. */

@@ -60,11 +60,12 @@ const bm_dg_hyp *bm_dg_hypotheses(size_t *n)
     return hypotheses;
 }
 
-static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir)
+static void diagnose_record(const bm_diag_evidence *ev, bm_conn *c, int dir, bm_search_budget *budget)
 {
     bm_dg_rec r;
     memset(&r, 0, sizeof r);
     r.ev = ev;
+    r.budget = budget;
     r.e = &ev->dir[dir];
     r.b = &c->crypto.first_bad[dir];
     r.c = c;
@@ -109,7 +110,7 @@ static int pick_dir(const bm_conn *c)
     return b ? (int)(b == &ci->first_bad[BM_SERVER]) : -1;
 }
 
-void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
+void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c, bm_search_budget *budget)
 {
     memset(&c->verdict, 0, sizeof c->verdict);
     bm_diagnose_status(c);
@@ -127,7 +128,7 @@ void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c)
         return;
     }
     if (dir >= 0) {
-        diagnose_record(ev, c, dir);
+        diagnose_record(ev, c, dir, budget);
         return;
     }
     if (c->status.status != BM_STATUS_FAILED) {

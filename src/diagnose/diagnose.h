@@ -23,8 +23,22 @@
 #include "../../include/badmac/conn.h"
 #include "../decrypt/decrypt.h"
 
-/* ev may be NULL (keyless). Never fails: the worst verdict is undetermined. */
-void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c);
+/* The bit-error searches of a whole run share one budget of work
+ * (bm_locate_result.work: bytes through a MAC or cipher), so that a capture
+ * of many failed connections of a quadratic suite (HMAC, CCM) cannot take
+ * hours: once it is spent, a record's search stops (or is not run) and its
+ * verdict says so (search_incomplete) instead of "every hypothesis fails". */
+typedef struct bm_search_budget {
+    uint64_t left;      /* work still allowed */
+    uint64_t stopped;   /* searches cut short */
+    uint64_t skipped;   /* searches not run at all */
+} bm_search_budget;
+
+#define BM_SEARCH_BUDGET_DEFAULT (8ull << 30) /* ~8 records of 16 KB under HMAC-SHA256, a few seconds */
+
+/* ev may be NULL (keyless); budget may be NULL (no limit). Never fails: the
+ * worst verdict is undetermined. */
+void bm_diagnose_conn(const bm_diag_evidence *ev, bm_conn *c, bm_search_budget *budget);
 
 /* Did the connection fail (docs/diagnoses.md "Failed"): writes c->status.
  * bm_diagnose_conn calls it first; every reader uses c->status. */

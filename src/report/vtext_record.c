@@ -102,6 +102,18 @@ static bool damage(const bm_vline *l, const char *name, char *buf, size_t cap, s
     case BM_V_SHAPE_ZERO_RUN:
         bm_words_put(buf, cap, o, "a run of %zu zero bytes at body offset %zu", SZ(a[0]), SZ(a[1]));
         return true;
+    case BM_V_SEARCH_INCOMPLETE:
+        if (a[0])
+            bm_words_put(buf, cap, o,
+                         "%s fails; the search for the bits that would repair it stopped after %" PRIu64
+                         " candidates: the run's budget for bit searches is spent (--search-budget)",
+                         name, U64(a[0]));
+        else
+            bm_words_put(buf, cap, o,
+                         "%s fails; no bit search was run for it: the run's budget for bit searches is spent "
+                         "(--search-budget)",
+                         name);
+        return true;
     default:
         return false;
     }

@@ -10,6 +10,12 @@
 # connections each holding a partial ClientHello, analysed under a 1 MiB
 # cap, report every connection, say in one notice how many were closed
 # early, and stay far below what the uncapped run takes.
+#
+# Last the budget of the bit searches (--search-budget): a 16 KB 3DES-CBC-SHA
+# record damaged by a burst (no single bit repairs it; its full search
+# costs about 1 GiB of work) analysed under a 1 MiB budget: the search
+# stops, the verdict says so, one notice counts it; with the default budget
+# the search runs to its end.
 import os
 import subprocess
 import sys
@@ -54,6 +60,17 @@ def main():
     tap(capped[2] * 2 < full[2], "peak RSS %d KiB capped, %d KiB without the cap" % (capped[2], full[2]))
     bad = adversarial.measure([BADMAC, "--max-state", "12Q", cap])
     tap(bad[0] == 2 and b"--max-state takes a size" in bad[4], "a malformed --max-state is a usage error")
+
+    burst = os.path.join(ROOT, "tests", "golden", "corpus", "mx-gnutls-gnutls_tls1.0_3DES-CBC-SHA-etm-burst")
+    for budget, stops in ((["--search-budget", "1M"], True), ([], False)):
+        st, _, _, out, err = adversarial.measure([BADMAC, "--json", "--keylog", burst + ".keys"] + budget +
+                                                 [burst + ".pcapng"])
+        diag = [o.get("diagnosis") or {} for o in json_lines(out.decode()) if o.get("type") == "connection"]
+        said = [d for d in diag if any("budget for bit searches is spent" in e for e in d.get("evidence", []))]
+        what = " ".join(budget) or "default budget"
+        tap(st == 1 and (len(said) == 1) == stops and (b"bit searches cut short" in err) == stops,
+            "%s: the search %s" % (what, "stops and the verdict and a notice say so" if stops else "runs to its end"),
+            err.decode())
     return done_testing()
 
 

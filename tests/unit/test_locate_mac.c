@@ -74,6 +74,19 @@ static void test_cbc(uint16_t id, bool etm, bool trunc, size_t n)
     ok(bm_is_ok(bm_locate(r, seq, 23, 0x0303, bad, len, NULL, &res)) && res.status == BM_LOC_NONE &&
        res.n == 0, "two flips far apart: nothing located, no false repair");
     ok(res.candidates > 8 * n, "every bit was examined");
+    uint64_t full = res.work;
+    /* A budget of work: the search stops, says so, invents nothing. */
+    bm_locate_opts lo = {.max_work = full / 10};
+    ok(bm_is_ok(bm_locate(r, seq, 23, 0x0303, bad, len, &lo, &res)) && res.status == BM_LOC_BUDGET &&
+       res.stopped && res.n == 0 && res.candidates < 8 * n, "a tenth of the work allowed: stopped, nothing claimed");
+    lo.max_work = full;
+    ok(bm_is_ok(bm_locate(r, seq, 23, 0x0303, bad, len, &lo, &res)) && res.status == BM_LOC_NONE && !res.stopped,
+       "the whole work allowed: the same answer as without a budget");
+    memcpy(bad, rec, len);
+    bad[bs + 2] ^= 16; /* early in the record: found before a budget that cannot finish */
+    lo.max_work = full / 2;
+    ok(bm_is_ok(bm_locate(r, seq, 23, 0x0303, bad, len, &lo, &res)) && res.status == BM_LOC_FOUND &&
+       res.n == 1 && res.rep[0].offset == bs + 2, "a repair found before the budget ran out still counts");
     /* Undamaged record under the wrong sequence number: no repair. */
     ok(bm_is_ok(bm_locate(r, seq + 1, 23, 0x0303, rec, len, NULL, &res)) && res.status == BM_LOC_NONE,
        "wrong sequence number: no repair");
