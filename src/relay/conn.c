@@ -103,12 +103,14 @@ bm_relay_conn *bm_relay_conn_new(bm_relay_opts *o, int cfd, uint64_t id)
     }
     pcap_open_leg(o, c, BM_LEG_CLIENT, cfd);
     return c;
-fail:
+fail:;
+    int e = errno; /* the caller backs off when it is EMFILE, ENFILE, ENOBUFS or ENOMEM */
     bm_relay_log_json(&o->log, json_pack("{sIssss}", "conn", (json_int_t)id, "event",
-                                         "connect_failed", "reason", strerror(errno)));
+                                         "connect_failed", "reason", strerror(e)));
     close_rst(cfd);
     if (sfd >= 0)
         close(sfd);
+    errno = e;
     return NULL;
 }
 

@@ -4,8 +4,10 @@
  */
 #include "loop.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *bm_relay_dir_name(int dir)
 {
@@ -60,19 +62,30 @@ bm_result bm_relay_event_write(const bm_relay_event *ev, void *fp)
     return BM_SUCCESS;
 }
 
+/* A write failed: logging stops (a full disk must not stop the relay), and
+ * says so once on stderr; relay_main then exits 1 (the log is incomplete). */
+static void log_failed(FILE **log)
+{
+    fprintf(stderr, "badmac relay: cannot write the log (%s): logging stopped, the log is incomplete\n",
+            errno ? strerror(errno) : "write error");
+    *log = NULL;
+}
+
 void bm_relay_log_event(void *ud, const bm_relay_event *ev)
 {
     FILE **log = ud;
+    errno = 0;
     if (*log && !bm_is_ok(bm_relay_event_write(ev, *log)))
-        *log = NULL; /* a full disk must not stop the relay */
+        log_failed(log);
 }
 
 void bm_relay_log_json(FILE **log, json_t *j)
 {
     if (!j)
         return;
+    errno = 0;
     if (*log && (json_dumpf(j, *log, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
                  fputc('\n', *log) == EOF || fflush(*log) != 0))
-        *log = NULL;
+        log_failed(log);
     json_decref(j);
 }

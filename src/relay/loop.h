@@ -20,6 +20,9 @@
 #define BM_RELAY_OUT_CAP (256 * 1024)
 #define BM_RELAY_READ_SIZE 16384
 #define BM_RELAY_POLL_MAX_MS 200 /* bounds how late a signal is noticed */
+#define BM_RELAY_ACCEPT_PAUSE_MS 100 /* no accept() for this long after EMFILE/ENFILE/ENOBUFS/ENOMEM */
+#define BM_RELAY_RECLAIM_IDLE_MS 1000 /* when every slot is taken, a connection idle this long
+                                       * makes room for a new one */
 
 struct bm_icpt;      /* intercept.h */
 struct bm_icpt_conn;
@@ -70,7 +73,7 @@ int bm_relay_run(bm_relay_opts *o, int lfd);
 /* conn.c: one connection's life. The loop owns the conn array. */
 uint64_t bm_relay_now_ms(void);
 /* Accepted socket -> new connection with a non-blocking connect started;
- * NULL (socket closed) on failure. */
+ * NULL (socket closed, errno set) on failure. */
 bm_relay_conn *bm_relay_conn_new(bm_relay_opts *o, int cfd, uint64_t id);
 /* Handles readiness and timers; returns 0 when the connection is over
  * (it is then logged and freed). */

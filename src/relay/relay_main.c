@@ -367,6 +367,8 @@ int bm_relay_main(int argc, char **argv)
     print_listening(&o, lfd, ra.to);
     rc = bm_relay_run(&o, lfd);
     lfd = -1; /* closed by the loop */
+    if (ra.log && !o.log) /* a write failed: said on stderr when it happened */
+        rc = 1;
     if (o.pcap && !bm_is_ok(bm_pcapng_close(o.pcap))) {
         fprintf(stderr, "badmac relay: %s: write error\n", ra.pcap);
         rc = 1;

@@ -233,6 +233,76 @@ else
     ok 0 "# SKIP ipv6: no ::1"
 fi
 
+# 10. load shedding. (a) Every slot taken by idle clients: a connection
+# idle for a second is reclaimed (logged) and a new client gets through at
+# once, long before the 60 s idle timeout.
+relay full --to 127.0.0.1:$SPORT --max-conns 2 --log "$T/full.jsonl"
+python3 - "$RPORT" >"$T/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2)]
+time.sleep(8)
+PY
+IDLEPID=$!
+sleep 1.5
+start=$(date +%s)
+client full; rc=$?
+took=$(( $(date +%s) - start ))
+check "max-conns 2 held by idle clients: a new client gets through (exit $rc, ${took} s)" \
+    [ $rc = 0 -a "$took" -le 5 ]
+check "full: the reclaimed slot is logged" grep -q 'idle slot reclaimed for a new connection' "$T/full.jsonl"
+kill $IDLEPID 2>/dev/null; wait $IDLEPID 2>/dev/null
+stop_relay
+# (b) Out of file descriptors: accept() or the socket to the server fails
+# with EMFILE while clients wait; the relay says so once and does not spin
+# (its CPU time stays low). The server holds every connection open.
+HPORT=$(freeport)
+python3 - "$HPORT" <<'PY' &
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(64); l.settimeout(10); held = []
+try:
+    while True:
+        held.append(l.accept())
+except OSError:
+    pass
+PY
+PIDS="$PIDS $!"
+waitport $HPORT
+(ulimit -n 12; exec "$BADMAC" relay --listen 127.0.0.1:0 --to 127.0.0.1:$HPORT) >"$T/emfile.out" 2>"$T/emfile.err" &
+RPID=$!; PIDS="$PIDS $RPID"
+for _ in $(seq 100); do
+    RPORT=$(sed -n 's/.*listening on .* port \([0-9]*\),.*/\1/p' "$T/emfile.err"); [ -n "$RPORT" ] && break; sleep 0.1
+done
+python3 - "$RPORT" <<'PY' &
+import socket, sys, time
+s = []
+for _ in range(20):
+    try:
+        s.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2))
+    except OSError:
+        pass
+time.sleep(4)
+PY
+HOLDPID=$!
+sleep 1
+t0=$(awk '{print $14 + $15}' /proc/$RPID/stat)
+sleep 2
+t1=$(awk '{print $14 + $15}' /proc/$RPID/stat)
+ticks=$(getconf CLK_TCK)
+check "EMFILE: the relay waits instead of spinning ($((t1 - t0)) of $((2 * ticks)) ticks of CPU in 2 s)" \
+    [ $((t1 - t0)) -lt $((ticks / 2)) ]
+check "EMFILE: one stderr line says new connections wait" \
+    [ "$(grep -c ': Too many open files: new connections wait' "$T/emfile.err")" = 1 ]
+kill $HOLDPID 2>/dev/null; wait $HOLDPID 2>/dev/null
+stop_relay
+# (c) A log that cannot be written: said on stderr, exit status 1.
+relay devfull --to 127.0.0.1:$SPORT --log /dev/full --once
+client devfull; rc=$?
+wait "$RPID"; rrc=$?
+check "--log /dev/full: the connection still passes (exit $rc)" [ $rc = 0 ]
+check "--log /dev/full: the relay says the log is incomplete and exits 1 (exit $rrc)" \
+    sh -c "[ $rrc = 1 ] && grep -q 'cannot write the log (No space left on device)' '$T/devfull.err'"
+
 # 9. usage errors
 "$BADMAC" relay --listen 0 --to 127.0.0.1:1 --flip s2c:1:9 >/dev/null 2>&1
 check "usage: bit 9 rejected with status 2" [ $? = 2 ]
