@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 secs=$1
 shift
-out=build-fuzz/long
+out=${FUZZ_OUT:-build-fuzz/long}
 mkdir -p "$out"
 for name in "$@"; do
     t=${name#fuzz_}

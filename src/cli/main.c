@@ -39,6 +39,7 @@ typedef struct cli {
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
     const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
     size_t max_state;   /* --max-state, 0: the default */
+    char keylog_tmp[BM_EXPORT_PATH_MAX + 16]; /* --export-keylog's temporary file, renamed at the end */
     size_t search_budget; /* --search-budget, 0: the default */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
@@ -255,7 +256,7 @@ static int prepare_exports(cli *c, FILE **keylog)
         return -1;
     }
     if (c->keylog_out) {
-        if (!(*keylog = bm_export_open_private(c->keylog_out, true))) {
+        if (!(*keylog = bm_export_create(c->keylog_out, true, c->keylog_tmp, sizeof c->keylog_tmp))) {
             fprintf(stderr, "badmac: --export-keylog %s: %s\n", c->keylog_out, strerror(errno));
             return -1;
         }
@@ -279,9 +280,11 @@ static int finish_exports(const cli *c, const char *capture, FILE *keylog)
             rc = -1;
         }
     }
-    if (keylog && fclose(keylog) != 0 && c->keylog_out) {
+    if (keylog && c->keylog_out && bm_export_commit(keylog, c->keylog_tmp, c->keylog_out) != 0) {
         fprintf(stderr, "badmac: --export-keylog %s: %s\n", c->keylog_out, strerror(errno));
         rc = -1;
+    } else if (keylog && !c->keylog_out) {
+        fclose(keylog);
     }
     return rc;
 }
@@ -371,13 +374,16 @@ static int cli_run(cli *c)
         blocks = tmpfile();
         if (!blocks) {
             fprintf(stderr, "badmac: cannot create a temporary file: %s\n", strerror(errno));
+            bm_export_discard(keylog_out, c->keylog_out ? c->keylog_tmp : NULL);
             return 2;
         }
         c->out = blocks;
     }
     bm_totals t;
-    if (cli_analyse(c, keylog_out, &t) != 0)
+    if (cli_analyse(c, keylog_out, &t) != 0) {
+        bm_export_discard(keylog_out, c->keylog_out ? c->keylog_tmp : NULL);
         return 2;
+    }
     int export_rc = finish_exports(c, c->files[0], keylog_out);
     if (c->json) {
         bm_json_patterns(stdout, &c->patterns);

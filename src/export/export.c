@@ -90,6 +90,66 @@ FILE *bm_export_open_private(const char *path, bool read_too)
     return f;
 }
 
+FILE *bm_export_create(const char *path, bool read_too, char *tmp, size_t cap)
+{
+    struct stat st;
+    tmp[0] = 0;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            errno = ELOOP;
+            return NULL;
+        }
+        if (!S_ISREG(st.st_mode))
+            return bm_export_open_private(path, read_too);
+    }
+    int n = snprintf(tmp, cap, "%s.badmac-XXXXXX", path);
+    if (n < 0 || (size_t)n >= cap) {
+        tmp[0] = 0;
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    int fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
+    if (fd < 0) {
+        tmp[0] = 0;
+        return NULL;
+    }
+    FILE *f = fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 ? fdopen(fd, read_too ? "w+b" : "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        close(fd);
+        (void)unlink(tmp);
+        tmp[0] = 0;
+        errno = e;
+    }
+    return f;
+}
+
+int bm_export_commit(FILE *f, const char *tmp, const char *path)
+{
+    int ok = fflush(f) == 0 && (!tmp[0] || fsync(fileno(f)) == 0);
+    int e = errno;
+    ok = fclose(f) == 0 && ok;
+    if (ok && tmp[0] && rename(tmp, path) != 0) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok) {
+        if (tmp[0])
+            (void)unlink(tmp);
+        errno = e ? e : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+void bm_export_discard(FILE *f, const char *tmp)
+{
+    if (f)
+        (void)fclose(f);
+    if (tmp && tmp[0])
+        (void)unlink(tmp);
+}
+
 int bm_export_mkdir_p(const char *dir)
 {
     char p[BM_EXPORT_PATH_MAX];

@@ -67,6 +67,21 @@ int bm_export_mkdir_p(const char *dir);
  * errno set. */
 FILE *bm_export_open_private(const char *path, bool read_too);
 
+/* An export that replaces its target only once it is complete: the bytes
+ * go to a temporary file beside 'path' (created 0600 by mkstemp, so never
+ * through a link), and bm_export_commit renames it over the target; on
+ * any failure bm_export_discard removes it and an existing target keeps its
+ * old content. A target that is a symbolic link is refused (ELOOP); one
+ * that exists and is not a regular file (/dev/null, a FIFO) is written in
+ * place (tmp[0] == 0). Returns the stream ("wb", or "w+b" with
+ * 'read_too'), the temporary name in tmp[cap]; NULL with errno set. */
+FILE *bm_export_create(const char *path, bool read_too, char *tmp, size_t cap);
+/* Flushes, syncs and closes f, then renames tmp to path. 0, or -1 with
+ * errno set (tmp removed, the target untouched). */
+int bm_export_commit(FILE *f, const char *tmp, const char *path);
+/* Closes f and removes tmp (NULL f: only removes). */
+void bm_export_discard(FILE *f, const char *tmp);
+
 /* ---- pcapng writing (pcapng_out.c) ---- */
 /* Blocks in little-endian order; each returns BM_ERR_IO on a write error. */
 BM_RESULT bm_pcapng_w_shb(FILE *f, const char *userappl);

@@ -180,7 +180,8 @@ BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, u
         snprintf(err, cap, "%s: cannot read: %s", in, ebuf);
         return bm_res(BM_ERR_CAPTURE_OPEN);
     }
-    FILE *f = bm_export_open_private(out, false);
+    char tmp[BM_EXPORT_PATH_MAX + 16];
+    FILE *f = bm_export_create(out, false, tmp, sizeof tmp);
     if (!f) {
         snprintf(err, cap, "%s: cannot create: %s", out, strerror(errno));
         pcap_close(p);
@@ -210,9 +211,15 @@ BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, u
                  packets ? (unsigned long long)*packets : 0ull, pcap_geterr(p));
         r = bm_res(BM_ERR_TRUNCATED);
     }
-    if (fclose(f) != 0 && bm_is_ok(r)) {
-        snprintf(err, cap, "%s: cannot write: %s", out, strerror(errno));
-        r = bm_res(BM_ERR_IO);
+    /* A read error after some packets keeps what was copied (the message
+     * says so); a write error leaves an existing target as it was. */
+    if (bm_is_ok(r) || r.code == BM_ERR_TRUNCATED) {
+        if (bm_export_commit(f, tmp, out) != 0 && bm_is_ok(r)) {
+            snprintf(err, cap, "%s: cannot write: %s", out, strerror(errno));
+            r = bm_res(BM_ERR_IO);
+        }
+    } else {
+        bm_export_discard(f, tmp);
     }
     pcap_close(p);
     return r;

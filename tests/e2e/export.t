@@ -94,5 +94,25 @@ is "$(stat -c %a "$TMPD/old.keys")" 600 "an existing 0644 --export-keylog target
 printf 'victim\n' >"$TMPD/victim"; ln -s "$TMPD/victim" "$TMPD/link.keys"
 "$BADMAC" --keylog "$FIX/demo.keys" --export-keylog "$TMPD/link.keys" "$FIX/demo.pcapng" >/dev/null 2>"$TMPD/err"; rc=$?
 is "$rc/$(cat "$TMPD/victim")" 2/victim "--export-keylog through a symbolic link: refused (exit 2), its target untouched"
+# Written beside the target and renamed at the end: a reader of the old
+# file (a hard link, an open descriptor) keeps the old bytes, no temporary
+# file is left, and a target that is not a regular file is written in place.
+printf 'old keys\n' >"$TMPD/r.keys"; ln "$TMPD/r.keys" "$TMPD/r-link.keys"
+printf 'old capture\n' >"$TMPD/r.pcapng"
+"$BADMAC" --keylog "$FIX/demo.keys" --export-keylog "$TMPD/r.keys" --write "$TMPD/r.pcapng" "$FIX/demo.pcapng" \
+    >/dev/null 2>&1; rc=$?
+is "$rc/$(cat "$TMPD/r-link.keys")" "1/old keys" "--export-keylog: a new file renamed over the target (a hard link keeps the old one)"
+like "$(head -c 200 "$TMPD/r.keys")" "CLIENT_RANDOM|CLIENT_HANDSHAKE" "the target holds the new key log"
+[ "$(od -An -tx1 -N4 "$TMPD/r.pcapng" | tr -d ' ')" = 0a0d0d0a ]; ok $? "--write: the target holds the new pcapng"
+is "$(stat -c %a "$TMPD/r.keys" "$TMPD/r.pcapng" | tr '\n' ' ')" "600 600 " "both 0600"
+is "$(ls -a "$TMPD" | grep -c 'badmac-')" 0 "no temporary file left beside the targets"
+"$BADMAC" --keylog "$FIX/demo.keys" --export-keylog /dev/null "$FIX/demo.pcapng" >/dev/null 2>&1; rc=$?
+[ -c /dev/null ] && [ "$rc" = 1 ]; ok $? "--export-keylog /dev/null: written in place, /dev/null stays a device (exit $rc)"
+# A --write that fails (the capture cannot be read) leaves an existing target as it was.
+printf 'keep me\n' >"$TMPD/keep.pcapng"
+printf 'not a capture\n' >"$TMPD/bad.pcap"
+"$BADMAC" --write "$TMPD/keep.pcapng" "$TMPD/bad.pcap" >/dev/null 2>&1; rc=$?
+is "$rc/$(cat "$TMPD/keep.pcapng")/$(ls -a "$TMPD" | grep -c 'badmac-')" "2/keep me/0" \
+    "--write of an unreadable capture: exit 2, the old target intact, no temporary file"
 
 done_testing
