@@ -74,6 +74,8 @@ static bool tab_add(bm_keylog_out *o, uint64_t fp)
         for (size_t i = 0; i < o->cap; i++)
             if (o->tab[i])
                 tab_insert(nt, ncap, o->tab[i]);
+        if (o->tab) /* hashes of lines that hold secrets */
+            OPENSSL_cleanse(o->tab, o->cap * sizeof *o->tab);
         free(o->tab);
         o->tab = nt;
         o->cap = ncap;
@@ -131,6 +133,8 @@ void bm_keylog_out_free(bm_keylog_out *o)
 {
     if (!o)
         return;
+    if (o->tab)
+        OPENSSL_cleanse(o->tab, o->cap * sizeof *o->tab);
     free(o->tab);
     free(o);
 }
