@@ -149,8 +149,10 @@ static void test_linktype(void)
 
 /* ------------------------------------------------------------- pcapng */
 
+#define BM_TEST_IFACES 300 /* more than BM_PCAPNG_IFACES (256) */
+
 typedef struct ng {
-    uint8_t b[4096];
+    uint8_t b[16384];
     size_t n;
     int big;
 } ng;
@@ -384,6 +386,38 @@ static void test_pcapng_mixed(void)
     }
 }
 
+/* More interfaces than BM_PCAPNG_IFACES (each IDB costs the walker a slot):
+ * one notice, the packets of the interfaces kept are still read. */
+static void test_pcapng_many_ifaces(void)
+{
+    char p[128];
+    path_of(p, sizeof p, "ifaces.pcapng");
+    ng g;
+    make_ng(&g, 0, "CLIENT_RANDOM x y\n"); /* IDB 0 Ethernet, one EPB on it: "ng" */
+    for (unsigned i = 1; i < BM_TEST_IFACES; i++)
+        ng_idb(&g, 101, -1); /* raw IP: libpcap refuses the mix, the walker reads it */
+    uint8_t l3[200];
+    pk_spec c = pk_v4(0x0a000001, 40000, 0x0a000002, 443);
+    c.flags = F_ACK;
+    c.seq = 2;
+    c.pl = "kept";
+    c.n = 4;
+    ng_epb(&g, 1, 0, l3, pk_ip(l3, &c));                 /* an interface kept */
+    c.pl = "lost";
+    ng_epb(&g, BM_TEST_IFACES - 1, 0, l3, pk_ip(l3, &c)); /* one past the cap */
+    write_file(p, g.b, g.n);
+    harness *h = h_new();
+    bm_capture_stats st;
+    bm_result r = bm_capture_read_file(p, h->t, &h->diag, &st);
+    bm_tcp_flush(h->t);
+    ok(bm_is_ok(r), "300 interfaces: read");
+    ok(strstr(h->r->diag, "more interfaces than badmac keeps; the packets of the others are skipped") != NULL,
+       "300 interfaces: one line says the others are skipped");
+    ok(h->r->n == 1 && h->r->c[0].next[0] == 6 && !memcmp(h->r->c[0].data[0], "ngkept", 6),
+       "300 interfaces: the packets of the interfaces kept are analysed");
+    h_free(h);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/bm_capture_test.%d", (int)getpid());
@@ -397,8 +431,9 @@ int main(void)
     test_linktype();
     test_pcapng();
     test_pcapng_mixed();
+    test_pcapng_many_ifaces();
     const char *names[] = {"rt.pcap", "trunc.pcap", "garbage.txt", "random.pcap", "wifi.pcap",
-                           "le.pcapng", "be.pcapng", "bad.pcapng", "mixed.pcapng"};
+                           "le.pcapng", "be.pcapng", "bad.pcapng", "mixed.pcapng", "ifaces.pcapng"};
     char p[128];
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         path_of(p, sizeof p, names[i]);

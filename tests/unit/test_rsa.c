@@ -233,6 +233,16 @@ int main(void)
     ok(r.code == BM_ERR_IO &&
            strcmp(s.last, "/nonexistent/key.pem: cannot open RSA key file: No such file or directory") == 0,
        "missing key file");
+    /* a key file over the cap (1 MiB) is refused without being parsed */
+    f = fopen(tmp("huge.pem"), "wb");
+    for (unsigned i = 0; f && i <= BM_RSA_MAX_FILE / 64; i++)
+        fputs("-----BEGIN PRIVATE KEY-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", f);
+    if (f)
+        fclose(f);
+    d = make_diag(&s);
+    r = bm_rsa_keys_load(ks, tmp("huge.pem"), &d);
+    snprintf(want, sizeof want, "%s: RSA key file larger than %u bytes", tmp("huge.pem"), BM_RSA_MAX_FILE);
+    ok(r.code == BM_ERR_LIMIT && s.n == 1 && strcmp(s.last, want) == 0, "key file over 1 MiB: one line, refused");
     is_int(bm_rsa_keys_count(ks), 0, "nothing loaded from bad files");
     bm_rsa_keys_free(ks);
 
