@@ -22,6 +22,10 @@
 #include "../util/err.h"
 #include "stream.h"
 
+/* Timestamps past this (year 2116) are taken as this: differences and sums
+ * of two stay within int64. */
+#define BM_TS_MAX_NS (1ull << 62)
+
 typedef struct bm_capture_opts {
     size_t ooo_bytes_per_dir;  /* out-of-order bytes buffered per direction (default 4 MiB) */
     size_t ooo_bytes_total;    /* over all connections (default 256 MiB) */

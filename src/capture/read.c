@@ -50,7 +50,10 @@ void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, 
 {
     bm_pkt_info pi;
     pi.frame = ++cx->frame;
-    pi.ts_ns = ts_ns;
+    /* A capture's timestamps are untrusted (a pcapng may claim 2^64 units):
+     * clamped, so that every sum and difference of two of them, and of a
+     * clock offset made from them, fits in int64. */
+    pi.ts_ns = ts_ns < BM_TS_MAX_NS ? ts_ns : BM_TS_MAX_NS;
     pi.caplen = caplen;
     pi.len = len < caplen ? caplen : len; /* a lying record header: trust what is there */
     cx->st->frames++;

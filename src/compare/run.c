@@ -48,7 +48,11 @@ static void src_next(src *s)
     s->have = pcap_next_ex(s->pc, &s->h, &s->data) == 1;
 }
 
-static uint64_t src_ts(const src *s) { return (uint64_t)s->h->ts.tv_sec * 1000000000ull + (uint64_t)s->h->ts.tv_usec; }
+static uint64_t src_ts(const src *s)
+{
+    uint64_t t = (uint64_t)s->h->ts.tv_sec * 1000000000ull + (uint64_t)s->h->ts.tv_usec;
+    return t < BM_TS_MAX_NS ? t : BM_TS_MAX_NS; /* as the capture stage takes it */
+}
 
 /* The capture stage puts each frame's checksum verdict in the ring before
  * the frame's bytes reach the compare sinks. */
@@ -109,7 +113,11 @@ static int lockstep(bm_cmp *c, const char *a, const char *b)
         rc = -1;
         goto out;
     }
-    int64_t off = (int64_t)(bm_cmp_clock_offset(c) * 1e9);
+    /* The offset comes from the captures' timestamps, which may be garbage:
+     * clamped before the conversion, compared in 128 bits. */
+    double off_ns = bm_cmp_clock_offset(c) * 1e9;
+    const double lim = 4.0e18;
+    __int128 off = (__int128)(off_ns != off_ns ? 0.0 : off_ns > lim ? lim : off_ns < -lim ? -lim : off_ns);
     while (s[0].have || s[1].have) {
         int pick;
         if (!s[1].have)
@@ -117,7 +125,7 @@ static int lockstep(bm_cmp *c, const char *a, const char *b)
         else if (!s[0].have)
             pick = 1;
         else
-            pick = (int64_t)src_ts(&s[0]) + off <= (int64_t)src_ts(&s[1]) ? 0 : 1;
+            pick = (__int128)src_ts(&s[0]) + off <= (__int128)src_ts(&s[1]) ? 0 : 1;
         src_feed(&s[pick]);
         src_next(&s[pick]);
     }

@@ -12,6 +12,16 @@
 #include "../tls/tls.h"
 #include "report.h"
 
+/* " max_fragment_length=BYTES": codes 1..4 (RFC 6066); another code, as a
+ * peer may send, is shown as it came. */
+static void put_mfl(FILE *out, uint8_t code, const char *tail)
+{
+    if (code >= 1 && code <= 4)
+        fprintf(out, " max_fragment_length=%d%s", 1 << (8 + code), tail);
+    else
+        fprintf(out, " max_fragment_length=invalid(%u)%s", (unsigned)code, tail);
+}
+
 static const char *nz(const char *s, const char *dflt) { return s ? s : dflt; }
 
 /* Wire strings (SNI, names) are printed with control bytes escaped. */
@@ -89,9 +99,9 @@ static void put_extensions(FILE *out, const bm_handshake *h)
     else if (h->truncated_hmac_offered)
         fputs(" truncated_hmac(offered, refused)", out);
     if (h->max_fragment_length)
-        fprintf(out, " max_fragment_length=%d", 1 << (8 + h->max_fragment_length));
+        put_mfl(out, h->max_fragment_length, "");
     else if (h->max_fragment_length_offered)
-        fprintf(out, " max_fragment_length=%d(offered, refused)", 1 << (8 + h->max_fragment_length_offered));
+        put_mfl(out, h->max_fragment_length_offered, "(offered, refused)");
     if (h->record_size_limit_client)
         fprintf(out, " record_size_limit(client)=%u", h->record_size_limit_client);
     if (h->record_size_limit_server)
