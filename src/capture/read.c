@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void bm_capture_opts_default(bm_capture_opts *o)
 {
@@ -109,9 +110,14 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         bm_diag_frame(diag, 0, "cannot read capture: %s", strerror(errno));
         return bm_res(BM_ERR_CAPTURE_OPEN);
     }
-    char *iobuf = malloc(BM_CAPTURE_IOBUF);
+    /* no bigger than the file (a regular file's size; else the whole 1 MiB) */
+    struct stat fst;
+    size_t iosize = BM_CAPTURE_IOBUF;
+    if (fstat(fileno(fp), &fst) == 0 && S_ISREG(fst.st_mode) && (uint64_t)fst.st_size < iosize)
+        iosize = (size_t)fst.st_size + 1;
+    char *iobuf = malloc(iosize);
     if (iobuf)
-        setvbuf(fp, iobuf, _IOFBF, BM_CAPTURE_IOBUF);
+        setvbuf(fp, iobuf, _IOFBF, iosize);
     pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!pc) {
         fclose(fp);

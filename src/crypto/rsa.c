@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -155,12 +156,18 @@ bm_result bm_rsa_keys_load(bm_rsa_keys *k, const char *path, bm_diag *d)
         res = bm_res(BM_ERR_IO);
         goto out;
     }
-    buf = malloc(BM_RSA_MAX_FILE + 1);
+    /* one byte more than the cap tells a file over it; a small key file
+     * gets a small buffer */
+    struct stat st;
+    size_t want = BM_RSA_MAX_FILE + 1;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < want)
+        want = (size_t)st.st_size + 1;
+    buf = malloc(want);
     if (!buf) {
         res = bm_res(BM_ERR_NOMEM);
         goto out;
     }
-    len = fread(buf, 1, BM_RSA_MAX_FILE + 1, f);
+    len = fread(buf, 1, want, f);
     if (ferror(f)) {
         bm_diag_at(d, NULL, "cannot read RSA key file: %s", strerror(errno));
         res = bm_res(BM_ERR_IO);
