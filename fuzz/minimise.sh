@@ -12,10 +12,10 @@ for name in "$@"; do
     t=${name#fuzz_}
     new=build-fuzz/corpus-$t.new
     rm -rf "$new"
-    mkdir -p "$new" "fuzz/corpus/$t" "build-fuzz/long/$t" "build-fuzz/long2/$t" "$seeds/$t"
+    mkdir -p "$new" "fuzz/corpus/$t" "build-fuzz/long/$t" "build-fuzz/long2/$t" "build-fuzz/long3/$t" "$seeds/$t"
     opts=$(sh fuzz/dict.sh "$t" "build-fuzz/$t.dict")
     # shellcheck disable=SC2086
-    build-fuzz/fuzz_$t -merge=1 $opts -timeout=20 -rss_limit_mb=2048 "$new" "fuzz/corpus/$t" "build-fuzz/long/$t" "build-fuzz/long2/$t" \
+    build-fuzz/fuzz_$t -merge=1 $opts -timeout=20 -rss_limit_mb=2048 "$new" "fuzz/corpus/$t" "build-fuzz/long/$t" "build-fuzz/long2/$t" "build-fuzz/long3/$t" \
         "$seeds/$t" >"build-fuzz/merge-$t.log" 2>&1
     rm -rf "fuzz/corpus/$t"
     mv "$new" "fuzz/corpus/$t"
