@@ -41,6 +41,12 @@ typedef struct bm_tcp_pkt {
 } bm_tcp_pkt;
 
 /* Per capture file decoding state. All fields are owned by the context. */
+/* Encapsulations badmac does not decode (carried.c). */
+typedef enum bm_carrier {
+    BM_CAR_MPLS, BM_CAR_PPPOE, BM_CAR_PBB, BM_CAR_MACSEC, BM_CAR_NSH, BM_CAR_GRE, BM_CAR_IPIP, BM_CAR_IP6IP,
+    BM_CAR_ESP, BM_CAR_VXLAN, BM_CAR_GENEVE, BM_CAR_GTPU, BM_CAR_COUNT
+} bm_carrier;
+
 typedef struct bm_capture_ctx {
     bm_tcp_table *tcp;
     bm_diag *diag;
@@ -53,12 +59,20 @@ typedef struct bm_capture_ctx {
     bm_frame_csum_cb csum;
     void *csum_ud;
     bool csum_told;     /* this frame's verdict was given */
+    uint64_t carried[BM_CAR_COUNT];       /* frames per encapsulation not decoded */
+    uint64_t carried_first[BM_CAR_COUNT]; /* the first such frame */
 } bm_capture_ctx;
 
 /* 'st' MUST be non-NULL; it is not reset (the caller zeroes it). */
 void bm_capture_ctx_init(bm_capture_ctx *cx, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
-/* Drops (and reports) fragments that never completed. */
+/* Drops (and reports) fragments that never completed; one notice for the
+ * frames in encapsulations not decoded. */
 void bm_capture_ctx_fini(bm_capture_ctx *cx);
+/* carried.c: counts a frame skipped for its EtherType, or an IP datagram
+ * of protocol 'proto' (payload: from its transport header); the notice. */
+void bm_carried_ethertype(bm_capture_ctx *cx, uint16_t type, uint64_t frame);
+void bm_carried_ip(bm_capture_ctx *cx, uint8_t proto, bm_cur payload, uint64_t frame);
+void bm_carried_report(bm_capture_ctx *cx);
 /* Decode one frame: increments the frame number first, so the first call
  * is frame 1. 'linktype' is a DLT_* value. */
 void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen,

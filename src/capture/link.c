@@ -68,12 +68,14 @@ static void by_ethertype(bm_capture_ctx *cx, uint16_t type, bm_cur c, const bm_p
             return;
         }
     }
-    if (type == ETH_IPV4)
+    if (type == ETH_IPV4) {
         bm_ip4_decode(cx, c, pi);
-    else if (type == ETH_IPV6)
+    } else if (type == ETH_IPV6) {
         bm_ip6_decode(cx, c, pi);
-    else
+    } else {
+        bm_carried_ethertype(cx, type, pi->frame);
         skip_frame(cx);
+    }
 }
 
 /* By the IP version nibble, for link types without a protocol field. */

@@ -42,6 +42,7 @@ void bm_capture_frag_dropped(void *ud, const bm_frag_key *k, uint64_t first_fram
 void bm_capture_ctx_fini(bm_capture_ctx *cx)
 {
     bm_frag_fini(&cx->frag, bm_capture_frag_dropped, cx);
+    bm_carried_report(cx);
     cx->st->frag_reassembled += cx->frag.reassembled;
     cx->st->frag_dropped += cx->frag.dropped;
 }

@@ -160,6 +160,65 @@ static void test_skipped(void)
     h_free(h);
 }
 
+/* An IPv4 datagram of protocol 'proto' whose payload starts with the
+ * ports sp, dp (a UDP header when proto is 17), in an Ethernet frame. */
+static size_t eth_ip4(uint8_t *f, uint8_t proto, uint16_t sp, uint16_t dp)
+{
+    uint8_t ip[48];
+    memset(ip, 0, sizeof ip);
+    ip[0] = 0x45;
+    put16(ip + 2, sizeof ip);
+    ip[8] = 64;
+    ip[9] = proto;
+    put16(ip + 20, sp);
+    put16(ip + 22, dp);
+    put16(ip + 24, sizeof ip - 20);
+    return pk_eth(f, 0x0800, ip, sizeof ip);
+}
+
+/* Frames in an encapsulation badmac does not decode are counted and said
+ * in one notice at the end of the capture; ordinary non-TCP traffic is not. */
+static void test_carried(void)
+{
+    harness *h = h_new();
+    uint8_t f[200];
+    memset(f, 0, sizeof f);
+    put16(f + 12, 0x8847); /* MPLS, twice */
+    h_frame(h, DLT_EN10MB, f, 60, 60);
+    h_frame(h, DLT_EN10MB, f, 60, 60);
+    put16(f + 12, 0x0806); /* ARP: ordinary */
+    h_frame(h, DLT_EN10MB, f, 60, 60);
+    size_t n = eth_ip4(f, 47, 0, 0); /* GRE */
+    h_frame(h, DLT_EN10MB, f, n, n);
+    n = eth_ip4(f, 17, 40000, 4789); /* VXLAN */
+    h_frame(h, DLT_EN10MB, f, n, n);
+    n = eth_ip4(f, 17, 2152, 2152); /* GTP-U */
+    h_frame(h, DLT_EN10MB, f, n, n);
+    n = eth_ip4(f, 17, 40000, 53); /* DNS: ordinary */
+    h_frame(h, DLT_EN10MB, f, n, n);
+    is_int(h->r->ndiag, 0, "nothing said while reading");
+    bm_capture_ctx_fini(&h->cx);
+    ok(strstr(h->r->diag,
+              "test.pcap: notice: 5 frames carry traffic in an encapsulation badmac does not decode: MPLS (ethertype "
+              "0x8847/0x8848) 2 from frame 1; GRE/ERSPAN (IP protocol 47) 1 from frame 4; VXLAN (UDP port "
+              "4789/4790) 1 from frame 5; GTP-U (UDP port 2152) 1 from frame 6; the connections inside them are not "
+              "analysed") != NULL,
+       "one notice: each encapsulation, its count and first frame");
+    is_int(h->r->ndiag, 1, "one line");
+    bm_capture_ctx_init(&h->cx, h->t, &h->diag, &h->st);
+    h_free(h);
+
+    h = h_new();
+    n = eth_ip4(f, 17, 40000, 53);
+    h_frame(h, DLT_EN10MB, f, n, n);
+    put16(f + 12, 0x0806);
+    h_frame(h, DLT_EN10MB, f, 60, 60);
+    bm_capture_ctx_fini(&h->cx);
+    is_int(h->r->ndiag, 0, "ARP and DNS only: no notice");
+    bm_capture_ctx_init(&h->cx, h->t, &h->diag, &h->st);
+    h_free(h);
+}
+
 int main(void)
 {
     harness *h = h_new();
@@ -168,5 +227,6 @@ int main(void)
     is_int(h->r->ndiag, 2, "only the deliberate link messages");
     h_free(h);
     test_skipped();
+    test_carried();
     return tap_done();
 }
