@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../util/diag.h"
 #include "../util/err.h"
@@ -61,6 +62,12 @@ bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, b
 /* Close every connection still open (end of a capture file). */
 void bm_tcp_flush(bm_tcp_table *t);
 void bm_tcp_free(bm_tcp_table *t);
+
+/* A capture opened for reading: a file, "-" for standard input, or a
+ * gzip-compressed file (read through zlib); NULL with errno set. Every
+ * reader of captures (the analysis, compare, --write) opens through it. */
+FILE *bm_capture_open(const char *path);
+bool bm_capture_is_stdin(const char *path);
 
 /* Read one capture file to the end, feeding 't'. Bad packets are reported
  * through 'diag' and skipped. Returns an error only when the file cannot be

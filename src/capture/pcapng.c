@@ -165,7 +165,7 @@ bm_result bm_pcapng_scan_secrets(const char *path, bm_secrets_cb cb, void *ud, b
     }
     bm_capture_diag_file(diag, path);
     scan s = {.diag = diag};
-    s.f = fopen(path, "rb");
+    s.f = bm_capture_open(path);
     if (!s.f) {
         bm_diag_frame(diag, 0, "cannot read capture: %s", strerror(errno));
         return bm_res(BM_ERR_IO);
@@ -323,7 +323,7 @@ bm_result bm_pcapng_read_packets(const char *path, bm_capture_ctx *cx, uint64_t 
     r->cx = cx;
     r->skip = skip;
     r->s.diag = cx->diag;
-    r->s.f = fopen(path, "rb");
+    r->s.f = bm_capture_open(path);
     if (!r->s.f) {
         free(r);
         return bm_res(BM_ERR_CAPTURE_OPEN);

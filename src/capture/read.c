@@ -106,7 +106,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     /* libpcap reads through stdio with its default 4 KiB buffer: half the
      * time of a pass went into read(2) calls. A 1 MiB buffer cuts them 256
      * times. It MUST outlive the FILE, which pcap_close() closes. */
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = bm_capture_open(path);
     if (!fp) {
         bm_diag_frame(diag, 0, "cannot read capture: %s", strerror(errno));
         return bm_res(BM_ERR_CAPTURE_OPEN);
@@ -128,7 +128,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
          * interface's link type. */
         bm_capture_ctx cx;
         bm_capture_ctx_init(&cx, t, diag, st);
-        bm_result r = bm_pcapng_read_packets(path, &cx, 0);
+        bm_result r = bm_capture_is_stdin(path) ? bm_res(BM_ERR_CAPTURE_OPEN) : bm_pcapng_read_packets(path, &cx, 0);
         bm_capture_ctx_fini(&cx);
         tell_evicted(t, diag);
         if (bm_is_ok(r))
@@ -153,7 +153,8 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         int rc = pcap_next_ex(pc, &h, &data);
         if (rc == PCAP_ERROR_BREAK)
             break;
-        if (rc != 1 && strstr(pcap_geterr(pc), "different from the type of the first interface")) {
+        if (rc != 1 && !bm_capture_is_stdin(path) &&
+            strstr(pcap_geterr(pc), "different from the type of the first interface")) {
             /* An interface of another link type: the pcapng walker goes
              * on from the next packet, each with its own link type. */
             if (bm_is_ok(bm_pcapng_read_packets(path, &cx, cx.frame)))

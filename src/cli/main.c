@@ -18,6 +18,7 @@
 #include "../proto/proto.h"
 #include "../../include/badmac/badmac.h"
 #include "../keys/keylog.h"
+#include "../capture/capture.h"
 #include "../compare/compare.h"
 #include "../export/export.h"
 #include "../relay/relay.h"
@@ -75,6 +76,7 @@ static const bm_opt cli_opts[] = {
 static const char cli_usage[] =
     "usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX]\n"
     "              [--export-plaintext DIR] [--export-keylog FILE] [--write OUT.pcapng] CAPTURE...\n"
+    "              (a CAPTURE is a pcap or pcapng file, gzip-compressed or not, or - for standard input)\n"
     "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
     "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
     "       badmac --help | --version\n"
@@ -237,6 +239,10 @@ static int prepare_exports(cli *c, FILE **keylog)
     *keylog = NULL;
     if (c->write_out && c->n_files != 1) {
         fprintf(stderr, "badmac: --write takes exactly one capture (%d given): run once per capture\n", c->n_files);
+        return -1;
+    }
+    if (c->write_out && bm_capture_is_stdin(c->files[0])) {
+        fprintf(stderr, "badmac: --write copies the capture after the analysis: give a file, not standard input\n");
         return -1;
     }
     const char *outs[2][2] = {{"--write", c->write_out}, {"--export-keylog", c->keylog_out}};

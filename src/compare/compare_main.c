@@ -284,6 +284,8 @@ static int cmp_on_opt(void *ud, int id, const char *name, const char *v)
     case BM_OPT_OPERAND:
         if (a->nfiles == 2)
             return bm_opt_fail(CMP_CMD, "at most two captures");
+        if (strcmp(v, "-") == 0)
+            return bm_opt_fail(CMP_CMD, "compare reads each capture more than once: give files, not standard input");
         a->files[a->nfiles++] = v;
         return 0;
     case CMP_JSON:

@@ -84,9 +84,13 @@ static bool src_open(src *s, bm_cmp *c, int cap, const char *path, bm_diag *quie
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     errbuf[0] = 0;
-    s->pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!s->pc)
+    FILE *f = bm_capture_open(path);
+    s->pc = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf) : NULL;
+    if (!s->pc) {
+        if (f)
+            fclose(f);
         return false;
+    }
     s->lt = pcap_datalink(s->pc);
     s->ring = bm_cmp_csum_ring_new();
     bm_capture_opts o;

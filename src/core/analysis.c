@@ -153,7 +153,10 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     bm_tls_set_capture(a->tls, a->current);
     bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = &a->diag, .capture_name = a->current};
     /* A file that cannot be read is reported by the capture reader below. */
-    bm_result sr = bm_pcapng_scan_secrets(a->current, bm_keys_dsb_cb, &dsb, NULL);
+    /* standard input can be read once: its decryption secrets blocks are
+     * not looked for ahead (docs/capture.md) */
+    bm_result sr = bm_capture_is_stdin(a->current) ? BM_SUCCESS
+                                                   : bm_pcapng_scan_secrets(a->current, bm_keys_dsb_cb, &dsb, NULL);
     (void)sr.code;
     maybe_hook(a);
     bm_capture_stats st;

@@ -13,6 +13,7 @@
 
 #include <pcap/pcap.h>
 
+#include "../capture/capture.h"
 #include "export.h"
 
 #define DSB_MAX (64u * 1024u * 1024u)
@@ -175,7 +176,12 @@ BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, u
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     if (packets)
         *packets = 0;
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    FILE *inf = bm_capture_open(in);
+    pcap_t *p = inf ? pcap_fopen_offline_with_tstamp_precision(inf, PCAP_TSTAMP_PRECISION_NANO, ebuf) : NULL;
+    if (!inf)
+        snprintf(ebuf, sizeof ebuf, "%s", strerror(errno));
+    else if (!p)
+        fclose(inf);
     if (!p) {
         snprintf(err, cap, "%s: cannot read: %s", in, ebuf);
         return bm_res(BM_ERR_CAPTURE_OPEN);
