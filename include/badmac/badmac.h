@@ -64,6 +64,10 @@ typedef struct bm_analysis_opts {
      * search stops and its verdict says so (bit_search_incomplete), and
      * one notice counts the searches cut short or not run. */
     uint64_t search_budget;
+    /* A BPF expression (tcpdump's syntax; NULL: every packet), borrowed:
+     * only the packets it accepts are analysed; the others keep their frame
+     * numbers. Check it first with bm_capture_filter_check (badmac -f). */
+    const char *filter;
 } bm_analysis_opts;
 
 typedef struct bm_totals {

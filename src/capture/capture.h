@@ -39,7 +39,14 @@ typedef struct bm_capture_opts {
                                   the least recently active connections are closed early, reported
                                   with what was seen, and counted (default 1 GiB) */
     bool verify_checksums;     /* check TCP checksums (default true) */
+    const char *filter;        /* BPF expression (tcpdump's syntax), borrowed; NULL: every packet. Packets
+                                  it rejects keep their frame numbers (as in Wireshark) and are counted
+                                  in bm_capture_stats.filtered */
 } bm_capture_opts;
+
+/* Whether 'expr' compiles as a BPF filter (for Ethernet captures); 0, or
+ * -1 with libpcap's message in err. */
+int bm_capture_filter_check(const char *expr, char *err, size_t cap);
 
 void bm_capture_opts_default(bm_capture_opts *o);
 
@@ -48,6 +55,7 @@ typedef struct bm_capture_stats {
     uint64_t bytes;            /* captured bytes read */
     uint64_t tcp_segments;
     uint64_t skipped;          /* not IP/TCP, or undecodable */
+    uint64_t filtered;         /* rejected by bm_capture_opts.filter */
     int linktype;              /* DLT_* of the file */
     uint64_t frag_reassembled; /* IP datagrams rebuilt from fragments */
     uint64_t frag_dropped;     /* fragmented datagrams given up (incomplete, over the cap) */

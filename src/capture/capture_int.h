@@ -59,6 +59,7 @@ typedef struct bm_capture_ctx {
     bm_frame_csum_cb csum;
     void *csum_ud;
     bool csum_told;     /* this frame's verdict was given */
+    const struct bpf_program *filter;     /* the capture's compiled filter, or NULL (read.c) */
     uint64_t carried[BM_CAR_COUNT];       /* frames per encapsulation not decoded */
     uint64_t carried_first[BM_CAR_COUNT]; /* the first such frame */
 } bm_capture_ctx;
@@ -73,6 +74,8 @@ void bm_capture_ctx_fini(bm_capture_ctx *cx);
 void bm_carried_ethertype(bm_capture_ctx *cx, uint16_t type, uint64_t frame);
 void bm_carried_ip(bm_capture_ctx *cx, uint8_t proto, bm_cur payload, uint64_t frame);
 void bm_carried_report(bm_capture_ctx *cx);
+/* A frame the filter rejected: numbered and counted, not decoded. */
+void bm_capture_filtered_packet(bm_capture_ctx *cx);
 /* Decode one frame: increments the frame number first, so the first call
  * is frame 1. 'linktype' is a DLT_* value. */
 void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen,

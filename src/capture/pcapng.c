@@ -198,6 +198,8 @@ typedef struct ng_iface {
     bool binary;      /* if_tsresol: 2^-res, else 10^-res seconds */
     uint8_t res;
     bool said;        /* its unsupported link type was reported */
+    int filter;       /* bm_capture_opts.filter compiled for its link type: 0 not yet, 1 in prog, -1 cannot */
+    struct bpf_program prog;
 } ng_iface;
 
 typedef struct ng_read {
@@ -270,6 +272,26 @@ static void on_packet(ng_read *r, uint32_t ifn, uint64_t ts, const uint8_t *data
         return;
     }
     ng_iface *f = &r->ifs[ifn];
+    const char *expr = bm_tcp_opts(r->cx->tcp)->filter;
+    if (expr && !f->filter) {
+        pcap_t *dead = pcap_open_dead(f->dlt, 262144);
+        f->filter = dead && pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0 ? 1 : -1;
+        if (f->filter < 0) {
+            char where[48];
+            snprintf(where, sizeof where, "offset %" PRIu64, r->s.off);
+            bm_diag_at(r->s.diag, where, "interface %u: cannot apply the filter to its link type: %s; its packets "
+                       "skipped", ifn, dead ? pcap_geterr(dead) : "out of memory");
+        }
+        if (dead)
+            pcap_close(dead);
+    }
+    if (expr) {
+        struct pcap_pkthdr h = {.caplen = caplen, .len = len};
+        if (f->filter < 0 || !pcap_offline_filter(&f->prog, &h, data)) {
+            bm_capture_filtered_packet(r->cx);
+            return;
+        }
+    }
     if (!bm_linktype_supported(f->dlt) && !f->said) {
         /* Traffic badmac reads but does not analyse: a notice, not an
          * input error (the exit status stays that of the rest). */
@@ -363,6 +385,9 @@ bm_result bm_pcapng_read_packets(const char *path, bm_capture_ctx *cx, uint64_t 
     }
     if (r->n_ifs)
         cx->st->linktype = r->ifs[0].dlt;
+    for (unsigned i = 0; i < r->n_ifs; i++)
+        if (r->ifs[i].filter > 0)
+            pcap_freecode(&r->ifs[i].prog);
     free(r->s.buf);
     fclose(r->s.f);
     free(r);

@@ -47,6 +47,27 @@ void bm_capture_ctx_fini(bm_capture_ctx *cx)
     cx->st->frag_dropped += cx->frag.dropped;
 }
 
+void bm_capture_filtered_packet(bm_capture_ctx *cx)
+{
+    ++cx->frame;
+    cx->st->frames++;
+    cx->st->filtered++;
+}
+
+int bm_capture_filter_check(const char *expr, char *err, size_t cap)
+{
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+    struct bpf_program prog;
+    int rc = dead ? pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) : -1;
+    if (rc == 0)
+        pcap_freecode(&prog);
+    else
+        snprintf(err, cap, "%s", dead ? pcap_geterr(dead) : "out of memory");
+    if (dead)
+        pcap_close(dead);
+    return rc == 0 ? 0 : -1;
+}
+
 void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen, uint32_t len,
                             uint64_t ts_ns)
 {
@@ -145,8 +166,19 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         free(iobuf);
         return bm_res(BM_ERR_LINKTYPE);
     }
+    /* The filter is applied here, not by pcap_setfilter: a packet it
+     * rejects keeps its number, so frame numbers stay Wireshark's. */
+    struct bpf_program prog;
+    const char *expr = bm_tcp_opts(t)->filter;
+    if (expr && pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        bm_diag_frame(diag, 0, "cannot apply the filter to this capture's link type: %s", pcap_geterr(pc));
+        pcap_close(pc);
+        free(iobuf);
+        return bm_res(BM_ERR_USAGE);
+    }
     bm_capture_ctx cx;
     bm_capture_ctx_init(&cx, t, diag, st);
+    cx.filter = expr ? &prog : NULL;
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -167,10 +199,16 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
             st->read_error = true;
             break;
         }
+        if (cx.filter && !pcap_offline_filter(cx.filter, h, data)) {
+            bm_capture_filtered_packet(&cx);
+            continue;
+        }
         uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
         bm_capture_feed_packet(&cx, lt, data, h->caplen, h->len, ts);
     }
     bm_capture_ctx_fini(&cx);
+    if (expr)
+        pcap_freecode(&prog);
     pcap_close(pc);
     free(iobuf);
     tell_evicted(t, diag);

@@ -42,6 +42,7 @@ typedef struct cli {
     size_t max_state;   /* --max-state, 0: the default */
     char keylog_tmp[BM_EXPORT_PATH_MAX + 16]; /* --export-keylog's temporary file, renamed at the end */
     size_t search_budget; /* --search-budget, 0: the default */
+    const char *filter;   /* -f / --filter: a BPF expression */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
 } cli;
@@ -58,6 +59,7 @@ enum {
     CLI_WRITE,
     CLI_MAX_STATE,
     CLI_SEARCH_BUDGET,
+    CLI_FILTER,
 };
 
 static const bm_opt cli_opts[] = {
@@ -71,6 +73,7 @@ static const bm_opt cli_opts[] = {
     {"write", BM_OPT_VALUE, CLI_WRITE, 0},
     {"max-state", BM_OPT_VALUE, CLI_MAX_STATE, 0},
     {"search-budget", BM_OPT_VALUE, CLI_SEARCH_BUDGET, 0},
+    {"filter", BM_OPT_VALUE, CLI_FILTER, 'f'},
 };
 
 static const char cli_usage[] =
@@ -110,6 +113,8 @@ static const char cli_usage[] =
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
     "                  K, M, G suffixes); past it the least recently active connections are\n"
     "                  reported early, with what was seen, and counted in a notice\n"
+    "  -f, --filter EXPR       analyse only the packets this BPF expression accepts (tcpdump's\n"
+    "                  syntax, e.g. 'host 10.0.0.5 and port 443'); the others keep their frame numbers\n"
     "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
     "                  8G: a few seconds; a 16 KB HMAC record takes about 1G); past it a\n"
     "                  search stops and its verdict says so\n"
@@ -196,6 +201,13 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_RSA_KEY:
     case CLI_PSK:
         return add_key_arg(c, id, name, val);
+    case CLI_FILTER: {
+        char err[256];
+        if (bm_capture_filter_check(val, err, sizeof err) != 0)
+            return bm_opt_fail("badmac", "-f '%s': %s", val, err);
+        c->filter = val;
+        return 0;
+    }
     case CLI_MAX_STATE:
     case CLI_SEARCH_BUDGET:
         if (bm_opt_size(val, id == CLI_MAX_STATE ? &c->max_state : &c->search_budget))
@@ -330,7 +342,8 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .rsa_keys = c->rsa_keys, .n_rsa_keys = c->n_rsa_keys,
                           .psks = c->psks, .n_psks = c->n_psks,
                           .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out,
-                          .max_state_bytes = c->max_state, .search_budget = c->search_budget};
+                          .max_state_bytes = c->max_state, .search_budget = c->search_budget,
+                          .filter = c->filter};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");

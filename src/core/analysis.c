@@ -110,6 +110,7 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     bm_capture_opts_default(&a->cap_opts);
     if (o->max_state_bytes)
         a->cap_opts.state_bytes_total = o->max_state_bytes;
+    a->cap_opts.filter = o->filter;
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
     a->ks = bm_keystore_new();
     if (o->export_plaintext_dir || o->export_keylog)

@@ -5,6 +5,10 @@
 # as the plain file (JSON Lines, the capture's name aside); a pcapng's
 # decryption secrets blocks are read through gzip too; compare and --write
 # take .gz; a cut .gz is one error line, exit 2, what came before analysed.
+# A BPF filter (-f) keeps the connections it selects with the frame numbers
+# of the whole capture (as Wireshark shows them); a filter that does not
+# compile is a usage error; one that cannot apply to an interface's link
+# type is one line, the other interfaces analysed.
 import gzip
 import json
 import os
@@ -88,6 +92,26 @@ def main():
     tap(rc == 2 and "not standard input" in err, "compare -: refused (it reads each capture twice)", err)
     rc, _, err = run(["--write", os.path.join(TMP, "w.pcapng"), "-"], stdin=b"")
     tap(rc == 2 and "not standard input" in err, "--write of -: refused", err)
+
+    # -f: the selected connection, with the frame numbers of the whole capture
+    burst = os.path.join(ROOT, "tests", "golden", "corpus", "mx-gnutls-gnutls_tls1.0_3DES-CBC-SHA-etm-burst")
+    k = ["--json", "--keylog", burst + ".keys"]
+    _, allc, _ = run(k + [burst + ".pcapng"])
+    conns = {o["client"]["port"]: o for o in json_lines(allc) if o.get("type") == "connection"}
+    port = sorted(conns)[0]
+    rc, out, err = run(k + ["-f", "tcp port %d" % port, burst + ".pcapng"])
+    got = [o for o in json_lines(out) if o.get("type") == "connection"]
+    same = len(got) == 1 and got[0]["client"]["port"] == port and \
+        (got[0]["first_frame"], got[0]["last_frame"]) == (conns[port]["first_frame"], conns[port]["last_frame"])
+    tap(len(conns) == 2 and same, "-f 'tcp port %d': that connection alone, its frames numbered as in the whole capture"
+        % port, err)
+    rc, _, err = run(["-f", "tcp prot 4", burst + ".pcapng"])
+    tap(rc == 2 and "-f 'tcp prot 4'" in err, "a filter that does not compile: usage error naming it", err)
+    rc, out, err = run(["--json", "-f", "ether host 01:02:03:04:05:06 or ip", "--keylog",
+                        os.path.join(FIX, "mixed-linktypes.keys"), os.path.join(FIX, "mixed-linktypes.pcapng")])
+    got = [o for o in json_lines(out) if o.get("type") == "connection"]
+    tap(rc == 2 and "interface 1: cannot apply the filter to its link type" in err and len(got) == 1,
+        "a filter for Ethernet on a capture with a cooked interface: one line, the Ethernet interface analysed", err)
 
     # a .gz cut in the middle: one line, exit 2, the frames before still analysed
     full = gzip.compress(open(os.path.join(FIX, "demo.pcapng"), "rb").read())
