@@ -152,8 +152,12 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
             return;
         conn_init(t, c, pk, sp, dp, flags, &dir);
     } else if ((flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-        bool ended = c->closed || c->d[0].fin_seen || c->d[1].fin_seen || c->d[0].rst || c->d[1].rst;
-        if (ended && !(c->d[dir].syn && c->d[dir].isn == seq)) { /* port reuse */
+        bool reset = c->d[0].rst || c->d[1].rst;
+        bool ended = c->closed || c->d[0].fin_seen || c->d[1].fin_seen || reset;
+        /* A new SYN after the end is port reuse; after a reset even with
+         * the old ISN: the opener tries again (a SYN answered by a stray
+         * ACK, reset, sent again). After FINs the old SYN is a late copy. */
+        if (ended && (reset || !(c->d[dir].syn && c->d[dir].isn == seq))) { /* port reuse */
             bm_conn_close(t, c);
             conn_init(t, c, pk, sp, dp, flags, &dir);
         }
@@ -178,6 +182,8 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
             d->syn = true;
             d->isn = seq;
             c->syn_seen = true;
+        } else if (seq != d->isn && d->next_off == 0 && !d->ooo[0] && d->n_alt < 4) {
+            d->alt_isn[d->n_alt++] = seq; /* the peer's ACK tells which one it took */
         }
     }
     if (!d->base_known) {
@@ -185,6 +191,18 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
         d->base = data_seq;
     }
     bm_tcp_dir *peer = &c->d[!dir];
+    /* Several SYN-ACKs of different ISNs: the connection goes on with the
+     * one the other side acknowledges (while no byte of the peer's was
+     * taken yet). */
+    if ((flags & TH_ACK) && peer->n_alt && peer->next_off == 0 && !peer->ooo[0]) {
+        for (unsigned i = 0; i < peer->n_alt; i++)
+            if (ack == peer->alt_isn[i] + 1 && ack != peer->base) {
+                peer->alt_isn[i] = peer->isn;
+                peer->isn = ack - 1;
+                peer->base = ack;
+                break;
+            }
+    }
     if ((flags & TH_ACK) && peer->base_known) {
         int64_t a = seq_off(peer, ack);
         if (a > 0)

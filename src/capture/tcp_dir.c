@@ -298,7 +298,10 @@ void bm_dir_flush(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m
     for (const bm_ooo_seg *s = d->ooo[0]; s; s = s->next[0])
         if (s->off + s->len > target)
             target = s->off + s->len;
-    if (d->ack_hint > target)
+    /* The peer acknowledged one sequence number past every byte and no FIN
+     * was captured: that number is the FIN's (it takes one), not a lost
+     * byte of data. */
+    if (d->ack_hint > target && !(!d->fin_seen && d->ack_hint == target + 1))
         target = d->ack_hint;
     if (d->fin_seen && d->fin_off > target)
         target = d->fin_off;

@@ -57,6 +57,8 @@ typedef struct bm_tcp_dir {
     bool fin_seen, fin_done; /* FIN received / passed to the sink */
     bool rst;
     uint32_t isn;      /* SYN sequence number */
+    uint32_t alt_isn[4]; /* other ISNs this side's SYNs carried before any data (several SYN-ACKs) */
+    uint8_t n_alt;
     uint32_t base;     /* sequence number of stream offset 0 */
     uint64_t next_off; /* every byte below was delivered or declared a gap */
     uint64_t fin_off;

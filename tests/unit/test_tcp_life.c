@@ -48,6 +48,72 @@ static void test_rst(void)
     h_free(h);
 }
 
+/* A FIN the capture missed but the peer acknowledged takes one sequence
+ * number: it is not a byte of data "not captured". Two missing numbers are
+ * a real gap. */
+/* The first SYN draws a stray ACK, the client resets, then sends the same
+ * SYN again and the connection goes on: it is one connection, analysed. */
+static void test_syn_again_after_rst(void)
+{
+    harness *h = h_new();
+    pk_spec cl = pk_v4(0x0a000001, 40000, 0x0a000002, 443), sv = pk_rev(&cl);
+    h_seg(h, &cl, CI, 0, F_SYN, NULL);
+    h_seg(h, &sv, 777777, CI + 999, F_ACK, NULL); /* stray ACK of an old connection */
+    h_seg(h, &cl, CI + 999, 0, F_RST, NULL);
+    h_seg(h, &cl, CI, 0, F_SYN, NULL);            /* the same SYN again */
+    h_seg(h, &sv, SI, CI + 1, F_SYN | F_ACK, NULL);
+    h_seg(h, &cl, CI + 1, SI + 1, F_ACK, "hello");
+    h_seg(h, &sv, SI + 1, CI + 6, F_ACK, "world");
+    bm_tcp_flush(h->t);
+    int found = -1;
+    for (int i = 0; i < h->r->n; i++)
+        if (h->r->c[i].next[0] == 5 && h->r->c[i].next[1] == 5)
+            found = i;
+    ok(found >= 0 && !memcmp(h->r->c[found].data[0], "hello", 5) && !memcmp(h->r->c[found].data[1], "world", 5),
+       "the SYN sent again after a reset opens the connection that carries the data");
+    h_free(h);
+}
+
+/* Four SYN-ACKs of different ISNs; the client acknowledges the third: the
+ * server's stream counts from that one (was: from the first, and its data
+ * landed megabytes away, 0 records). */
+static void test_synacks(void)
+{
+    harness *h = h_new();
+    pk_spec cl = pk_v4(0x0a000001, 40000, 0x0a000002, 443), sv = pk_rev(&cl);
+    h_seg(h, &cl, CI, 0, F_SYN, NULL);
+    h_seg(h, &sv, 100000, CI + 1, F_SYN | F_ACK, NULL);
+    h_seg(h, &sv, 5000000, CI + 1, F_SYN | F_ACK, NULL);
+    h_seg(h, &sv, 90000000, CI + 1, F_SYN | F_ACK, NULL);
+    h_seg(h, &sv, 300000000, CI + 1, F_SYN | F_ACK, NULL);
+    h_seg(h, &cl, CI + 1, 90000001, F_ACK, "req");
+    h_seg(h, &sv, 90000001, CI + 4, F_ACK, "reply");
+    bm_tcp_flush(h->t);
+    rec_conn *c = &h->r->c[0];
+    ok(h->r->n == 1 && c->next[1] == 5 && !memcmp(c->data[1], "reply", 5) && rec_count(c, 'G') == 0,
+       "the SYN-ACK the client acknowledged gives the server's stream its start");
+    h_free(h);
+}
+
+static void test_fin_not_captured(void)
+{
+    for (int extra = 1; extra <= 2; extra++) {
+        harness *h = h_new();
+        pair p = hs(h, CI, SI);
+        h_seg(h, &p.c, CI + 1, SI + 1, F_ACK, "abc");
+        h_seg(h, &p.s, SI + 1, CI + 4 + (uint32_t)extra, F_ACK, NULL); /* acknowledges past the data */
+        bm_tcp_flush(h->t);
+        rec_conn *c = &h->r->c[0];
+        if (extra == 1)
+            ok(rec_count(c, 'G') == 0 && c->sum.dir[0].gap_bytes == 0 && c->next[0] == 3,
+               "the peer acknowledged the data and an uncaptured FIN: no byte declared missing");
+        else
+            ok(rec_count(c, 'G') == 1 && c->sum.dir[0].gap_bytes == 2,
+               "acknowledged two numbers past the data: a gap of two bytes");
+        h_free(h);
+    }
+}
+
 static void test_tfo_synack_first(void)
 {
     harness *h = h_new();
@@ -131,6 +197,9 @@ int main(void)
 {
     test_reuse();
     test_rst();
+    test_fin_not_captured();
+    test_synacks();
+    test_syn_again_after_rst();
     test_tfo_synack_first();
     test_lru_refuse();
     test_bad_headers();
