@@ -103,16 +103,28 @@ static void ignored_packet(bm_tcp_conn *c, int dir, uint8_t flags)
         c->closed = true;
 }
 
+/* Side 'dir' is over (RST, or its FIN delivered) for TCP's purposes. */
+static bool side_over(const bm_tcp_dir *d) { return d->rst || d->fin_done; }
+
+/* A reset from side 'dir': what that side sent is all there is (its queue
+ * is settled); the connection stays open for the segments the peer had in
+ * flight, which arrive after the RST and are real (the receiver's kernel
+ * drops them, but the capture shows what the peer sent), until the peer
+ * ends too, the tuple is reused, or the capture ends. */
 static void reset_packet(bm_tcp_table *t, bm_tcp_conn *c, int dir, const bm_seg_meta *m)
 {
+    if (c->d[dir].rst)
+        return; /* a second RST */
     c->d[dir].rst = true;
-    bm_dir_flush(t, c, BM_SIDE_A, m);
-    bm_dir_flush(t, c, BM_SIDE_B, m);
-    c->end = BM_END_RST;
-    c->end_by = dir;
+    bm_dir_flush(t, c, dir, m);
+    if (c->end != BM_END_RST) {
+        c->end = BM_END_RST;
+        c->end_by = dir;
+    }
     if (t->sink.fin)
         t->sink.fin(c->user, dir, BM_END_RST, m);
-    bm_conn_close(t, c);
+    if (side_over(&c->d[!dir]))
+        bm_conn_close(t, c);
 }
 
 void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
@@ -173,6 +185,11 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
 
     const bm_seg_meta *m = &pk->meta;
     bm_tcp_dir *d = &c->d[dir];
+    if (d->rst) { /* this side reset: nothing it sends counts any more */
+        c->last_frame = m->frame;
+        c->last_ts_ns = m->ts_ns;
+        return;
+    }
     if (note_packet(t, c, dir, pk, cut))
         return;
     uint32_t data_seq = seq;
@@ -232,6 +249,6 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
     }
     if (!plen && !(flags & (TH_FIN | TH_RST)) && t->sink.tick)
         t->sink.tick(c->user, dir, m);
-    if (c->d[0].fin_done && c->d[1].fin_done)
+    if (side_over(&c->d[0]) && side_over(&c->d[1]))
         bm_conn_close(t, c);
 }

@@ -207,7 +207,8 @@ static void conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
 /* Removes the least recently active connection; counted when it was still open. */
 static void evict_oldest(bm_tcp_table *t)
 {
-    if (!t->oldest->closed && !t->oldest->ignored)
+    const bm_tcp_conn *o = t->oldest;
+    if (!o->closed && !o->ignored && !o->d[0].rst && !o->d[1].rst) /* a reset one has ended */
         t->evicted++;
     conn_remove(t, t->oldest);
 }

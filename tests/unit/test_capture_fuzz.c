@@ -12,7 +12,7 @@ typedef struct fz fz;
 typedef struct fz_conn {
     fz *z;
     uint64_t next[2];
-    int fins[2], rsts;
+    int fins[2], rsts[2]; /* per side: a FIN may be followed by a RST, never two of either */
     bool broken;
 } fz_conn;
 
@@ -55,11 +55,11 @@ static void fz_gap(void *conn, int dir, uint64_t off, uint64_t len, const bm_seg
 static void fz_fin(void *conn, int dir, bm_stream_end how, const bm_seg_meta *m)
 {
     fz_conn *c = conn;
-    if (how == BM_END_RST)
-        c->rsts++;
-    else
-        c->fins[dir]++;
-    if (c->fins[dir] > 1 || c->rsts > 1)
+    if (dir < 0 || dir > 1) {
+        c->broken = true;
+        return;
+    }
+    if (++(how == BM_END_RST ? c->rsts : c->fins)[dir] > 1)
         c->broken = true;
 }
 

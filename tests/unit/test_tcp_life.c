@@ -36,15 +36,26 @@ static void test_rst(void)
     h_seg(h, &p.c, CI + 9, SI + 1, F_ACK, "3333");         /* hole at 4..8 */
     h_seg(h, &p.s, SI + 1, CI + 5, F_RST | F_ACK, NULL);    /* server resets */
     rec_conn *c = &h->r->c[0];
-    is_int(c->closes, 1, "closed on RST");
-    is_int(c->sum.end, BM_END_RST, "end RST");
-    is_int(c->sum.end_by, BM_SIDE_B, "reset by side B");
     const rec_event *f = rec_find(c, 'F', 0);
     ok(f && f->how == BM_END_RST && f->dir == BM_SIDE_B, "fin event with BM_END_RST");
-    is_mem(c->data[0], "1111????3333", 12, "queued data flushed with a gap before the RST");
-    ok(c->ev[c->nev - 1].kind == 'F', "the RST comes after the data");
-    h_seg(h, &p.c, CI + 13, SI + 1, F_ACK, "late");
-    is_int(h->r->n, 1, "packets after the RST open nothing");
+    is_int(c->closes, 0, "still open for what the client had in flight");
+    h_seg(h, &p.c, CI + 13, SI + 1, F_ACK, "late");         /* in flight when the server reset */
+    h_seg(h, &p.s, SI + 1, CI + 5, F_ACK, "ignored");        /* the reset side sends nothing more */
+    is_int(h->r->n, 1, "packets after the RST open nothing new");
+    bm_tcp_flush(h->t);
+    is_int(c->closes, 1, "closed once at the end");
+    is_int(c->sum.end, BM_END_RST, "end RST");
+    is_int(c->sum.end_by, BM_SIDE_B, "reset by side B");
+    is_mem(c->data[0], "1111????3333late", 16, "the client's data in flight after the RST delivered, the hole a gap");
+    is_int(c->next[1], 0, "nothing of the reset side after its RST");
+    h_free(h);
+
+    /* The other side resets too: the connection is over at once. */
+    h = h_new();
+    p = hs(h, CI, SI);
+    h_seg(h, &p.s, SI + 1, CI + 1, F_RST | F_ACK, NULL);
+    h_seg(h, &p.c, CI + 1, SI + 1, F_RST, NULL);
+    is_int(h->r->c[0].closes, 1, "both sides reset: closed");
     h_free(h);
 }
 
