@@ -26,6 +26,7 @@ typedef struct bm_pkt_info {
     uint64_t ts_ns;
     uint32_t caplen; /* bytes captured of the frame */
     uint32_t len;    /* bytes on the wire (>= caplen) */
+    uint8_t depth;   /* encapsulations around the packet being decoded (tunnel.c) */
 } bm_pkt_info;
 
 /* One TCP segment as the IP layer hands it over. 'seg' points into the
@@ -101,6 +102,12 @@ void bm_link_decode(bm_capture_ctx *cx, int linktype, const uint8_t *p, const bm
 
 /* ip.c: 'c' covers the captured bytes from the IP header on. */
 void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi);
+/* link.c: an Ethernet header (MACs, EtherType, VLAN tags) and what it carries. */
+void bm_link_ether(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi);
+/* tunnel.c: the connection inside an encapsulation, decoded; false when
+ * 'proto' / 'type' is none badmac decodes or the packet does not parse. */
+bool bm_tunnel_ip(bm_capture_ctx *cx, uint8_t proto, bm_cur payload, const bm_pkt_info *pi);
+bool bm_tunnel_ethertype(bm_capture_ctx *cx, uint16_t type, bm_cur c, const bm_pkt_info *pi);
 void bm_ip6_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi);
 
 /* tcp.c */

@@ -133,6 +133,8 @@ void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
     bool more = (fl & 0x2000) != 0;
     uint32_t foff = (uint32_t)(fl & 0x1fff) * 8;
     if (proto != IPPROTO_TCP_) { /* every IPv4 fragment names its protocol: buffer TCP only */
+        if (!more && !foff && bm_tunnel_ip(cx, proto, pay, pi))
+            return;
         if (!foff)
             bm_carried_ip(cx, proto, pay, pi->frame);
         cx->st->skipped++;
@@ -221,7 +223,9 @@ static void ip6_walk(bm_capture_ctx *cx, uint8_t nh, bm_cur c, uint32_t stated, 
             ip6_walk(cx, out.next_header, bm_cur_make(out.p, out.len), out.len, src, dst, &out.meta, pi, true);
             return;
         }
-        default: /* IP6_NONE, ESP, UDP, ICMPv6, ... */
+        default: /* IP6_NONE, ESP, UDP, ICMPv6, ...; tunnels */
+            if (bm_tunnel_ip(cx, nh, c, pi))
+                return;
             bm_carried_ip(cx, nh, c, pi->frame);
             cx->st->skipped++;
             return;

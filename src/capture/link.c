@@ -72,10 +72,25 @@ static void by_ethertype(bm_capture_ctx *cx, uint16_t type, bm_cur c, const bm_p
         bm_ip4_decode(cx, c, pi);
     } else if (type == ETH_IPV6) {
         bm_ip6_decode(cx, c, pi);
-    } else {
+    } else if (!bm_tunnel_ethertype(cx, type, c, pi)) {
         bm_carried_ethertype(cx, type, pi->frame);
         skip_frame(cx);
     }
+}
+
+void bm_link_ether(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
+{
+    bm_skip(&c, 12);
+    uint16_t type = bm_get_u16(&c);
+    if (!bm_cur_ok(&c)) {
+        bad_frame(cx, pi, "Ethernet header truncated");
+        return;
+    }
+    if (type < 0x0600) { /* 802.3 length field: LLC, never IP here */
+        skip_frame(cx);
+        return;
+    }
+    by_ethertype(cx, type, c, pi);
 }
 
 /* By the IP version nibble, for link types without a protocol field. */
@@ -113,20 +128,9 @@ void bm_link_decode(bm_capture_ctx *cx, int lt, const uint8_t *p, const bm_pkt_i
 {
     bm_cur c = bm_cur_make(p, pi->caplen);
     switch (lt) {
-    case DLT_EN10MB: {
-        bm_skip(&c, 12);
-        uint16_t type = bm_get_u16(&c);
-        if (!bm_cur_ok(&c)) {
-            bad_frame(cx, pi, "Ethernet header truncated");
-            return;
-        }
-        if (type < 0x0600) { /* 802.3 length field: LLC, never IP here */
-            skip_frame(cx);
-            return;
-        }
-        by_ethertype(cx, type, c, pi);
+    case DLT_EN10MB:
+        bm_link_ether(cx, c, pi);
         return;
-    }
     case DLT_LINUX_SLL: {
         bm_skip(&c, 14);
         uint16_t type = bm_get_u16(&c);

@@ -78,6 +78,7 @@ void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, 
      * clock offset made from them, fits in int64. */
     pi.ts_ns = ts_ns < BM_TS_MAX_NS ? ts_ns : BM_TS_MAX_NS;
     pi.caplen = caplen;
+    pi.depth = 0;
     pi.len = len < caplen ? caplen : len; /* a lying record header: trust what is there */
     cx->st->frames++;
     cx->st->bytes += caplen;
