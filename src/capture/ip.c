@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IPPROTO_TCP_ 6
@@ -75,6 +76,24 @@ static void to_tcp(bm_capture_ctx *cx, const bm_ip_addr *src, const bm_ip_addr *
     bm_tcp_segment(cx->tcp, &pk);
 }
 
+/* A tunnel packet rebuilt from fragments: the reassembly buffer is reused
+ * by the next fragment (the inner packet may be fragmented too), so the
+ * datagram is copied first. False when it is no tunnel badmac decodes. */
+static bool reassembled_tunnel(bm_capture_ctx *cx, uint8_t proto, const uint8_t *p, size_t n, const bm_pkt_info *pi)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    if (!copy)
+        return false;
+    memcpy(copy, p, n);
+    bool done = bm_tunnel_ip(cx, proto, bm_cur_make(copy, n), pi);
+    free(copy);
+    if (!done) {
+        bm_carried_ip(cx, proto, bm_cur_make(p, n), pi->frame);
+        cx->st->skipped++;
+    }
+    return true;
+}
+
 void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
 {
     bool cut = pi->caplen < pi->len;
@@ -132,8 +151,11 @@ void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
 
     bool more = (fl & 0x2000) != 0;
     uint32_t foff = (uint32_t)(fl & 0x1fff) * 8;
-    if (proto != IPPROTO_TCP_) { /* every IPv4 fragment names its protocol: buffer TCP only */
-        if (!more && !foff && bm_tunnel_ip(cx, proto, pay, pi))
+    /* every IPv4 fragment names its protocol: TCP and what may be a tunnel
+     * (a VXLAN or GRE underlay with a small MTU fragments) are reassembled */
+    bool tunnel = proto == 4 || proto == 41 || proto == 47 || proto == 17;
+    if (proto != IPPROTO_TCP_ && (!tunnel || !(more || foff))) {
+        if (!more && !foff && tunnel && bm_tunnel_ip(cx, proto, pay, pi))
             return;
         if (!foff)
             bm_carried_ip(cx, proto, pay, pi->frame);
@@ -153,7 +175,10 @@ void bm_ip4_decode(bm_capture_ctx *cx, bm_cur c, const bm_pkt_info *pi)
         if (!bm_frag_add(&cx->frag, &k, foff, more, 0, bm_get_bytes(&pay, plen), plen, &m, &out,
                          bm_capture_frag_dropped, cx))
             return;
-        to_tcp(cx, &src, &dst, bm_cur_make(out.p, out.len), out.len, &out.meta, pi, false);
+        if (proto == IPPROTO_TCP_)
+            to_tcp(cx, &src, &dst, bm_cur_make(out.p, out.len), out.len, &out.meta, pi, false);
+        else
+            reassembled_tunnel(cx, proto, out.p, out.len, pi);
         return;
     }
     to_tcp(cx, &src, &dst, pay, total - hlen, &m, pi, true);
@@ -224,7 +249,7 @@ static void ip6_walk(bm_capture_ctx *cx, uint8_t nh, bm_cur c, uint32_t stated, 
             return;
         }
         default: /* IP6_NONE, ESP, UDP, ICMPv6, ...; tunnels */
-            if (bm_tunnel_ip(cx, nh, c, pi))
+            if (reassembled ? reassembled_tunnel(cx, nh, c.p, bm_cur_left(&c), pi) : bm_tunnel_ip(cx, nh, c, pi))
                 return;
             bm_carried_ip(cx, nh, c, pi->frame);
             cx->st->skipped++;

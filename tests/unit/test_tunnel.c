@@ -119,6 +119,32 @@ int main(void)
     memcpy(b + 4, eth, eth_n);
     expect("802.1ah (PBB)", DLT_EN10MB, f, pk_eth(f, 0x88e7, b, 4 + eth_n));
 
+    /* A VXLAN packet the underlay fragmented (its MTU below the inner
+     * frame's): reassembled, then decoded */
+    {
+        size_t on = outer4(f, 17, b, udp(b, 4789, vx, 8, eth, eth_n)); /* f: Ethernet + IPv4 + UDP + VXLAN */
+        uint8_t *ip = f + 14;
+        size_t pay = on - 14 - 20, cut = 48; /* first fragment: 48 bytes of the UDP datagram */
+        harness *fh = h_new();
+        uint8_t fr[700];
+        for (int part = 0; part < 2; part++) {
+            size_t off = part ? cut : 0, len = part ? pay - cut : cut;
+            uint8_t l3[700];
+            memcpy(l3, ip, 20);
+            put16(l3 + 2, (uint32_t)(20 + len));
+            put16(l3 + 4, 0x4242);
+            put16(l3 + 6, (part ? 0 : 0x2000u) | (uint32_t)(off / 8));
+            memcpy(l3 + 20, ip + 20 + off, len);
+            size_t fl = pk_eth(fr, 0x0800, l3, 20 + len);
+            h_frame(fh, DLT_EN10MB, fr, fl, fl);
+        }
+        bm_tcp_flush(fh->t);
+        const rec_conn *c = &fh->r->c[0];
+        ok(fh->r->n == 1 && c->next[0] == 5 && !memcmp(c->data[0], "hello", 5),
+           "VXLAN over a fragmenting underlay: reassembled, the inner connection decoded");
+        h_free(fh);
+    }
+
     /* Nesting is bounded: IP in IP five times deep is not decoded (and said) */
     memcpy(b, inner, inner_n);
     size_t n = inner_n;
