@@ -90,6 +90,13 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o);
  * the file ends. Returns 0, or -1 if the file could not be read at all
  * (a message has been emitted). The path is borrowed until the call returns. */
 int bm_analysis_add_capture(bm_analysis *a, const char *path);
+/* Several files as one capture, merged by timestamp as mergecap merges
+ * them (the pieces of a rotated capture): a connection that crosses a file
+ * boundary stays one connection. Frames are numbered in the merged order
+ * (as in the file `mergecap -w` writes); the connections' capture name is
+ * "merged: FILE1 FILE2 ...". 0, or -1 when a file could not be read (the
+ * others are analysed). */
+int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n);
 void bm_analysis_finish(bm_analysis *a, bm_totals *out);
 void bm_analysis_free(bm_analysis *a);
 

@@ -77,6 +77,13 @@ void bm_tcp_free(bm_tcp_table *t);
 FILE *bm_capture_open(const char *path);
 bool bm_capture_is_stdin(const char *path);
 
+/* Several capture files read as one, merged by timestamp as mergecap
+ * merges them (merge.c); frames numbered in the merged order. A file that
+ * cannot be read is one line naming it (the others are read) and makes the
+ * result an error. */
+BM_RESULT bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_table *t, bm_diag *diag,
+                                 bm_capture_stats *st);
+
 /* Read one capture file to the end, feeding 't'. Bad packets are reported
  * through 'diag' and skipped. Returns an error only when the file cannot be
  * opened or read at all (then a one-line message has been emitted too). */

@@ -75,6 +75,8 @@ void bm_capture_ctx_fini(bm_capture_ctx *cx);
 void bm_carried_ethertype(bm_capture_ctx *cx, uint16_t type, uint64_t frame);
 void bm_carried_ip(bm_capture_ctx *cx, uint8_t proto, bm_cur payload, uint64_t frame);
 void bm_carried_report(bm_capture_ctx *cx);
+/* One notice for the connections closed early to stay within the limits. */
+void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag);
 /* A frame the filter rejected: numbered and counted, not decoded. */
 void bm_capture_filtered_packet(bm_capture_ctx *cx);
 /* Decode one frame: increments the frame number first, so the first call

@@ -97,7 +97,7 @@ void bm_capture_diag_file(bm_diag *d, const char *path)
 
 /* One notice per file for the connections closed early to stay within the
  * limits: their reports cover only what was seen until then. */
-static void tell_evicted(bm_tcp_table *t, bm_diag *diag)
+void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag)
 {
     if (t->evicted == t->evicted_told)
         return;
@@ -152,7 +152,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         bm_capture_ctx_init(&cx, t, diag, st);
         bm_result r = bm_capture_is_stdin(path) ? bm_res(BM_ERR_CAPTURE_OPEN) : bm_pcapng_read_packets(path, &cx, 0);
         bm_capture_ctx_fini(&cx);
-        tell_evicted(t, diag);
+        bm_capture_tell_evicted(t, diag);
         if (bm_is_ok(r))
             return r;
         bm_diag_frame(diag, 0, "cannot read capture: %s", errbuf);
@@ -212,6 +212,6 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         pcap_freecode(&prog);
     pcap_close(pc);
     free(iobuf);
-    tell_evicted(t, diag);
+    bm_capture_tell_evicted(t, diag);
     return BM_SUCCESS;
 }

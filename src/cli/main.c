@@ -43,6 +43,7 @@ typedef struct cli {
     char keylog_tmp[BM_EXPORT_PATH_MAX + 16]; /* --export-keylog's temporary file, renamed at the end */
     size_t search_budget; /* --search-budget, 0: the default */
     const char *filter;   /* -f / --filter: a BPF expression */
+    int merge;            /* --merge: the captures as one, by timestamp */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
 } cli;
@@ -60,6 +61,7 @@ enum {
     CLI_MAX_STATE,
     CLI_SEARCH_BUDGET,
     CLI_FILTER,
+    CLI_MERGE,
 };
 
 static const bm_opt cli_opts[] = {
@@ -74,6 +76,7 @@ static const bm_opt cli_opts[] = {
     {"max-state", BM_OPT_VALUE, CLI_MAX_STATE, 0},
     {"search-budget", BM_OPT_VALUE, CLI_SEARCH_BUDGET, 0},
     {"filter", BM_OPT_VALUE, CLI_FILTER, 'f'},
+    {"merge", BM_OPT_FLAG, CLI_MERGE, 0},
 };
 
 static const char cli_usage[] =
@@ -113,6 +116,8 @@ static const char cli_usage[] =
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
     "                  K, M, G suffixes); past it the least recently active connections are\n"
     "                  reported early, with what was seen, and counted in a notice\n"
+    "  --merge         the captures are pieces of one (tcpdump -C/-G, editcap -c): read them as\n"
+    "                  one, merged by timestamp as mergecap does; frames numbered in that order\n"
     "  -f, --filter EXPR       analyse only the packets this BPF expression accepts (tcpdump's\n"
     "                  syntax, e.g. 'host 10.0.0.5 and port 443'); the others keep their frame numbers\n"
     "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
@@ -196,6 +201,9 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
         return 0;
     case CLI_QUIET:
         c->quiet = 1;
+        return 0;
+    case CLI_MERGE:
+        c->merge = 1;
         return 0;
     case CLI_KEYLOG:
     case CLI_RSA_KEY:
@@ -349,8 +357,11 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
         fprintf(stderr, "badmac: out of memory\n");
         return -1;
     }
-    for (int i = 0; i < c->n_files; i++)
-        (void)bm_analysis_add_capture(an, c->files[i]);
+    if (c->merge && c->n_files > 1)
+        (void)bm_analysis_add_merged(an, c->files, (unsigned)c->n_files);
+    else
+        for (int i = 0; i < c->n_files; i++)
+            (void)bm_analysis_add_capture(an, c->files[i]);
     bm_analysis_finish(an, t);
     bm_analysis_free(an);
     return 0;

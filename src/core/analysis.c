@@ -144,6 +144,36 @@ static void maybe_hook(bm_analysis *a)
     a->hooked = true;
 }
 
+/* One notice for the bit searches the budget cut short since the last. */
+static void note_searches(bm_analysis *a)
+{
+    uint64_t incomplete = a->search.stopped + a->search.skipped;
+    if (incomplete > a->search_told) {
+        bm_diag_notice(&a->diag, 0,
+                       "%llu bit searches cut short or not run: the run's budget for them is spent (their verdicts "
+                       "say so; --search-budget raises it)",
+                       (unsigned long long)(incomplete - a->search_told));
+        a->search_told = incomplete;
+    }
+}
+
+/* After a capture (one file, or merged files): its connections reported
+ * (they never outlive it: frame numbers are per capture), its notices, its
+ * totals. 0, or -1 when it could not be read. */
+static int capture_done(bm_analysis *a, const bm_capture_stats *st, bm_result r)
+{
+    bm_tcp_flush(a->tcp);
+    note_searches(a);
+    bm_diag_end_file(&a->diag);
+    a->totals.frames += st->frames;
+    a->totals.bytes += st->bytes;
+    if (!bm_is_ok(r)) {
+        a->totals.unreadable++;
+        return -1;
+    }
+    return 0;
+}
+
 int bm_analysis_add_capture(bm_analysis *a, const char *path)
 {
     free(a->current);
@@ -163,24 +193,36 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     bm_capture_stats st;
     memset(&st, 0, sizeof st);
     bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
-    /* Connections never outlive their file: frame numbers are per file. */
-    bm_tcp_flush(a->tcp);
-    uint64_t incomplete = a->search.stopped + a->search.skipped;
-    if (incomplete > a->search_told) {
-        bm_diag_notice(&a->diag, 0,
-                       "%llu bit searches cut short or not run: the run's budget for them is spent (their verdicts "
-                       "say so; --search-budget raises it)",
-                       (unsigned long long)(incomplete - a->search_told));
-        a->search_told = incomplete;
-    }
-    bm_diag_end_file(&a->diag);
-    a->totals.frames += st.frames;
-    a->totals.bytes += st.bytes;
-    if (!bm_is_ok(r)) {
-        a->totals.unreadable++;
+    return capture_done(a, &st, r);
+}
+
+int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
+{
+    size_t len = sizeof "merged:";
+    for (unsigned i = 0; i < n; i++)
+        len += strlen(paths[i]) + 1;
+    free(a->current);
+    a->current = malloc(len);
+    if (!a->current)
         return -1;
+    strcpy(a->current, "merged:");
+    for (unsigned i = 0; i < n; i++) {
+        strcat(a->current, " ");
+        strcat(a->current, paths[i]);
     }
-    return 0;
+    bm_diag_begin_file(&a->diag, a->current);
+    bm_tls_set_capture(a->tls, a->current);
+    for (unsigned i = 0; i < n; i++) {
+        bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = &a->diag, .capture_name = paths[i]};
+        if (!bm_capture_is_stdin(paths[i])) {
+            bm_result sr = bm_pcapng_scan_secrets(paths[i], bm_keys_dsb_cb, &dsb, NULL);
+            (void)sr.code;
+        }
+    }
+    maybe_hook(a);
+    bm_capture_stats st;
+    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st);
+    return capture_done(a, &st, r);
 }
 
 void bm_analysis_finish(bm_analysis *a, bm_totals *out)

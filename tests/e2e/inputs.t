@@ -8,7 +8,9 @@
 # A BPF filter (-f) keeps the connections it selects with the frame numbers
 # of the whole capture (as Wireshark shows them); a filter that does not
 # compile is a usage error; one that cannot apply to an interface's link
-# type is one line, the other interfaces analysed.
+# type is one line, the other interfaces analysed. --merge reads the
+# pieces of a rotated capture (editcap -c) as the whole, and several captures
+# exactly as the file mergecap makes of them.
 import gzip
 import json
 import os
@@ -112,6 +114,34 @@ def main():
     got = [o for o in json_lines(out) if o.get("type") == "connection"]
     tap(rc == 2 and "interface 1: cannot apply the filter to its link type" in err and len(got) == 1,
         "a filter for Ethernet on a capture with a cooked interface: one line, the Ethernet interface analysed", err)
+
+    # --merge: the pieces of a rotated capture give the whole capture's report
+    import shutil
+    if shutil.which("editcap") and shutil.which("mergecap"):
+        rot = os.path.join(TMP, "rot")
+        os.mkdir(rot)
+        subprocess.run(["editcap", "-c", "7", os.path.join(FIX, "demo.pcapng"), os.path.join(rot, "piece.pcapng")],
+                       check=True)
+        pieces = sorted(os.path.join(rot, p) for p in os.listdir(rot))
+        k = ["--json", "--keylog", os.path.join(FIX, "demo.keys")]
+        rc0, whole, _ = run(k + [os.path.join(FIX, "demo.pcapng")])
+        rc1, merged, err = run(k + ["--merge"] + pieces)
+        rc2, separate, _ = run(k + pieces)
+        tap(len(pieces) > 5 and rc1 == rc0 and report(merged) == report(whole),
+            "--merge of %d pieces (editcap -c 7): the whole capture's report" % len(pieces), err)
+        tap(report(separate) != report(whole), "without --merge the pieces are separate captures (connections cut)")
+        two = [os.path.join(FIX, "tls12-aes-gcm.pcap"), os.path.join(FIX, "tls13-chacha.pcap")]
+        mc = os.path.join(TMP, "merged.pcapng")
+        subprocess.run(["mergecap", "-w", mc] + two, check=True)
+        keys = []
+        for c in two:
+            keys += ["--keylog", os.path.splitext(c)[0] + ".keys"]
+        rc1, merged, err = run(["--json", "--merge"] + keys + two)
+        rc2, by_mergecap, _ = run(["--json"] + keys + [mc])
+        tap(rc1 == rc2 and report(merged) == report(by_mergecap) and merged.count('"connection"') == 2,
+            "--merge of two captures: the report of mergecap's file, frame for frame", err)
+    else:
+        tap(True, "# SKIP editcap/mergecap missing")
 
     # a .gz cut in the middle: one line, exit 2, the frames before still analysed
     full = gzip.compress(open(os.path.join(FIX, "demo.pcapng"), "rb").read())
