@@ -97,6 +97,14 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path);
  * "merged: FILE1 FILE2 ...". 0, or -1 when a file could not be read (the
  * others are analysed). */
 int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n);
+/* Live capture from interface 'iface' (libpcap; "any" too): each
+ * connection is reported (on_conn) as it ends, or when idle 'idle_s'
+ * seconds (0: 300); stops after 'duration_s' seconds or 'count' packets
+ * (0: no limit), or as soon as *stop is set (a signal handler's flag; may
+ * be NULL); connections still open then are reported as they stand. The
+ * capture's name is "live:IFACE". 0, or -1 when it cannot capture. */
+int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, uint64_t count, unsigned idle_s,
+                         volatile const int *stop);
 void bm_analysis_finish(bm_analysis *a, bm_totals *out);
 void bm_analysis_free(bm_analysis *a);
 

@@ -77,6 +77,18 @@ void bm_tcp_free(bm_tcp_table *t);
 FILE *bm_capture_open(const char *path);
 bool bm_capture_is_stdin(const char *path);
 
+/* Live capture (live.c). */
+typedef struct bm_live_opts {
+    const char *iface;           /* as tcpdump -i takes it ("any" too) */
+    double duration_s;           /* stop after this long; 0: no limit */
+    uint64_t count;              /* stop after this many packets; 0: no limit */
+    unsigned idle_s;             /* a connection idle this long is reported (default 300) */
+    volatile const int *stop;    /* set (by a signal handler) to stop; may be NULL */
+} bm_live_opts;
+BM_RESULT bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
+/* Reports (closes) the connections idle longer than idle_ns at now_ns. */
+void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns);
+
 /* Several capture files read as one, merged by timestamp as mergecap
  * merges them (merge.c); frames numbered in the merged order. A file that
  * cannot be read is one line naming it (the others are read) and makes the

@@ -75,6 +75,9 @@ void bm_capture_ctx_fini(bm_capture_ctx *cx);
 void bm_carried_ethertype(bm_capture_ctx *cx, uint16_t type, uint64_t frame);
 void bm_carried_ip(bm_capture_ctx *cx, uint8_t proto, bm_cur payload, uint64_t frame);
 void bm_carried_report(bm_capture_ctx *cx);
+/* False after a line naming the link type (and 'path', unless NULL) when
+ * badmac does not decode it. */
+bool bm_capture_linktype_ok(int lt, const char *path, bm_diag *diag);
 /* One notice for the connections closed early to stay within the limits. */
 void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag);
 /* A frame the filter rejected: numbered and counted, not decoded. */

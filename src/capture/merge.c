@@ -59,9 +59,7 @@ static bool msrc_open(msrc *s, const char *path, const char *filter, bm_diag *di
         return false;
     }
     s->lt = pcap_datalink(s->pc);
-    if (!bm_linktype_supported(s->lt)) {
-        const char *name = pcap_datalink_val_to_name(s->lt);
-        bm_diag_frame(diag, 0, "%s: unsupported link-layer type %d (%s)", path, s->lt, name ? name : "unknown");
+    if (!bm_capture_linktype_ok(s->lt, path, diag)) {
         pcap_close(s->pc);
         s->pc = NULL;
         return false;

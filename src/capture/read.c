@@ -47,6 +47,16 @@ void bm_capture_ctx_fini(bm_capture_ctx *cx)
     cx->st->frag_dropped += cx->frag.dropped;
 }
 
+bool bm_capture_linktype_ok(int lt, const char *path, bm_diag *diag)
+{
+    if (bm_linktype_supported(lt))
+        return true;
+    const char *name = pcap_datalink_val_to_name(lt);
+    bm_diag_frame(diag, 0, "%s%sunsupported link-layer type %d (%s)", path ? path : "", path ? ": " : "", lt,
+                  name ? name : "unknown");
+    return false;
+}
+
 void bm_capture_filtered_packet(bm_capture_ctx *cx)
 {
     ++cx->frame;
@@ -160,9 +170,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     }
     int lt = pcap_datalink(pc);
     st->linktype = lt;
-    if (!bm_linktype_supported(lt)) {
-        const char *name = pcap_datalink_val_to_name(lt);
-        bm_diag_frame(diag, 0, "unsupported link-layer type %d (%s)", lt, name ? name : "unknown");
+    if (!bm_capture_linktype_ok(lt, NULL, diag)) {
         pcap_close(pc);
         free(iobuf);
         return bm_res(BM_ERR_LINKTYPE);

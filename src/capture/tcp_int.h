@@ -131,6 +131,8 @@ bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_
 /* A zeroed connection linked into the table (evicting the LRU one at
  * max_conns); the caller fills it. NULL when out of memory. */
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h);
+/* Closes 'c' (the sink reports it) and removes it from the table. */
+void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c);
 /* Marks 'c' most recently used. */
 void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c);
 /* Closes the least recently active connections other than 'keep' while

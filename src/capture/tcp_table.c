@@ -187,7 +187,7 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
     c->closed = true;
 }
 
-static void conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
+void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
 {
     bm_conn_close(t, c);
     t->state_bytes -= sizeof *c;
@@ -210,7 +210,7 @@ static void evict_oldest(bm_tcp_table *t)
     const bm_tcp_conn *o = t->oldest;
     if (!o->closed && !o->ignored && !o->d[0].rst && !o->d[1].rst) /* a reset one has ended */
         t->evicted++;
-    conn_remove(t, t->oldest);
+    bm_conn_remove(t, t->oldest);
 }
 
 void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep)
@@ -261,7 +261,7 @@ void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c)
 void bm_tcp_flush(bm_tcp_table *t)
 {
     while (t->oldest)
-        conn_remove(t, t->oldest);
+        bm_conn_remove(t, t->oldest);
 }
 
 void bm_tcp_free(bm_tcp_table *t)

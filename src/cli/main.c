@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,10 @@ typedef struct cli {
     size_t search_budget; /* --search-budget, 0: the default */
     const char *filter;   /* -f / --filter: a BPF expression */
     int merge;            /* --merge: the captures as one, by timestamp */
+    const char *iface;    /* -i: live capture */
+    double duration;      /* --duration seconds, 0: until stopped */
+    uint64_t count;       /* -c / --count packets, 0: no limit */
+    unsigned idle;        /* --idle seconds, 0: the default */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
 } cli;
@@ -62,7 +67,21 @@ enum {
     CLI_SEARCH_BUDGET,
     CLI_FILTER,
     CLI_MERGE,
+    CLI_IFACE,
+    CLI_DURATION,
+    CLI_COUNT,
+    CLI_IDLE,
 };
+
+/* The one mutable global: set by the SIGINT/SIGTERM handler of a live
+ * capture (-i), read by its loop, which wakes at least every 200 ms. */
+static volatile sig_atomic_t cli_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    cli_stop = 1;
+}
 
 static const bm_opt cli_opts[] = {
     {"json", BM_OPT_FLAG, CLI_JSON, 0},
@@ -77,6 +96,10 @@ static const bm_opt cli_opts[] = {
     {"search-budget", BM_OPT_VALUE, CLI_SEARCH_BUDGET, 0},
     {"filter", BM_OPT_VALUE, CLI_FILTER, 'f'},
     {"merge", BM_OPT_FLAG, CLI_MERGE, 0},
+    {"interface", BM_OPT_VALUE, CLI_IFACE, 'i'},
+    {"duration", BM_OPT_VALUE, CLI_DURATION, 0},
+    {"count", BM_OPT_VALUE, CLI_COUNT, 'c'},
+    {"idle", BM_OPT_VALUE, CLI_IDLE, 0},
 };
 
 static const char cli_usage[] =
@@ -116,6 +139,10 @@ static const char cli_usage[] =
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
     "                  K, M, G suffixes); past it the least recently active connections are\n"
     "                  reported early, with what was seen, and counted in a notice\n"
+    "  -i, --interface IFACE   capture live (libpcap; 'any' too) instead of reading files: each\n"
+    "                  connection is reported as it ends (flushed), or when idle --idle SEC\n"
+    "                  (default 300); --duration SEC, -c/--count N or Ctrl-C/SIGTERM end it with\n"
+    "                  the summary (connections still open reported as they stand)\n"
     "  --merge         the captures are pieces of one (tcpdump -C/-G, editcap -c): read them as\n"
     "                  one, merged by timestamp as mergecap does; frames numbered in that order\n"
     "  -f, --filter EXPR       analyse only the packets this BPF expression accepts (tcpdump's\n"
@@ -153,6 +180,8 @@ static void on_conn(void *ud, const bm_conn *k)
         bm_json_conn(c->out, k);
     else if (c->out)
         bm_text_conn(c->out, k);
+    if (c->iface && c->out) /* live: a reader (tail -f, a pipe) sees each verdict at once */
+        fflush(c->out);
 }
 
 /* --keylog, --rsa-key, --psk (repeatable, kept in order): 0, or 2 after a one-line error. */
@@ -205,6 +234,26 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_MERGE:
         c->merge = 1;
         return 0;
+    case CLI_IFACE:
+        c->iface = val;
+        return 0;
+    case CLI_DURATION:
+    case CLI_COUNT:
+    case CLI_IDLE: {
+        char *end;
+        errno = 0;
+        double v = strtod(val, &end);
+        if (errno || end == val || *end || v <= 0 || v > 1e9 || (id != CLI_DURATION && v != (double)(uint64_t)v))
+            return bm_opt_fail("badmac", "--%s takes a positive %s", name, id == CLI_DURATION ? "number of seconds" :
+                               id == CLI_COUNT ? "whole number of packets" : "whole number of seconds");
+        if (id == CLI_DURATION)
+            c->duration = v;
+        else if (id == CLI_COUNT)
+            c->count = (uint64_t)v;
+        else
+            c->idle = (unsigned)v;
+        return 0;
+    }
     case CLI_KEYLOG:
     case CLI_RSA_KEY:
     case CLI_PSK:
@@ -334,8 +383,12 @@ static int cli_parse(cli *c, int argc, char **argv)
                       .opts = cli_opts, .n_opts = sizeof cli_opts / sizeof cli_opts[0],
                       .on = cli_on_opt, .ud = c};
     int rc = bm_opt_parse(&cmd, argc, argv);
-    if (rc == BM_OPT_RUN && c->n_files == 0)
+    if (rc == BM_OPT_RUN && c->n_files == 0 && !c->iface)
         return bm_opt_fail("badmac", "no capture file given");
+    if (rc == BM_OPT_RUN && c->iface && c->n_files)
+        return bm_opt_fail("badmac", "-i captures live: give no capture files with it");
+    if (rc == BM_OPT_RUN && c->iface && c->write_out)
+        return bm_opt_fail("badmac", "--write copies a capture file: not with -i");
     return rc;
 }
 
@@ -357,7 +410,11 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
         fprintf(stderr, "badmac: out of memory\n");
         return -1;
     }
-    if (c->merge && c->n_files > 1)
+    if (c->iface) {
+        signal(SIGINT, on_stop_signal);
+        signal(SIGTERM, on_stop_signal);
+        (void)bm_analysis_add_live(an, c->iface, c->duration, c->count, c->idle, (volatile const int *)&cli_stop);
+    } else if (c->merge && c->n_files > 1)
         (void)bm_analysis_add_merged(an, c->files, (unsigned)c->n_files);
     else
         for (int i = 0; i < c->n_files; i++)
@@ -398,7 +455,7 @@ static int cli_run(cli *c)
     if (prepare_exports(c, &keylog_out) != 0)
         return 2;
     FILE *blocks = NULL;
-    if (c->json) {
+    if (c->json || (c->iface && !c->quiet)) { /* live: each connection as it ends */
         c->out = stdout;
     } else if (!c->quiet) {
         blocks = tmpfile();

@@ -225,6 +225,23 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
     return capture_done(a, &st, r);
 }
 
+int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, uint64_t count, unsigned idle_s,
+                         volatile const int *stop)
+{
+    size_t len = strlen(iface) + sizeof "live:";
+    free(a->current);
+    if (!(a->current = malloc(len)))
+        return -1;
+    snprintf(a->current, len, "live:%s", iface);
+    bm_diag_begin_file(&a->diag, a->current);
+    bm_tls_set_capture(a->tls, a->current);
+    maybe_hook(a);
+    bm_live_opts lo = {.iface = iface, .duration_s = duration_s, .count = count, .idle_s = idle_s, .stop = stop};
+    bm_capture_stats st;
+    bm_result r = bm_capture_read_live(&lo, a->tcp, &a->diag, &st);
+    return capture_done(a, &st, r);
+}
+
 void bm_analysis_finish(bm_analysis *a, bm_totals *out)
 {
     a->totals.input_errors = a->diag.errors;
