@@ -84,7 +84,13 @@ typedef struct bm_live_opts {
     uint64_t count;              /* stop after this many packets; 0: no limit */
     unsigned idle_s;             /* a connection idle this long is reported (default 300) */
     volatile const int *stop;    /* set (by a signal handler) to stop; may be NULL */
+    void (*before_packet)(void *ud); /* called before each packet is decoded; may be NULL */
+    void *ud;
+    double delay_s;              /* packets are decoded this long after they arrive (a peer writes its key
+                                    log lines after the packets they open have crossed the wire); the
+                                    packets waiting are held up to BM_LIVE_HOLD_BYTES */
 } bm_live_opts;
+#define BM_LIVE_HOLD_BYTES (64u << 20)
 BM_RESULT bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
 /* Reports (closes) the connections idle longer than idle_ns at now_ns. */
 void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns);

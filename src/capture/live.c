@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,6 +35,56 @@ void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns)
     /* least recently active first: stop at the first one still active */
     while (t->oldest && t->oldest->last_ts_ns + idle_ns < now_ns)
         bm_conn_remove(t, t->oldest);
+}
+
+/* Packets held for lo->delay_s before they are decoded: a FIFO. */
+typedef struct held_pkt {
+    struct held_pkt *next;
+    double arrived;          /* monotonic seconds */
+    uint64_t ts_ns;
+    uint32_t caplen, len;
+    uint8_t data[];
+} held_pkt;
+
+typedef struct held_q {
+    held_pkt *head, *tail;
+    size_t bytes;
+} held_q;
+
+static void hold(held_q *q, const struct pcap_pkthdr *h, const u_char *data, double now)
+{
+    held_pkt *p = malloc(sizeof *p + h->caplen);
+    if (!p)
+        return; /* out of memory: this packet is lost, as a kernel drop would lose it */
+    p->next = NULL;
+    p->arrived = now;
+    p->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+    p->caplen = h->caplen;
+    p->len = h->len;
+    memcpy(p->data, data, h->caplen);
+    if (q->tail)
+        q->tail->next = p;
+    else
+        q->head = p;
+    q->tail = p;
+    q->bytes += sizeof *p + h->caplen;
+}
+
+/* Decodes the held packets that have waited long enough (all with
+ * 'all'), the oldest first; the hold is kept under BM_LIVE_HOLD_BYTES. */
+static void release(held_q *q, const bm_live_opts *lo, bm_capture_ctx *cx, int lt, double now, bool all)
+{
+    while (q->head && (all || q->bytes > BM_LIVE_HOLD_BYTES || q->head->arrived + lo->delay_s <= now)) {
+        held_pkt *p = q->head;
+        q->head = p->next;
+        if (!q->head)
+            q->tail = NULL;
+        q->bytes -= sizeof *p + p->caplen;
+        if (lo->before_packet)
+            lo->before_packet(lo->ud);
+        bm_capture_feed_packet(cx, lt, p->data, p->caplen, p->len, p->ts_ns);
+        free(p);
+    }
 }
 
 static pcap_t *open_iface(const bm_live_opts *lo, bm_diag *diag)
@@ -93,6 +144,7 @@ bm_result bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag 
     bm_capture_ctx cx;
     bm_capture_ctx_init(&cx, t, diag, st);
     double start = mono_s(), last_expiry = start;
+    held_q q = {0};
     uint64_t idle_ns = (uint64_t)(lo->idle_s ? lo->idle_s : 300) * 1000000000ull;
     bm_result res = BM_SUCCESS;
     while (!(lo->stop && *lo->stop)) {
@@ -103,7 +155,11 @@ bm_result bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag 
         struct pcap_pkthdr *h;
         const u_char *data;
         int rc = pcap_next_ex(pc, &h, &data);
-        if (rc == 1) {
+        if (rc == 1 && lo->delay_s > 0) {
+            hold(&q, h, data, mono_s());
+        } else if (rc == 1) {
+            if (lo->before_packet)
+                lo->before_packet(lo->ud);
             uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
             bm_capture_feed_packet(&cx, lt, data, h->caplen, h->len, ts);
         } else if (rc < 0) {
@@ -114,11 +170,13 @@ bm_result bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag 
             struct pollfd p = {.fd = fd, .events = POLLIN};
             (void)poll(&p, 1, 200);
         }
+        release(&q, lo, &cx, lt, mono_s(), false);
         if (mono_s() - last_expiry >= 1.0) { /* once a second: connections idle too long are reported */
             bm_tcp_expire_idle(t, wall_ns(), idle_ns);
             last_expiry = mono_s();
         }
     }
+    release(&q, lo, &cx, lt, mono_s(), true);
     struct pcap_stat ps;
     if (pcap_stats(pc, &ps) == 0 && (ps.ps_drop || ps.ps_ifdrop))
         bm_diag_notice(diag, 0, "the kernel dropped %u packets (%u at the interface): connections around them "

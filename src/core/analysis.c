@@ -8,6 +8,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <stdio.h>
+
+#include <openssl/crypto.h>
 
 #include "../capture/capture.h"
 #include "../crypto/crypto.h"
@@ -40,6 +44,11 @@ struct bm_analysis {
     bm_export *exp;        /* --export-plaintext / --export-keylog, NULL: none */
     bm_search_budget search; /* the bit searches' budget over the whole run */
     uint64_t search_told;  /* searches cut short or skipped already in a notice */
+    /* NSS key logs followed during a live capture: what peers append
+     * (SSLKEYLOGFILE) is read as it comes; off: bytes consumed. */
+    char *follow[64];
+    uint64_t follow_off[64];
+    unsigned n_follow;
 };
 
 /* hook_conn is the decryption stage's (the only hook installed), or NULL
@@ -65,11 +74,16 @@ static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
 static void load_keys(bm_analysis *a, const bm_analysis_opts *o)
 {
     for (unsigned i = 0; i < o->n_keylogs; i++) {
+        struct stat st;
+        bool regular = stat(o->keylogs[i], &st) == 0 && S_ISREG(st.st_mode);
         bm_diag_begin_file(&a->key_diag, o->keylogs[i]);
         bm_result r = bm_keyfile_load(a->ks, NULL, o->keylogs[i], &a->key_diag, NULL);
         bm_diag_end_file(&a->key_diag);
         if (!bm_is_ok(r))
             a->totals.key_errors++;
+        else if (regular && a->n_follow < sizeof a->follow / sizeof a->follow[0] &&
+                 (a->follow[a->n_follow] = strdup(o->keylogs[i])) != NULL)
+            a->follow_off[a->n_follow++] = (uint64_t)st.st_size;
     }
     for (unsigned i = 0; i < o->n_rsa_keys; i++) {
         if (!a->rsa && !(a->rsa = bm_rsa_keys_new())) {
@@ -124,12 +138,12 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
 }
 
 /* The decryption stage joins once there is something to decrypt with. */
-static void maybe_hook(bm_analysis *a)
+static void maybe_hook(bm_analysis *a, bool always)
 {
     if (a->hooked)
         return;
     bool have = bm_keystore_first(a->ks) != NULL || (a->rsa && bm_rsa_keys_count(a->rsa) > 0);
-    if (!have)
+    if (!have && !always)
         return;
     if (!a->cc && !(a->cc = bm_crypto_new())) {
         bm_diag_frame(&a->diag, 0, "libcrypto cannot be initialised: records are not decrypted");
@@ -189,7 +203,7 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     bm_result sr = bm_capture_is_stdin(a->current) ? BM_SUCCESS
                                                    : bm_pcapng_scan_secrets(a->current, bm_keys_dsb_cb, &dsb, NULL);
     (void)sr.code;
-    maybe_hook(a);
+    maybe_hook(a, false);
     bm_capture_stats st;
     memset(&st, 0, sizeof st);
     bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
@@ -219,10 +233,50 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
             (void)sr.code;
         }
     }
-    maybe_hook(a);
+    maybe_hook(a, false);
     bm_capture_stats st;
     bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st);
     return capture_done(a, &st, r);
+}
+
+/* The complete lines appended to the followed key logs since the last
+ * call, into the keystore (a line still being written waits). Called by
+ * the live capture before each packet: a peer writes its secrets before it
+ * sends what they protect. */
+static void follow_keylogs(void *ud)
+{
+    bm_analysis *a = ud;
+    for (unsigned i = 0; i < a->n_follow; i++) {
+        struct stat st;
+        if (stat(a->follow[i], &st) != 0)
+            continue;
+        if ((uint64_t)st.st_size < a->follow_off[i]) /* truncated and written anew */
+            a->follow_off[i] = 0;
+        if ((uint64_t)st.st_size == a->follow_off[i])
+            continue;
+        FILE *f = fopen(a->follow[i], "rb");
+        if (!f)
+            continue;
+        size_t want = (size_t)((uint64_t)st.st_size - a->follow_off[i]);
+        if (want > (1u << 20))
+            want = 1u << 20;
+        uint8_t *buf = malloc(want);
+        size_t got = buf && fseeko(f, (off_t)a->follow_off[i], SEEK_SET) == 0 ? fread(buf, 1, want, f) : 0;
+        fclose(f);
+        size_t end = got;
+        while (end && buf[end - 1] != '\n')
+            end--;
+        if (end) {
+            bm_diag_begin_file(&a->key_diag, a->follow[i]);
+            bm_result r = bm_keylog_load_mem(a->ks, buf, end, a->follow[i], &a->key_diag);
+            (void)r.code;
+            bm_diag_end_file(&a->key_diag);
+            a->follow_off[i] += end;
+        }
+        if (buf)
+            OPENSSL_cleanse(buf, got);
+        free(buf);
+    }
 }
 
 int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, uint64_t count, unsigned idle_s,
@@ -235,8 +289,12 @@ int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, u
     snprintf(a->current, len, "live:%s", iface);
     bm_diag_begin_file(&a->diag, a->current);
     bm_tls_set_capture(a->tls, a->current);
-    maybe_hook(a);
-    bm_live_opts lo = {.iface = iface, .duration_s = duration_s, .count = count, .idle_s = idle_s, .stop = stop};
+    /* with key logs to follow, decryption joins at once: the first
+     * connection's secrets arrive after its first bytes */
+    maybe_hook(a, a->n_follow > 0);
+    bm_live_opts lo = {.iface = iface, .duration_s = duration_s, .count = count, .idle_s = idle_s, .stop = stop,
+                       .before_packet = a->n_follow ? follow_keylogs : NULL, .ud = a,
+                       .delay_s = a->n_follow ? 1.0 : 0.0};
     bm_capture_stats st;
     bm_result r = bm_capture_read_live(&lo, a->tcp, &a->diag, &st);
     return capture_done(a, &st, r);
@@ -265,5 +323,7 @@ void bm_analysis_free(bm_analysis *a)
     bm_keystore_free(a->ks);
     bm_crypto_free(a->cc);
     free(a->current);
+    for (unsigned i = 0; i < a->n_follow; i++)
+        free(a->follow[i]);
     free(a);
 }

@@ -5,7 +5,9 @@
 # The failing connection's verdict (in-path corruption, proven by the
 # repair) is printed while the capture runs; a clean connection (a capture
 # of its own) is printed as ok while it runs; SIGINT ends the capture with
-# the summary.
+# the summary. Then TLS 1.3 with a key log the client writes while the
+# capture runs (SSLKEYLOGFILE style, empty at the start): badmac follows it,
+# and the flipped record's verdict is proven again.
 set -u
 T=$(mktemp -d /tmp/live-t.XXXXXX)
 NS=bmlive-$$
@@ -28,6 +30,8 @@ ip -n $NS link set lo up
 PSK=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
 SUITE=PSK-AES128-GCM-SHA256
 in_ns() { ip netns exec $NS "$@"; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+    -days 2 -subj /CN=live >/dev/null 2>&1
 
 in_ns openssl s_server -accept 127.0.0.1:4433 -psk $PSK -nocert -cipher $SUITE -no_tls1_3 -www -quiet \
     >/dev/null 2>&1 &
@@ -78,4 +82,24 @@ wait $LPID
 rc=$?
 ok $([ $rc = 0 ] && grep -q '"type":"summary"' "$T/live.out"; echo $?) \
     "SIGINT ends the capture with the summary (exit $rc)"
+# TLS 1.3, keys from a key log written while the capture runs
+in_ns openssl s_server -accept 127.0.0.1:4443 -cert "$T/cert.pem" -key "$T/key.pem" -tls1_3 -www -quiet \
+    >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+in_ns "$BADMAC" relay --listen 127.0.0.1:5557 --to 127.0.0.1:4443 --flip 's2c,type=23,nth-app=2:40:3' \
+    >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+: >"$T/follow.keys"
+ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5557' --keylog "$T/follow.keys" --json >"$T/live.out" 2>"$T/live.err" &
+LPID=$!
+PIDS="$PIDS $LPID"
+sleep 1.5
+printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 ip netns exec $NS openssl s_client -connect 127.0.0.1:5557 -tls1_3 \
+    -keylogfile "$T/follow.keys" -ign_eof >/dev/null 2>&1
+sleep 1.5
+third=$(verdicts)
+echo "$third" | grep -q '^failed in_path_corruption proven$'
+ok $? "TLS 1.3, the key log written during the capture is followed: in-path corruption proven ($third)"
+kill -INT $LPID
+wait $LPID
 echo "1..$n"
