@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # soak.t - badmac -i under a steady load (issue 13): Python TLS 1.3 clients,
-# one after another, through `badmac relay` to openssl s_server, for
-# SOAK_SECONDS (default 40; longer runs: SOAK_SECONDS=3600), captured live
+# at a steady SOAK_RATE (default 100 connections/s), through `badmac relay`
+# to openssl s_server, for SOAK_SECONDS (default 40; longer runs:
+# SOAK_SECONDS=3600), captured live
 # with the key log the clients are still writing. Checks: the resident set
 # stays flat (the last third of the run no higher than 1.25 times the
 # middle third), every client connection is reported and verified, none
@@ -10,6 +11,7 @@ set -u
 T=$(mktemp -d /tmp/soak-t.XXXXXX)
 NS=bmsoak-$$
 SECS=${SOAK_SECONDS:-40}
+RATE=${SOAK_RATE:-100} # connections per second (bench/ runs it faster)
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 PIDS=""
@@ -41,15 +43,16 @@ ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --keylog "$T/keys" --json -
 LPID=$!
 PIDS="$PIDS $LPID"
 sleep 1.5
-ip netns exec $NS python3 - "$SECS" "$T/keys" >"$T/clients" 2>"$T/clients.err" <<'PY' &
+ip netns exec $NS python3 - "$SECS" "$T/keys" "$RATE" >"$T/clients" 2>"$T/clients.err" <<'PY' &
 import socket, ssl, sys, time
-secs, keys = float(sys.argv[1]), sys.argv[2]
+secs, keys, rate = float(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 ctx.minimum_version = ssl.TLSVersion.TLSv1_3
 ctx.keylog_filename = keys
-done, got, end = 0, 0, time.monotonic() + secs
+done, got, start = 0, 0, time.monotonic()
+end = start + secs
 while time.monotonic() < end:
     with socket.create_connection(("127.0.0.1", 5555)) as s, ctx.wrap_socket(s) as t:
         t.sendall(b"GET /page HTTP/1.0\r\n\r\n")
@@ -59,6 +62,7 @@ while time.monotonic() < end:
                 break
             got += len(b)
     done += 1
+    time.sleep(max(0.0, start + done / rate - time.monotonic()))  # a steady rate
 print(done, got // max(done, 1))
 PY
 CPID=$!
@@ -100,6 +104,7 @@ EOF
 ok $([ -n "$clients" ] && [ "$conns" = "$clients" ] && [ "$verified" = "$clients" ] && [ "$failed" = 0 ]; echo $?) \
     "$clients client connections, $conns reported, $verified verified with the followed key log, $failed failed"
 ok $(! grep -q 'kernel dropped' "$T/live.err"; echo $?) "no packet dropped by the kernel"
+sed 's/^/# stderr: /' "$T/live.err" | head -5
 ok $([ "${size:-0}" -gt 20000 ]; echo $?) "each response carries the ${size:-0}-byte page (records of real size)"
 echo "# sustained: $clients TLS 1.3 connections (${size:-0} bytes each) in $SECS s through the relay, analysed live"
 echo "1..$n"
