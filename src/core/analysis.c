@@ -27,6 +27,8 @@
 #include "../tls/tls.h"
 #include "../util/diag.h"
 
+#define ANALYSIS_OPEN_KEPT 1024
+
 struct bm_analysis {
     bm_analysis_opts opts;
     bm_diag diag;
@@ -49,14 +51,54 @@ struct bm_analysis {
     char *follow[64];
     uint64_t follow_off[64];
     unsigned n_follow;
+    /* Files given one after the other: the connections still open at the
+     * end of the previous file, and how many of this file's, picked up
+     * mid-stream, continue one of them (pieces of a rotated capture). */
+    uint64_t open_at_end[2][ANALYSIS_OPEN_KEPT];
+    unsigned n_open[2];
+    int cur_open;
+    uint64_t continued;
 };
 
 /* hook_conn is the decryption stage's (the only hook installed), or NULL
  * for a connection that opened before the stage joined. */
+/* The connection's two endpoints, whichever side is which. */
+static uint64_t pair_key(const bm_conn *c)
+{
+    const bm_endpoint *e[2] = {&c->client, &c->server};
+    if (memcmp(e[0], e[1], sizeof *e[0]) > 0) {
+        e[0] = &c->server;
+        e[1] = &c->client;
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < 2; k++) {
+        uint8_t b[19] = {e[k]->family, (uint8_t)(e[k]->port >> 8), (uint8_t)e[k]->port};
+        memcpy(b + 3, e[k]->ip, 16);
+        for (size_t i = 0; i < sizeof b; i++)
+            h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static void note_continuation(bm_analysis *a, const bm_conn *c)
+{
+    uint64_t k = pair_key(c);
+    int cur = a->cur_open, prev = !cur;
+    if (c->midstream)
+        for (unsigned i = 0; i < a->n_open[prev]; i++)
+            if (a->open_at_end[prev][i] == k) {
+                a->continued++;
+                break;
+            }
+    if (c->end == BM_CONN_OPEN && a->n_open[cur] < ANALYSIS_OPEN_KEPT)
+        a->open_at_end[cur][a->n_open[cur]++] = k;
+}
+
 static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     bm_analysis *a = ud;
     a->totals.connections++;
+    note_continuation(a, c);
     /* Without the decryption stage's evidence (no keys at all) the verdict
      * rests on what the TLS and TCP stages saw. The diagnosis writes the
      * status (failed / ok / unknown) first, then the verdict. */
@@ -190,6 +232,9 @@ static int capture_done(bm_analysis *a, const bm_capture_stats *st, bm_result r)
 
 int bm_analysis_add_capture(bm_analysis *a, const char *path)
 {
+    a->cur_open = !a->cur_open; /* the previous file's open connections become "prev" */
+    a->n_open[a->cur_open] = 0;
+    a->continued = 0;
     free(a->current);
     a->current = strdup(path);
     if (!a->current)
@@ -207,6 +252,12 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     bm_capture_stats st;
     memset(&st, 0, sizeof st);
     bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
+    bm_tcp_flush(a->tcp);
+    if (a->continued)
+        bm_diag_notice(&a->diag, 0,
+                       "%llu connections continue connections left open at the end of the previous file: the "
+                       "files look like pieces of one capture (tcpdump -C or -G); --merge reads them as one",
+                       (unsigned long long)a->continued);
     return capture_done(a, &st, r);
 }
 
