@@ -6,6 +6,8 @@
  * over 1, as with grep and diff: the analysis may be incomplete. Notices
  * (traffic read but not analysed: bm_diag_notice) never make it 2.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -488,6 +490,143 @@ static int cli_run(cli *c)
     return t.failed ? 1 : 0;
 }
 
+/* Name order with runs of digits compared as numbers: tls.pcap2 before
+ * tls.pcap10, as tcpdump -C numbers its files. */
+static int natural_cmp(const void *x, const void *y)
+{
+    const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (*a == '0')
+                a++;
+            while (*b == '0')
+                b++;
+            size_t la = 0, lb = 0;
+            while (isdigit((unsigned char)a[la]))
+                la++;
+            while (isdigit((unsigned char)b[lb]))
+                lb++;
+            if (la != lb)
+                return la < lb ? -1 : 1;
+            int d = strncmp(a, b, la);
+            if (d)
+                return d;
+            a += la;
+            b += lb;
+        } else if (*a != *b) {
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        } else {
+            a++;
+            b++;
+        }
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+/* Whether the file starts like a capture: pcap (either byte order,
+ * micro- or nanoseconds), pcapng, or gzip. */
+static bool looks_like_capture(const char *path)
+{
+    unsigned char m[4];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(m, 1, sizeof m, f) : 0;
+    if (f)
+        fclose(f);
+    static const unsigned char magic[][4] = {{0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4},
+                                             {0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
+                                             {0x0a, 0x0d, 0x0d, 0x0a}};
+    if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+        return true;
+    for (size_t i = 0; n == 4 && i < sizeof magic / sizeof magic[0]; i++)
+        if (!memcmp(m, magic[i], 4))
+            return true;
+    return false;
+}
+
+/* Appends p to the growing array *out; false when out of memory. */
+static bool push(const char ***out, size_t *n, size_t *cap, const char *p)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        const char **g = realloc(*out, nc * sizeof **out);
+        if (!g)
+            return false;
+        *out = g;
+        *cap = nc;
+    }
+    (*out)[(*n)++] = p;
+    return true;
+}
+
+/* A directory among the captures stands for the capture files in it (by
+ * their first bytes), in natural name order. The strings and the array are
+ * kept in 'keep' (freed by the caller). 0, or 2 after one line. */
+static int expand_dirs(cli *c, char ***keep, size_t *n_keep)
+{
+    const char **out = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < c->n_files; i++) {
+        struct stat st;
+        const char *f = c->files[i];
+        size_t first = n;
+        if (strcmp(f, "-") != 0 && stat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
+            DIR *d = opendir(f);
+            if (!d) {
+                fprintf(stderr, "badmac: %s: %s\n", f, strerror(errno));
+                free(out);
+                return 2;
+            }
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                    continue;
+                size_t len = strlen(f) + strlen(e->d_name) + 2;
+                char *p = malloc(len);
+                char **kg = p ? realloc(*keep, (*n_keep + 1) * sizeof **keep) : NULL;
+                if (!kg) {
+                    free(p);
+                    closedir(d);
+                    free(out);
+                    fprintf(stderr, "badmac: out of memory\n");
+                    return 2;
+                }
+                *keep = kg;
+                (*keep)[(*n_keep)++] = p;
+                snprintf(p, len, "%s/%s", f, e->d_name);
+                if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) || !looks_like_capture(p))
+                    continue;
+                if (!push(&out, &n, &cap, p)) {
+                    closedir(d);
+                    free(out);
+                    return 2;
+                }
+            }
+            closedir(d);
+            if (n == first) {
+                fprintf(stderr, "badmac: %s: no capture file in this directory\n", f);
+                free(out);
+                return 2;
+            }
+            qsort(out + first, n - first, sizeof *out, natural_cmp);
+            continue;
+        }
+        if (!push(&out, &n, &cap, f)) {
+            free(out);
+            return 2;
+        }
+    }
+    char **kg = realloc(*keep, (*n_keep + 1) * sizeof **keep);
+    if (!kg || n > (size_t)INT32_MAX) {
+        free(out);
+        return 2;
+    }
+    *keep = kg;
+    (*keep)[(*n_keep)++] = (char *)out; /* the array itself */
+    c->files = out;
+    c->n_files = (int)n;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "relay"))
@@ -501,9 +640,16 @@ int main(int argc, char **argv)
         return 2;
     }
     c->files = files;
+    char **keep = NULL;
+    size_t n_keep = 0;
     int rc = cli_parse(c, argc, argv);
+    if (rc == BM_OPT_RUN && expand_dirs(c, &keep, &n_keep) != 0)
+        rc = 2;
     if (rc == BM_OPT_RUN)
         rc = cli_run(c);
+    for (size_t i = 0; i < n_keep; i++)
+        free(keep[i]);
+    free(keep);
     free(files);
     free(c);
     return rc;

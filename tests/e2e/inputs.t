@@ -4,7 +4,7 @@
 # gzip-compressed files (as tshark reads them). Each gives the same report
 # as the plain file (JSON Lines, the capture's name aside); a pcapng's
 # decryption secrets blocks are read through gzip too; compare and --write
-# take .gz; a cut .gz is one error line, exit 2, what came before analysed.
+# take .gz; a directory stands for the capture files in it; a cut .gz is one error line, exit 2, what came before analysed.
 # A BPF filter (-f) keeps the connections it selects with the frame numbers
 # of the whole capture (as Wireshark shows them); a filter that does not
 # compile is a usage error; one that cannot apply to an interface's link
@@ -131,6 +131,16 @@ def main():
         rc2, separate, err2 = run(k + pieces)
         tap(report(separate) != report(whole) and "--merge reads them as one" in err2,
             "without --merge the pieces are separate captures (connections cut), and a notice says --merge", err2)
+        rc1, merged, err = run(k + ["--merge", rot])
+        tap(rc1 == rc0 and report(merged) == report(whole), "--merge DIR: the capture files in it, the same report",
+            err)
+        empty = os.path.join(TMP, "empty")
+        os.mkdir(empty)
+        with open(os.path.join(empty, "notes.txt"), "w") as f:
+            f.write("not a capture\n")
+        rc, _, err = run([empty])
+        tap(rc == 2 and "no capture file in this directory" in err, "a directory without captures: one line, exit 2",
+            err)
         two = [os.path.join(FIX, "tls12-aes-gcm.pcap"), os.path.join(FIX, "tls13-chacha.pcap")]
         mc = os.path.join(TMP, "merged.pcapng")
         subprocess.run(["mergecap", "-w", mc] + two, check=True)
