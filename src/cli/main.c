@@ -107,7 +107,8 @@ static const bm_opt cli_opts[] = {
 static const char cli_usage[] =
     "usage: badmac [--json] [--quiet] [--keylog FILE] [--rsa-key FILE] [--psk ID:HEX]\n"
     "              [--export-plaintext DIR] [--export-keylog FILE] [--write OUT.pcapng] CAPTURE...\n"
-    "              (a CAPTURE is a pcap or pcapng file, gzip-compressed or not, or - for standard input)\n"
+    "              (a CAPTURE is a pcap or pcapng file, gzip-compressed or not, a directory of them, or -\n"
+    "              for standard input)\n"
     "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
     "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
     "       badmac --help | --version\n"
@@ -138,6 +139,8 @@ static const char cli_usage[] =
     "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
     "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
     "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
+    "  These files hold secrets or plaintext: they are created mode 0600.\n"
+    "\n"
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
     "                  K, M, G suffixes); past it the least recently active connections are\n"
     "                  reported early, with what was seen, and counted in a notice\n"
@@ -153,7 +156,7 @@ static const char cli_usage[] =
     "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
     "                  8G: a few seconds; a 16 KB HMAC record takes about 1G); past it a\n"
     "                  search stops and its verdict says so\n"
-    "  These files hold secrets or plaintext: they are created mode 0600.\n"
+
     "\n"
     "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
     "argument after -- is a capture.\n"
