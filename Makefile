@@ -86,7 +86,8 @@ e2e: all
 sanitize:
 	$(MAKE) SANITIZE=1 all
 	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
-	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t
+	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t tests/e2e/inputs.t tests/e2e/live.t \
+	    tests/e2e/tunnels.t
 	$(MAKE) fuzz-replay
 
 # The CLI with every finding and verdict line worded differently

@@ -477,7 +477,7 @@ static int cli_run(cli *c)
         bm_export_discard(keylog_out, c->keylog_out ? c->keylog_tmp : NULL);
         return 2;
     }
-    int export_rc = finish_exports(c, c->files[0], keylog_out);
+    int export_rc = finish_exports(c, c->n_files ? c->files[0] : NULL, keylog_out);
     if (c->json) {
         bm_json_patterns(stdout, &c->patterns);
         bm_json_summary(stdout, &t);
