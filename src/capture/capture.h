@@ -84,7 +84,8 @@ typedef struct bm_live_opts {
     uint64_t count;              /* stop after this many packets; 0: no limit */
     unsigned idle_s;             /* a connection idle this long is reported (default 300) */
     volatile const int *stop;    /* set (by a signal handler) to stop; may be NULL */
-    void (*before_packet)(void *ud); /* called before each packet is decoded; may be NULL */
+    void (*before_packet)(void *ud); /* called before packets are decoded (once per batch of held
+                                        packets when delay_s > 0); may be NULL */
     void *ud;
     double delay_s;              /* packets are decoded this long after they arrive (a peer writes its key
                                     log lines after the packets they open have crossed the wire); the

@@ -72,16 +72,23 @@ static void hold(held_q *q, const struct pcap_pkthdr *h, const u_char *data, dou
 
 /* Decodes the held packets that have waited long enough (all with
  * 'all'), the oldest first; the hold is kept under BM_LIVE_HOLD_BYTES. */
+static bool releasable(const held_q *q, const bm_live_opts *lo, double now, bool all)
+{
+    return q->head && (all || q->bytes > BM_LIVE_HOLD_BYTES || q->head->arrived + lo->delay_s <= now);
+}
+
 static void release(held_q *q, const bm_live_opts *lo, bm_capture_ctx *cx, int lt, double now, bool all)
 {
-    while (q->head && (all || q->bytes > BM_LIVE_HOLD_BYTES || q->head->arrived + lo->delay_s <= now)) {
+    /* once per batch, not per packet: every packet released arrived before
+     * this call, so what its peer wrote before sending it is read now */
+    if (lo->before_packet && releasable(q, lo, now, all))
+        lo->before_packet(lo->ud);
+    while (releasable(q, lo, now, all)) {
         held_pkt *p = q->head;
         q->head = p->next;
         if (!q->head)
             q->tail = NULL;
         q->bytes -= sizeof *p + p->caplen;
-        if (lo->before_packet)
-            lo->before_packet(lo->ud);
         bm_capture_feed_packet(cx, lt, p->data, p->caplen, p->len, p->ts_ns);
         free(p);
     }

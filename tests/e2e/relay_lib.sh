@@ -1,12 +1,14 @@
 # relay_lib.sh - shell helpers of the relay's end-to-end tests (relay.t,
 # relay_intercept.t), sourced by them once $T (the test's temporary
-# directory) exists: TAP ok/check, cleanup of $T and of the background
-# processes in $PIDS at exit, and the peers. They use $BADMAC.
+# directory) exists: TAP ok/check, cleanup of $T, of the background
+# processes in $PIDS and of the network namespace $NETNS (when set) at
+# exit, and the peers. They use $BADMAC.
 
 PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    [ -n "${NETNS:-}" ] && ip netns del "$NETNS" 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT

@@ -12,16 +12,9 @@ T=$(mktemp -d /tmp/soak-t.XXXXXX)
 NS=bmsoak-$$
 SECS=${SOAK_SECONDS:-40}
 RATE=${SOAK_RATE:-100} # connections per second (bench/ runs it faster)
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    ip netns del $NS 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
+NETNS=$NS
+# ok, cleanup of $T, $PIDS and $NETNS at exit
+. "$(dirname "$0")/relay_lib.sh"
 if [ "$(id -u)" != 0 ] || ! command -v openssl >/dev/null || ! ip netns add $NS 2>/dev/null; then
     echo "1..0 # SKIP needs root, openssl and network namespaces"
     exit 0
