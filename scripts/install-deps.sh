@@ -4,9 +4,9 @@
 # peers, capture tools and tshark that the tests compare against.
 set -eu
 what=${1:-build}
-pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev zlib1g-dev"
+pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev"
 if [ "$what" = test ]; then
-    pkgs="$pkgs perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 python3-cryptography libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
+    pkgs="$pkgs zstd xz-utils perl tshark tcpdump openssl gnutls-bin iproute2 ethtool python3 python3-cryptography libmbedtls-dev libwolfssl-dev libgnutls28-dev nftables"
     # the matrix's application peers (tests/matrix/peers.py): real servers
     # (nginx, HAProxy) and clients (curl, Java JSSE); started per cell on
     # loopback ports, never as services

@@ -68,6 +68,13 @@ typedef struct bm_analysis_opts {
      * only the packets it accepts are analysed; the others keep their frame
      * numbers. Check it first with bm_capture_filter_check (badmac -f). */
     const char *filter;
+    /* --keep-failures: a directory (MUST exist) that receives, for every
+     * failed connection, a pcapng of its packets with the keys that
+     * decrypt it in a Decryption Secrets Block (bm_conn.evidence names it);
+     * packets come from a ring of the most recent keep_ring_bytes (0: 64
+     * MiB). NULL: none. */
+    const char *keep_failures_dir;
+    size_t keep_ring_bytes;
 } bm_analysis_opts;
 
 typedef struct bm_totals {

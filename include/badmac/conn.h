@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "findings.h"
+#include "frames.h"
 #include "verdict_lines.h"
 
 #define BM_MAX_CERTS 10
@@ -360,6 +361,15 @@ typedef struct bm_conn {
     bm_conn_close close[2];         /* how each side ended its stream (TLS stage), by role */
     bm_status_info status;          /* failed / ok / unknown (the diagnosis, bm_diagnose_status) */
     bm_verdict verdict;             /* the diagnosis; cause BM_CAUSE_NONE only before it ran */
+    struct {                        /* --keep-failures: the evidence file written for it */
+        const char *file;           /* NULL: none (borrowed, valid during the callback) */
+        uint64_t packets, key_lines;
+        bool partial;               /* its first packets were no longer kept */
+    } evidence;
+    uint8_t n_spans;                /* merged captures only: the files of frames first_frame..last_frame, */
+    uint64_t spans_skipped;         /* the first and the last ones: this many left out after spans[0] */
+    bool spans_partial;             /* the frames before spans[0] no longer known (bm_frame_runs) */
+    bm_file_span spans[BM_CONN_SPANS];
 } bm_conn;
 
 #endif

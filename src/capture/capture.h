@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../../include/badmac/frames.h"
 #include "../util/diag.h"
 #include "../util/err.h"
 #include "stream.h"
@@ -26,6 +27,18 @@
 /* Timestamps past this (year 2116) are taken as this: differences and sums
  * of two stay within int64. */
 #define BM_TS_MAX_NS (1ull << 62)
+
+/* A tap on the packets read (NULL functions: none): each packet as it is
+ * read, then, once the TCP layer has found its segment, that segment's
+ * endpoints (the inner ones of a tunnelled packet); what an evidence writer
+ * keeps (src/export/evidence.c). Not called for packets a filter rejects. */
+typedef struct bm_packet_tap {
+    void *ud;
+    void (*packet)(void *ud, uint64_t frame, uint64_t ts_ns, int linktype, const uint8_t *p, uint32_t caplen,
+                   uint32_t len);
+    void (*segment)(void *ud, uint64_t frame, const bm_ip_addr *src, uint16_t sport, const bm_ip_addr *dst,
+                    uint16_t dport);
+} bm_packet_tap;
 
 typedef struct bm_capture_opts {
     size_t ooo_bytes_per_dir;  /* out-of-order bytes buffered per direction (default 4 MiB) */
@@ -42,6 +55,7 @@ typedef struct bm_capture_opts {
     const char *filter;        /* BPF expression (tcpdump's syntax), borrowed; NULL: every packet. Packets
                                   it rejects keep their frame numbers (as in Wireshark) and are counted
                                   in bm_capture_stats.filtered */
+    bm_packet_tap tap;
 } bm_capture_opts;
 
 /* Whether 'expr' compiles as a BPF filter (for Ethernet captures); 0, or
@@ -91,6 +105,7 @@ typedef struct bm_live_opts {
                                     log lines after the packets they open have crossed the wire); the
                                     packets waiting are held up to BM_LIVE_HOLD_BYTES */
 } bm_live_opts;
+typedef struct bm_frame_runs bm_frame_runs;
 #define BM_LIVE_HOLD_BYTES (64u << 20)
 BM_RESULT bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);
 /* Reports (closes) the connections idle longer than idle_ns at now_ns. */
@@ -101,7 +116,24 @@ void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns);
  * cannot be read is one line naming it (the others are read) and makes the
  * result an error. */
 BM_RESULT bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_table *t, bm_diag *diag,
-                                 bm_capture_stats *st);
+                                 bm_capture_stats *st, bm_frame_runs *runs);
+
+/* Which file and frame of it each merged frame number is: runs of
+ * consecutive frames of one file, the last BM_FRAME_RUNS_KEPT of them
+ * (a rotated capture has one per file; files captured side by side
+ * interleave, and connections long gone lose their names first). */
+#define BM_FRAME_RUNS_KEPT 65536u
+bm_frame_runs *bm_frame_runs_new(const char *const *paths, unsigned n);
+void bm_frame_runs_free(bm_frame_runs *r);
+/* The runs that cover merged frames first..last into out (names borrowed
+ * from the paths given to bm_frame_runs_new): the first and the last cap-1
+ * of them, *skipped the number left out between out[0] and out[1]; their
+ * count. *partial when the oldest are no longer kept. */
+unsigned bm_frame_runs_spans(const bm_frame_runs *r, uint64_t first, uint64_t last, bm_file_span *out, unsigned cap,
+                             bool *partial, uint64_t *skipped);
+/* bm_diag's locate (ud: the bm_frame_runs): the file and frame of merged
+ * frame f; 0 when no longer known. */
+int bm_frame_runs_locate(const void *ud, uint64_t f, const char **file, uint64_t *file_frame);
 
 /* Read one capture file to the end, feeding 't'. Bad packets are reported
  * through 'diag' and skipped. Returns an error only when the file cannot be

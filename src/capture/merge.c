@@ -4,11 +4,13 @@
  * on a tie, the file given first), streaming: one packet per file is held.
  * The pieces of a rotated capture (tcpdump -C or -G, editcap -c) give the
  * connections that cross a file boundary back whole. Frames are numbered
- * in the merged order, as in the file `mergecap -w` would write.
+ * in the merged order, as in the file `mergecap -w` would write; the
+ * frame runs (bm_frame_runs) say which file and frame each number is.
  */
 #include "tcp_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +24,124 @@ typedef struct msrc {
     struct pcap_pkthdr *h;
     const u_char *data;
     bool have;
+    uint64_t n;              /* frames of this file picked so far */
 } msrc;
+
+/* A run: merged frames from 'merged' on are frames 'local', local+1, ...
+ * of file 'file', up to the next run's first frame. */
+typedef struct frun {
+    uint64_t merged, local;
+    uint32_t file;
+} frun;
+
+struct bm_frame_runs {
+    const char *const *paths;
+    unsigned n_paths;
+    frun ring[BM_FRAME_RUNS_KEPT];
+    uint64_t head;           /* runs ever added; the kept ones are the last min(head, KEPT) */
+    uint64_t last_merged;    /* the last frame recorded */
+};
+
+bm_frame_runs *bm_frame_runs_new(const char *const *paths, unsigned n)
+{
+    bm_frame_runs *r = calloc(1, sizeof *r);
+    if (r) {
+        r->paths = paths;
+        r->n_paths = n;
+    }
+    return r;
+}
+
+void bm_frame_runs_free(bm_frame_runs *r) { free(r); }
+
+static const frun *run_at(const bm_frame_runs *r, uint64_t i) { return &r->ring[i % BM_FRAME_RUNS_KEPT]; }
+
+/* Merged frame 'merged' is frame 'local' of file 'file'. */
+static void runs_add(bm_frame_runs *r, uint64_t merged, uint64_t local, uint32_t file)
+{
+    if (r->head) {
+        const frun *last = run_at(r, r->head - 1);
+        if (last->file == file && merged - last->merged == local - last->local) {
+            r->last_merged = merged;
+            return;
+        }
+    }
+    r->ring[r->head % BM_FRAME_RUNS_KEPT] = (frun){.merged = merged, .local = local, .file = file};
+    r->head++;
+    r->last_merged = merged;
+}
+
+int bm_frame_runs_locate(const void *ud, uint64_t f, const char **file, uint64_t *local)
+{
+    bm_file_span sp;
+    bool partial;
+    uint64_t skipped;
+    if (bm_frame_runs_spans(ud, f, f, &sp, 1, &partial, &skipped) != 1 || partial)
+        return 0;
+    *file = sp.file;
+    *local = sp.file_frame;
+    return 1;
+}
+
+unsigned bm_frame_runs_spans(const bm_frame_runs *r, uint64_t first, uint64_t last, bm_file_span *out, unsigned cap,
+                             bool *partial, uint64_t *skipped)
+{
+    *partial = false;
+    *skipped = 0;
+    if (!r->head || last < first)
+        return 0;
+    uint64_t lo = r->head > BM_FRAME_RUNS_KEPT ? r->head - BM_FRAME_RUNS_KEPT : 0, hi = r->head;
+    if (first < run_at(r, lo)->merged)
+        *partial = true; /* frames older than the oldest run kept */
+    /* the last run starting at or before 'first' (or the oldest kept) */
+    uint64_t a = lo, b = hi;
+    while (b - a > 1) {
+        uint64_t m = a + (b - a) / 2;
+        if (run_at(r, m)->merged <= first)
+            a = m;
+        else
+            b = m;
+    }
+    /* the first run and the last cap-1 (the failure is usually near the end) */
+    uint64_t seen = 0;
+    unsigned n = 0;
+    for (uint64_t i = a; i < hi; i++) {
+        const frun *x = run_at(r, i);
+        uint64_t end = i + 1 < hi ? run_at(r, i + 1)->merged - 1 : r->last_merged;
+        if (x->merged > last)
+            break;
+        if (end < first)
+            continue;
+        uint64_t from = x->merged > first ? x->merged : first;
+        bm_file_span sp = {.file = x->file < r->n_paths ? r->paths[x->file] : "?",
+                           .first_frame = from,
+                           .last_frame = end < last ? end : last,
+                           .file_frame = x->local + (from - x->merged)};
+        if (n < cap) {
+            out[n++] = sp;
+        } else if (cap > 1) {
+            memmove(out + 1, out + 2, (cap - 2) * sizeof *out);
+            out[cap - 1] = sp;
+        }
+        seen++;
+    }
+    *skipped = seen > n ? seen - n : 0;
+    return n;
+}
 
 static uint64_t msrc_ts(const msrc *s) { return (uint64_t)s->h->ts.tv_sec * 1000000000ull + (uint64_t)s->h->ts.tv_usec; }
 
 /* The next packet of s; at the end or on a read error (one line naming
  * the file, the frames before it kept) it has none. */
-static void msrc_next(msrc *s, bm_diag *diag, uint64_t frame, bm_capture_stats *st)
+static void msrc_next(msrc *s, bm_diag *diag, bm_capture_stats *st)
 {
     int rc = pcap_next_ex(s->pc, &s->h, &s->data);
     s->have = rc == 1;
     if (rc != 1 && rc != PCAP_ERROR_BREAK) {
-        bm_diag_frame(diag, frame, "%s: cannot read further: %s", s->path, pcap_geterr(s->pc));
+        const char *merged = diag->file; /* the line names the file, as for a capture read alone */
+        diag->file = s->path;
+        bm_diag_frame(diag, 0, "cannot read further after frame %" PRIu64 ": %s", s->n, pcap_geterr(s->pc));
+        diag->file = merged;
         st->read_error = true;
     }
 }
@@ -78,7 +186,7 @@ static bool msrc_open(msrc *s, const char *path, const char *filter, bm_diag *di
 }
 
 bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_table *t, bm_diag *diag,
-                                 bm_capture_stats *st)
+                                 bm_capture_stats *st, bm_frame_runs *runs)
 {
     msrc *src = calloc(n ? n : 1, sizeof *src);
     if (!src)
@@ -95,7 +203,7 @@ bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_ta
         }
         if (!st->linktype)
             st->linktype = src[i].lt;
-        msrc_next(&src[i], diag, 0, st);
+        msrc_next(&src[i], diag, st);
     }
     for (;;) {
         msrc *pick = NULL;
@@ -104,11 +212,14 @@ bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_ta
                 pick = &src[i];
         if (!pick)
             break;
+        pick->n++;
+        if (runs)
+            runs_add(runs, cx.frame + 1, pick->n, (uint32_t)(pick - src));
         if (pick->filtered && !pcap_offline_filter(&pick->prog, pick->h, pick->data))
             bm_capture_filtered_packet(&cx);
         else
             bm_capture_feed_packet(&cx, pick->lt, pick->data, pick->h->caplen, pick->h->len, msrc_ts(pick));
-        msrc_next(pick, diag, cx.frame, st);
+        msrc_next(pick, diag, st);
     }
     bm_capture_ctx_fini(&cx);
     bm_capture_tell_evicted(t, diag);

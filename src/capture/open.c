@@ -1,8 +1,8 @@
 /*
  * open.c - opening a capture for reading: a file, standard input ("-"),
- * or a gzip-compressed file (tshark reads .gz too), read transparently
- * through zlib behind a stdio stream so that libpcap and badmac's pcapng
- * walker see plain bytes.
+ * or a compressed file (gzip, zstd or xz, recognised by their first bytes,
+ * as tshark reads them), decompressed as it is read behind a stdio stream
+ * (fopencookie) so that libpcap and badmac's pcapng walker see plain bytes.
  */
 #define _GNU_SOURCE /* fopencookie */
 #include "capture.h"
@@ -12,7 +12,10 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <lzma.h>
+#include <stdlib.h>
 #include <zlib.h>
+#include <zstd.h>
 
 static ssize_t gz_read(void *cookie, char *buf, size_t n)
 {
@@ -45,6 +48,162 @@ static int gz_seek(void *cookie, off64_t *off, int whence)
 
 static int gz_close(void *cookie) { return gzclose(cookie) == Z_OK ? 0 : EOF; }
 
+/* zstd and xz: a stream decoder over the raw file. */
+#define DEC_IN (64u << 10)
+#define DEC_HIST (128u << 10)
+typedef struct dec {
+    FILE *raw;
+    bool xz;
+    ZSTD_DStream *zs;
+    lzma_stream lz;
+    uint8_t in[DEC_IN];
+    size_t in_pos, in_len;
+    bool in_eof, done, bad;
+    bool frame_end;     /* zstd: the last call ended a frame (the input may end there) */
+    uint64_t pos;       /* decompressed bytes made */
+    uint64_t rpos;      /* the next byte handed out: pos, or less after a seek back into hist */
+    uint8_t hist[DEC_HIST]; /* the last DEC_HIST bytes made (stdio seeks back over its buffer) */
+} dec;
+
+static bool dec_fill(dec *d)
+{
+    if (d->in_pos < d->in_len || d->in_eof)
+        return d->in_pos < d->in_len;
+    d->in_len = fread(d->in, 1, sizeof d->in, d->raw);
+    d->in_pos = 0;
+    if (d->in_len == 0)
+        d->in_eof = true;
+    return d->in_len > 0;
+}
+
+/* Up to n new decompressed bytes into buf (0: the end; -1: corrupt or cut,
+ * what came before stands). */
+static ssize_t dec_make(dec *d, char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n && !d->done && !d->bad) {
+        bool more = dec_fill(d);
+        if (d->xz) {
+            d->lz.next_in = d->in + d->in_pos;
+            d->lz.avail_in = d->in_len - d->in_pos;
+            d->lz.next_out = (uint8_t *)buf + done;
+            d->lz.avail_out = n - done;
+            lzma_ret r = lzma_code(&d->lz, more ? LZMA_RUN : LZMA_FINISH);
+            d->in_pos = d->in_len - d->lz.avail_in;
+            done = n - d->lz.avail_out;
+            if (r == LZMA_STREAM_END)
+                d->done = true;
+            else if (r != LZMA_OK)
+                d->bad = true; /* corrupt or cut: what was decoded stands */
+        } else {
+            ZSTD_inBuffer ib = {d->in + d->in_pos, d->in_len - d->in_pos, 0};
+            ZSTD_outBuffer ob = {buf + done, n - done, 0};
+            size_t r = ZSTD_decompressStream(d->zs, &ob, &ib);
+            d->in_pos += ib.pos;
+            done += ob.pos;
+            if (ZSTD_isError(r)) {
+                d->bad = true;
+            } else {
+                if (ob.pos || ib.pos)
+                    d->frame_end = r == 0;
+                if (!more && ob.pos == 0) { /* the input ends: cleanly only at a frame's end */
+                    d->bad = !d->frame_end;
+                    d->done = true;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < done; i++) /* into the history */
+        d->hist[(d->pos + i) % DEC_HIST] = (uint8_t)buf[i];
+    d->pos += done;
+    if (done == 0 && d->bad) {
+        errno = EIO;
+        return -1;
+    }
+    return (ssize_t)done;
+}
+
+static ssize_t dec_read(void *cookie, char *buf, size_t n)
+{
+    dec *d = cookie;
+    if (d->rpos < d->pos) { /* after a seek back: from the history */
+        size_t k = d->pos - d->rpos < n ? (size_t)(d->pos - d->rpos) : n;
+        for (size_t i = 0; i < k; i++)
+            buf[i] = (char)d->hist[(d->rpos + i) % DEC_HIST];
+        d->rpos += k;
+        return (ssize_t)k;
+    }
+    ssize_t got = dec_make(d, buf, n);
+    if (got > 0)
+        d->rpos = d->pos;
+    return got;
+}
+
+/* Seeks forward (the pcapng walker skips blocks: decoded and dropped) and
+ * back over the last DEC_HIST bytes (stdio's own buffer). */
+static int dec_seek(void *cookie, off64_t *off, int whence)
+{
+    dec *d = cookie;
+    int64_t rel = *off;
+    uint64_t base = whence == SEEK_SET ? 0 : d->rpos;
+    if (whence == SEEK_END || (rel < 0 && (uint64_t)-rel > base)) {
+        errno = ESPIPE;
+        return -1;
+    }
+    uint64_t to = rel < 0 ? base - (uint64_t)-rel : base + (uint64_t)rel;
+    if (to < d->pos && d->pos - to > DEC_HIST) {
+        errno = ESPIPE;
+        return -1;
+    }
+    char junk[16384];
+    while (d->pos < to) {
+        size_t want = to - d->pos < sizeof junk ? (size_t)(to - d->pos) : sizeof junk;
+        if (dec_make(d, junk, want) <= 0)
+            break; /* past the end: the next read says so */
+    }
+    d->rpos = to < d->pos ? to : d->pos;
+    *off = (off64_t)d->rpos;
+    return 0;
+}
+
+static int dec_close(void *cookie)
+{
+    dec *d = cookie;
+    if (d->xz)
+        lzma_end(&d->lz);
+    else
+        ZSTD_freeDStream(d->zs);
+    int rc = fclose(d->raw);
+    free(d);
+    return rc;
+}
+
+static FILE *dec_open(FILE *raw, bool xz)
+{
+    dec *d = calloc(1, sizeof *d);
+    if (!d) {
+        fclose(raw);
+        return NULL;
+    }
+    d->raw = raw;
+    d->xz = xz;
+    bool ok;
+    if (xz) {
+        d->lz = (lzma_stream)LZMA_STREAM_INIT;
+        ok = lzma_stream_decoder(&d->lz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+    } else {
+        d->zs = ZSTD_createDStream();
+        ok = d->zs && !ZSTD_isError(ZSTD_initDStream(d->zs));
+    }
+    cookie_io_functions_t io = {.read = dec_read, .write = NULL, .seek = dec_seek, .close = dec_close};
+    FILE *g = ok ? fopencookie(d, "rb", io) : NULL;
+    if (!g) {
+        dec_close(d);
+        errno = ENOMEM;
+    }
+    return g;
+}
+
 bool bm_capture_is_stdin(const char *path) { return strcmp(path, "-") == 0; }
 
 FILE *bm_capture_open(const char *path)
@@ -59,9 +218,19 @@ FILE *bm_capture_open(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    unsigned char m[2];
-    size_t n = fread(m, 1, 2, f);
-    if (n == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    unsigned char m[6];
+    size_t n = fread(m, 1, sizeof m, f);
+    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd}, xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    bool zst = n >= 4 && memcmp(m, zstd_magic, 4) == 0, xz = n == 6 && memcmp(m, xz_magic, 6) == 0;
+    if (zst || xz) {
+        if (fseek(f, 0, SEEK_SET) != 0) {
+            fclose(f);
+            errno = ESPIPE;
+            return NULL;
+        }
+        return dec_open(f, xz);
+    }
+    if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
         fclose(f);
         gzFile z = gzopen(path, "rb");
         if (!z)

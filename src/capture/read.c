@@ -92,6 +92,9 @@ void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, 
     pi.len = len < caplen ? caplen : len; /* a lying record header: trust what is there */
     cx->st->frames++;
     cx->st->bytes += caplen;
+    const bm_packet_tap *tap = &bm_tcp_opts(cx->tcp)->tap;
+    if (tap->packet && linktype >= 0)
+        tap->packet(tap->ud, pi.frame, pi.ts_ns, linktype, p, caplen, pi.len);
     bm_link_decode(cx, linktype, p, &pi);
 }
 

@@ -145,6 +145,8 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
                       pk->len);
         return;
     }
+    if (t->o.tap.segment)
+        t->o.tap.segment(t->o.tap.ud, pk->meta.frame, &pk->src, sp, &pk->dst, dp);
     uint32_t plen = pk->len - hlen;
     bool cut = pk->caplen < pk->len;
     const uint8_t *payload = NULL;

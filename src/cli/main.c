@@ -43,10 +43,12 @@ typedef struct cli {
     bm_patterns patterns; /* failure patterns across connections (bounded tables) */
     const char *plain_dir, *keylog_out, *write_out; /* --export-plaintext, --export-keylog, --write */
     size_t max_state;   /* --max-state, 0: the default */
+    const char *keep_dir; /* --keep-failures DIR */
+    size_t keep_ring;   /* --keep-ring, 0: the default */
     char keylog_tmp[BM_EXPORT_PATH_MAX + 16]; /* --export-keylog's temporary file, renamed at the end */
     size_t search_budget; /* --search-budget, 0: the default */
     const char *filter;   /* -f / --filter: a BPF expression */
-    int merge;            /* --merge: the captures as one, by timestamp */
+    int separate;         /* --separate: each capture on its own (default: all as one, by timestamp) */
     const char *iface;    /* -i: live capture */
     double duration;      /* --duration seconds, 0: until stopped */
     uint64_t count;       /* -c / --count packets, 0: no limit */
@@ -66,9 +68,12 @@ enum {
     CLI_EXPORT_KEYLOG,
     CLI_WRITE,
     CLI_MAX_STATE,
+    CLI_KEEP_FAILURES,
+    CLI_KEEP_RING,
     CLI_SEARCH_BUDGET,
     CLI_FILTER,
     CLI_MERGE,
+    CLI_SEPARATE,
     CLI_IFACE,
     CLI_DURATION,
     CLI_COUNT,
@@ -95,9 +100,12 @@ static const bm_opt cli_opts[] = {
     {"export-keylog", BM_OPT_VALUE, CLI_EXPORT_KEYLOG, 0},
     {"write", BM_OPT_VALUE, CLI_WRITE, 0},
     {"max-state", BM_OPT_VALUE, CLI_MAX_STATE, 0},
+    {"keep-failures", BM_OPT_VALUE, CLI_KEEP_FAILURES, 0},
+    {"keep-ring", BM_OPT_VALUE, CLI_KEEP_RING, 0},
     {"search-budget", BM_OPT_VALUE, CLI_SEARCH_BUDGET, 0},
     {"filter", BM_OPT_VALUE, CLI_FILTER, 'f'},
     {"merge", BM_OPT_FLAG, CLI_MERGE, 0},
+    {"separate", BM_OPT_FLAG, CLI_SEPARATE, 0},
     {"interface", BM_OPT_VALUE, CLI_IFACE, 'i'},
     {"duration", BM_OPT_VALUE, CLI_DURATION, 0},
     {"count", BM_OPT_VALUE, CLI_COUNT, 'c'},
@@ -139,6 +147,10 @@ static const char cli_usage[] =
     "                  (also master secrets derived from an RSA key, a PSK, a resumed session)\n"
     "  --write OUT.pcapng      the capture (one only) as pcapng with that key log embedded\n"
     "                  (Decryption Secrets Block): Wireshark decrypts it without key files\n"
+    "  --keep-failures DIR     each failed connection's packets, with the keys that decrypt it\n"
+    "                  (Decryption Secrets Block), to DIR/TIME-ID-CLIENT-SERVER.pcapng: badmac or\n"
+    "                  Wireshark reads it alone; the packets come from a ring of the most recent\n"
+    "                  --keep-ring SIZE (default 64M)\n"
     "  These files hold secrets or plaintext: they are created mode 0600.\n"
     "\n"
     "  --max-state SIZE        memory for the state of connections open at once (default 1G;\n"
@@ -149,8 +161,10 @@ static const char cli_usage[] =
     "                  (default 300); --duration SEC, -c/--count N or Ctrl-C/SIGTERM end it with\n"
     "                  the summary (connections still open reported as they stand); a --keylog\n"
     "                  still being written (SSLKEYLOGFILE) is followed (packets decoded 1 s late)\n"
-    "  --merge         the captures are pieces of one (tcpdump -C/-G, editcap -c): read them as\n"
-    "                  one, merged by timestamp as mergecap does; frames numbered in that order\n"
+    "  --separate      each capture on its own. By default the captures given (or the files of\n"
+    "                  a directory) are one: the pieces of a rotated capture (tcpdump -C/-G,\n"
+    "                  editcap -c) merged by timestamp as mergecap does, frames numbered in\n"
+    "                  that order, each connection naming its files and their frame numbers\n"
     "  -f, --filter EXPR       analyse only the packets this BPF expression accepts (tcpdump's\n"
     "                  syntax, e.g. 'host 10.0.0.5 and port 443'); the others keep their frame numbers\n"
     "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
@@ -237,8 +251,11 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_QUIET:
         c->quiet = 1;
         return 0;
-    case CLI_MERGE:
-        c->merge = 1;
+    case CLI_MERGE: /* the default since captures given together are read as one */
+        c->separate = 0;
+        return 0;
+    case CLI_SEPARATE:
+        c->separate = 1;
         return 0;
     case CLI_IFACE:
         c->iface = val;
@@ -271,9 +288,15 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
         c->filter = val;
         return 0;
     }
+    case CLI_KEEP_FAILURES:
+        c->keep_dir = val;
+        return 0;
     case CLI_MAX_STATE:
     case CLI_SEARCH_BUDGET:
-        if (bm_opt_size(val, id == CLI_MAX_STATE ? &c->max_state : &c->search_budget))
+    case CLI_KEEP_RING:
+        if (bm_opt_size(val, id == CLI_MAX_STATE ? &c->max_state
+                             : id == CLI_KEEP_RING ? &c->keep_ring
+                                                   : &c->search_budget))
             return bm_opt_fail("badmac", "--%s takes a size from 1K to 16G: bytes, or a number with K, M or G", name);
         return 0;
     default:
@@ -330,6 +353,10 @@ static int prepare_exports(cli *c, FILE **keylog)
     }
     if (c->write_out && c->keylog_out && same_file(c->write_out, c->keylog_out)) {
         fprintf(stderr, "badmac: --write and --export-keylog name the same file %s\n", c->write_out);
+        return -1;
+    }
+    if (c->keep_dir && bm_export_mkdir_p(c->keep_dir) != 0) {
+        fprintf(stderr, "badmac: --keep-failures %s: %s\n", c->keep_dir, strerror(errno));
         return -1;
     }
     if (c->plain_dir && bm_export_mkdir_p(c->plain_dir) != 0) {
@@ -410,6 +437,7 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .psks = c->psks, .n_psks = c->n_psks,
                           .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out,
                           .max_state_bytes = c->max_state, .search_budget = c->search_budget,
+                          .keep_failures_dir = c->keep_dir, .keep_ring_bytes = c->keep_ring,
                           .filter = c->filter};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
@@ -420,7 +448,7 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
         signal(SIGINT, on_stop_signal);
         signal(SIGTERM, on_stop_signal);
         (void)bm_analysis_add_live(an, c->iface, c->duration, c->count, c->idle, (volatile const int *)&cli_stop);
-    } else if (c->merge && c->n_files > 1)
+    } else if (!c->separate && c->n_files > 1)
         (void)bm_analysis_add_merged(an, c->files, (unsigned)c->n_files);
     else
         for (int i = 0; i < c->n_files; i++)

@@ -58,6 +58,8 @@ struct bm_analysis {
     unsigned n_open[2];
     int cur_open;
     uint64_t continued;
+    bm_frame_runs *runs;   /* merged captures: which file and frame each frame number is */
+    bm_evidence *ev;       /* --keep-failures, NULL: none */
 };
 
 /* hook_conn is the decryption stage's (the only hook installed), or NULL
@@ -99,12 +101,28 @@ static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
     bm_analysis *a = ud;
     a->totals.connections++;
     note_continuation(a, c);
+    if (a->runs) {
+        bool partial;
+        c->n_spans = (uint8_t)bm_frame_runs_spans(a->runs, c->first_frame, c->last_frame, c->spans, BM_CONN_SPANS,
+                                                  &partial, &c->spans_skipped);
+        c->spans_partial = partial;
+        if (c->n_spans && !partial)
+            c->capture = c->spans[0].file;
+    }
     /* Without the decryption stage's evidence (no keys at all) the verdict
      * rests on what the TLS and TCP stages saw. The diagnosis writes the
      * status (failed / ok / unknown) first, then the verdict. */
     bm_diag_evidence ev;
     bool keyed = a->hooked && bm_decrypt_evidence(hook_conn, c, &ev);
     bm_diagnose_conn(keyed ? &ev : NULL, c, &a->search);
+    bm_evidence_info evi;
+    memset(&c->evidence, 0, sizeof c->evidence);
+    if (a->ev && c->status.status == BM_STATUS_FAILED && bm_evidence_write(a->ev, c, &evi) == 0) {
+        c->evidence.file = evi.path; /* valid during the callback */
+        c->evidence.packets = evi.packets;
+        c->evidence.key_lines = evi.key_lines;
+        c->evidence.partial = evi.partial;
+    }
     if (c->status.status == BM_STATUS_FAILED)
         a->totals.failed++;
     else if (c->status.status == BM_STATUS_UNKNOWN)
@@ -167,11 +185,20 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     if (o->max_state_bytes)
         a->cap_opts.state_bytes_total = o->max_state_bytes;
     a->cap_opts.filter = o->filter;
+    if (o->keep_failures_dir) {
+        a->ev = bm_evidence_new(o->keep_failures_dir, o->keep_ring_bytes ? o->keep_ring_bytes
+                                                                          : BM_EVIDENCE_RING_DEFAULT,
+                                o->on_diag, o->ud);
+        a->cap_opts.tap = (bm_packet_tap){.ud = a->ev, .packet = bm_evidence_packet, .segment = bm_evidence_segment};
+    }
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
     a->ks = bm_keystore_new();
-    if (o->export_plaintext_dir || o->export_keylog)
+    bool exporting = o->export_plaintext_dir || o->export_keylog || o->keep_failures_dir;
+    if (exporting)
         a->exp = bm_export_new(o->export_plaintext_dir, o->export_keylog, o->on_diag, o->ud);
-    if (!a->tls || !a->tcp || !a->ks || ((o->export_plaintext_dir || o->export_keylog) && !a->exp)) {
+    if (a->exp)
+        bm_export_set_evidence(a->exp, a->ev);
+    if (!a->tls || !a->tcp || !a->ks || (exporting && !a->exp) || (o->keep_failures_dir && !a->ev)) {
         bm_analysis_free(a);
         return NULL;
     }
@@ -256,25 +283,25 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     if (a->continued)
         bm_diag_notice(&a->diag, 0,
                        "%llu connections continue connections left open at the end of the previous file: the "
-                       "files look like pieces of one capture (tcpdump -C or -G); --merge reads them as one",
+                       "files look like pieces of one capture (tcpdump -C or -G); without --separate they are read "
+                       "as one",
                        (unsigned long long)a->continued);
     return capture_done(a, &st, r);
 }
 
 int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
 {
-    size_t len = sizeof "merged:";
-    for (unsigned i = 0; i < n; i++)
-        len += strlen(paths[i]) + 1;
+    /* messages about a frame name its file (diag.locate); the others name
+     * the merge by its first and last file */
+    size_t len = strlen(paths[0]) + (n > 1 ? strlen(paths[n - 1]) : 0) + 64;
     free(a->current);
     a->current = malloc(len);
     if (!a->current)
         return -1;
-    strcpy(a->current, "merged:");
-    for (unsigned i = 0; i < n; i++) {
-        strcat(a->current, " ");
-        strcat(a->current, paths[i]);
-    }
+    if (n > 2)
+        snprintf(a->current, len, "merged: %s ... %s (%u files)", paths[0], paths[n - 1], n);
+    else
+        snprintf(a->current, len, "merged: %s%s%s", paths[0], n > 1 ? " " : "", n > 1 ? paths[n - 1] : "");
     bm_diag_begin_file(&a->diag, a->current);
     bm_tls_set_capture(a->tls, a->current);
     for (unsigned i = 0; i < n; i++) {
@@ -286,8 +313,19 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
     }
     maybe_hook(a, false);
     bm_capture_stats st;
-    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st);
-    return capture_done(a, &st, r);
+    bm_frame_runs_free(a->runs);
+    a->runs = bm_frame_runs_new(paths, n); /* without it (out of memory) frames keep their merged numbers */
+    if (a->runs) {
+        a->diag.locate = bm_frame_runs_locate;
+        a->diag.locate_ud = a->runs;
+    }
+    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st, a->runs);
+    int rc = capture_done(a, &st, r);
+    a->diag.locate = NULL;
+    a->diag.locate_ud = NULL;
+    bm_frame_runs_free(a->runs);
+    a->runs = NULL;
+    return rc;
 }
 
 /* The complete lines appended to the followed key logs since the last
@@ -355,7 +393,7 @@ void bm_analysis_finish(bm_analysis *a, bm_totals *out)
 {
     a->totals.input_errors = a->diag.errors;
     a->totals.notices = a->diag.notices;
-    a->totals.export_errors = bm_export_errors(a->exp);
+    a->totals.export_errors = bm_export_errors(a->exp) + bm_evidence_errors(a->ev);
     if (out)
         *out = a->totals;
 }
@@ -370,6 +408,7 @@ void bm_analysis_free(bm_analysis *a)
         bm_tls_free(a->tls);
     bm_decrypt_free(a->dec);
     bm_export_free(a->exp);
+    bm_evidence_free(a->ev);
     bm_rsa_keys_free(a->rsa);
     bm_keystore_free(a->ks);
     bm_crypto_free(a->cc);

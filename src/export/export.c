@@ -28,6 +28,8 @@ void bm_export_error(bm_export *e, const char *fmt, ...)
 static void on_secret(void *ud, const char *label, const uint8_t cr[32], const uint8_t *secret, size_t len)
 {
     bm_export *e = ud;
+    if (e->ev)
+        bm_evidence_secret(e->ev, label, cr, secret, len);
     if (!e->kl || e->kl_failed)
         return;
     if (bm_keylog_out_add(e->kl, label, cr, secret, len) < 0) {
@@ -64,6 +66,8 @@ bm_export *bm_export_new(const char *plain_dir, FILE *keylog, void (*emit)(void 
 }
 
 const bm_dec_observer *bm_export_observer(bm_export *e) { return &e->obs; }
+
+void bm_export_set_evidence(bm_export *e, bm_evidence *ev) { e->ev = ev; }
 
 unsigned bm_export_errors(const bm_export *e) { return e ? e->errors : 0; }
 

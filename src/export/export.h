@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../capture/capture.h"
 #include "../decrypt/decrypt.h"
 #include "../util/err.h"
 
@@ -54,6 +55,36 @@ typedef struct bm_export bm_export;
  * is borrowed. emit gets one line per write error (no newline). */
 bm_export *bm_export_new(const char *plain_dir, FILE *keylog, void (*emit)(void *ud, const char *line), void *ud);
 const bm_dec_observer *bm_export_observer(bm_export *e);
+/* ---- the evidence of failed connections (evidence.c, --keep-failures DIR) ---- */
+typedef struct bm_evidence bm_evidence;
+#define BM_EVIDENCE_RING_DEFAULT ((size_t)64 << 20)
+#define BM_EVIDENCE_SECRETS 16384u     /* the last secrets used, matched by client random */
+#define BM_EVIDENCE_MAX_PACKET 262144u /* longer packets are not kept */
+typedef struct bm_evidence_info {
+    char path[BM_EXPORT_PATH_MAX];
+    uint64_t packets, key_lines;
+    bool partial;                      /* its first packets had left the ring */
+} bm_evidence_info;
+/* dir (MUST exist) is copied; ring_bytes of recent packets (at least 1 MiB)
+ * are kept. emit gets one line per write error. NULL on allocation failure. */
+bm_evidence *bm_evidence_new(const char *dir, size_t ring_bytes, void (*emit)(void *ud, const char *line), void *ud);
+void bm_evidence_free(bm_evidence *e);
+/* The capture stage's tap (bm_packet_tap, ud = the bm_evidence). */
+void bm_evidence_packet(void *ud, uint64_t frame, uint64_t ts_ns, int linktype, const uint8_t *p, uint32_t caplen,
+                        uint32_t len);
+void bm_evidence_segment(void *ud, uint64_t frame, const bm_ip_addr *src, uint16_t sport, const bm_ip_addr *dst,
+                         uint16_t dport);
+/* A secret a connection was decrypted with (via the export observer). */
+void bm_evidence_secret(bm_evidence *e, const char *label, const uint8_t cr[32], const uint8_t *secret, size_t len);
+/* c's packets still in the ring, and its keys in a Decryption Secrets
+ * Block, into DIR/<time>-<id>-<client>-<server>.pcapng (0600, written
+ * whole or not at all). 0, or -1 after one emitted line. */
+int bm_evidence_write(bm_evidence *e, const bm_conn *c, bm_evidence_info *info);
+uint64_t bm_evidence_files(const bm_evidence *e);
+unsigned bm_evidence_errors(const bm_evidence *e);
+/* Every secret the decryption stage reports also goes to ev (NULL: none). */
+void bm_export_set_evidence(bm_export *e, bm_evidence *ev);
+
 /* Write errors so far (each emitted once). */
 unsigned bm_export_errors(const bm_export *e);
 void bm_export_free(bm_export *e);
@@ -90,6 +121,10 @@ BM_RESULT bm_pcapng_w_idb(FILE *f, uint16_t linktype, uint32_t snaplen);
 /* A Decryption Secrets Block holding all of 'data' from its start
  * (BM_ERR_LIMIT past 64 MiB). */
 BM_RESULT bm_pcapng_w_dsb(FILE *f, uint32_t secrets_type, FILE *data);
+/* The same from memory. */
+BM_RESULT bm_pcapng_w_dsb_mem(FILE *f, uint32_t secrets_type, const uint8_t *data, size_t n);
+/* The LINKTYPE_ value (file) of a DLT_ value (libpcap). */
+uint16_t bm_pcapng_linktype(int dlt);
 BM_RESULT bm_pcapng_w_epb(FILE *f, uint32_t ifid, uint64_t ts_ns, const uint8_t *p, uint32_t caplen,
                           uint32_t origlen);
 

@@ -15,6 +15,7 @@ struct bm_export {
     void *ud;
     unsigned errors;
     uint64_t next_tmp;         /* names of the files of live connections */
+    bm_evidence *ev;           /* --keep-failures: gets every secret used (borrowed), NULL: none */
     bm_dec_observer obs;
 };
 

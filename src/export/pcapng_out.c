@@ -90,6 +90,26 @@ BM_RESULT bm_pcapng_w_idb(FILE *f, uint16_t linktype, uint32_t snaplen)
     return put(f, b, sizeof b);
 }
 
+/* A Decryption Secrets Block around n bytes of secrets: its head, then
+ * (after the bytes) its padding and trailing length. */
+static BM_RESULT dsb_head(FILE *f, uint32_t secrets_type, size_t n)
+{
+    uint8_t h[16];
+    le32(h, 0x0000000Au);
+    le32(h + 4, (uint32_t)(20 + pad4(n)));
+    le32(h + 8, secrets_type);
+    le32(h + 12, (uint32_t)n);
+    return put(f, h, sizeof h);
+}
+
+static BM_RESULT dsb_tail(FILE *f, size_t n)
+{
+    BM_GUARD(pad(f, n));
+    uint8_t t[4];
+    le32(t, (uint32_t)(20 + pad4(n)));
+    return put(f, t, 4);
+}
+
 BM_RESULT bm_pcapng_w_dsb(FILE *f, uint32_t secrets_type, FILE *data)
 {
     if (fflush(data) != 0 || fseek(data, 0, SEEK_END) != 0)
@@ -100,13 +120,7 @@ BM_RESULT bm_pcapng_w_dsb(FILE *f, uint32_t secrets_type, FILE *data)
     if ((unsigned long)n > DSB_MAX)
         return bm_res(BM_ERR_LIMIT);
     rewind(data);
-    uint32_t len = (uint32_t)(20 + pad4((size_t)n));
-    uint8_t h[16];
-    le32(h, 0x0000000Au);
-    le32(h + 4, len);
-    le32(h + 8, secrets_type);
-    le32(h + 12, (uint32_t)n);
-    BM_GUARD(put(f, h, sizeof h));
+    BM_GUARD(dsb_head(f, secrets_type, (size_t)n));
     uint8_t buf[8192];
     size_t left = (size_t)n;
     while (left) {
@@ -124,10 +138,16 @@ BM_RESULT bm_pcapng_w_dsb(FILE *f, uint32_t secrets_type, FILE *data)
         left -= got;
     }
     memset(buf, 0, sizeof buf);
-    BM_GUARD(pad(f, (size_t)n));
-    uint8_t t[4];
-    le32(t, len);
-    return put(f, t, 4);
+    return dsb_tail(f, (size_t)n);
+}
+
+BM_RESULT bm_pcapng_w_dsb_mem(FILE *f, uint32_t secrets_type, const uint8_t *data, size_t n)
+{
+    if (n > DSB_MAX)
+        return bm_res(BM_ERR_LIMIT);
+    BM_GUARD(dsb_head(f, secrets_type, n));
+    BM_GUARD(put(f, data, n));
+    return dsb_tail(f, n);
 }
 
 BM_RESULT bm_pcapng_w_epb(FILE *f, uint32_t ifid, uint64_t ts_ns, const uint8_t *p, uint32_t caplen,
@@ -154,7 +174,7 @@ BM_RESULT bm_pcapng_w_epb(FILE *f, uint32_t ifid, uint64_t ts_ns, const uint8_t 
 
 /* libpcap hands out DLT_ values; the file wants LINKTYPE_ values. They are
  * equal except for a few historical ones. */
-static uint16_t linktype_of(int dlt)
+uint16_t bm_pcapng_linktype(int dlt)
 {
 #ifdef DLT_RAW
     if (dlt == DLT_RAW)
@@ -196,7 +216,7 @@ BM_RESULT bm_export_write_capture(const char *in, const char *out, FILE *keys, u
     int snap = pcap_snapshot(p);
     bm_result r = bm_pcapng_w_shb(f, "badmac " "--write");
     if (bm_is_ok(r))
-        r = bm_pcapng_w_idb(f, linktype_of(pcap_datalink(p)), snap > 0 ? (uint32_t)snap : 0);
+        r = bm_pcapng_w_idb(f, bm_pcapng_linktype(pcap_datalink(p)), snap > 0 ? (uint32_t)snap : 0);
     if (bm_is_ok(r) && !is_empty(keys))
         r = bm_pcapng_w_dsb(f, BM_PCAPNG_SECRETS_TLS, keys);
     if (!bm_is_ok(r))

@@ -235,6 +235,20 @@ void bm_json_conn(FILE *out, const bm_conn *c)
     json_object_set_new(o, "midstream", json_boolean(c->midstream));
     json_object_set_new(o, "first_frame", u64(c->first_frame));
     json_object_set_new(o, "last_frame", u64(c->last_frame));
+    if (c->n_spans || c->spans_partial) { /* merged captures: which file and frame each number is */
+        json_t *files = json_array();
+        for (unsigned i = 0; i < c->n_spans && i < BM_CONN_SPANS; i++) {
+            const bm_file_span *sp = &c->spans[i];
+            json_array_append_new(files, json_pack("{s:o, s:o, s:o, s:o, s:o}", "file", jstr_or_null(sp->file),
+                                                   "first_frame", u64(sp->first_frame), "last_frame",
+                                                   u64(sp->last_frame), "file_first_frame", u64(sp->file_frame),
+                                                   "file_last_frame",
+                                                   u64(sp->file_frame + (sp->last_frame - sp->first_frame))));
+        }
+        json_object_set_new(o, "files", files);
+        json_object_set_new(o, "files_skipped", u64(c->spans_skipped)); /* left out after files[0] */
+        json_object_set_new(o, "files_partial", json_boolean(c->spans_partial));
+    }
     json_object_set_new(o, "start_time", json_real((double)c->first_ts_ns / 1e9));
     json_object_set_new(o, "end_time", json_real((double)c->last_ts_ns / 1e9));
     static const char *const ends[] = {"open", "fin", "rst"};
@@ -316,6 +330,10 @@ void bm_json_conn(FILE *out, const bm_conn *c)
     }
     json_object_set_new(o, "problems", probs);
     json_object_set_new(o, "diagnosis", verdict_json(&c->verdict));
+    if (c->evidence.file) /* --keep-failures */
+        json_object_set_new(o, "evidence", json_pack("{s:o, s:o, s:o, s:b}", "file", jstr_or_null(c->evidence.file),
+                                                     "packets", u64(c->evidence.packets), "key_lines",
+                                                     u64(c->evidence.key_lines), "partial", c->evidence.partial));
     json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(o);

@@ -207,8 +207,24 @@ void bm_text_conn(FILE *out, const bm_conn *c)
     put_endpoint(out, &c->client);
     fputs(" -> server ", out);
     put_endpoint(out, &c->server);
-    fprintf(out, "\n  %s, frames %" PRIu64 "-%" PRIu64 ", %s", nz(c->capture, "-"), c->first_frame, c->last_frame,
-            ends[c->end <= BM_CONN_RST ? c->end : 0]);
+    fputs("\n  ", out);
+    if (c->n_spans || c->spans_partial) { /* merged captures: file and frame of each run of frame numbers */
+        fprintf(out, "merged frames %" PRIu64 "-%" PRIu64 ": ", c->first_frame, c->last_frame);
+        fputs(c->spans_partial ? (c->n_spans ? "... + " : "files not recorded") : "", out);
+        for (unsigned i = 0; i < c->n_spans && i < BM_CONN_SPANS; i++) {
+            const bm_file_span *sp = &c->spans[i];
+            if (i == 1 && c->spans_skipped)
+                fprintf(out, " + %" PRIu64 " more", c->spans_skipped);
+            fprintf(out, "%s%" PRIu64 "-%" PRIu64 " = ", i ? " + " : "", sp->first_frame, sp->last_frame);
+            put_safe(out, nz(sp->file, "-"));
+            fprintf(out, " frames %" PRIu64 "-%" PRIu64, sp->file_frame,
+                    sp->file_frame + (sp->last_frame - sp->first_frame));
+        }
+        fprintf(out, ", %s", ends[c->end <= BM_CONN_RST ? c->end : 0]);
+    } else {
+        fprintf(out, "%s, frames %" PRIu64 "-%" PRIu64 ", %s", nz(c->capture, "-"), c->first_frame, c->last_frame,
+                ends[c->end <= BM_CONN_RST ? c->end : 0]);
+    }
     if (c->end != BM_CONN_OPEN && c->end_by >= 0)
         fprintf(out, " from the %s", bm_role_name(c->end_by));
     fputc('\n', out);
@@ -273,6 +289,12 @@ void bm_text_conn(FILE *out, const bm_conn *c)
         fputc('\n', out);
     }
     put_verdict(out, &c->verdict);
+    if (c->evidence.file) {
+        fputs("  evidence file: ", out);
+        put_safe(out, c->evidence.file);
+        fprintf(out, " (%" PRIu64 " packets, key log lines: %" PRIu64 "%s)\n", c->evidence.packets,
+                c->evidence.key_lines, c->evidence.partial ? "; its first packets were no longer kept" : "");
+    }
     fputc('\n', out);
 }
 

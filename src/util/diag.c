@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void diag_vemit(bm_diag *d, bool notice, const char *where, const char *fmt, va_list ap)
+static void diag_vemit_in(bm_diag *d, const char *file, bool notice, const char *where, const char *fmt, va_list ap)
 {
     if (notice)
         d->notices++;
@@ -22,18 +22,27 @@ static void diag_vemit(bm_diag *d, bool notice, const char *where, const char *f
     vsnprintf(msg, sizeof msg, fmt, ap);
     const char *lvl = notice ? "notice: " : "";
     if (where && where[0])
-        snprintf(line, sizeof line, "%s: %s: %s%s", d->file ? d->file : "-", where, lvl, msg);
+        snprintf(line, sizeof line, "%s: %s: %s%s", file ? file : "-", where, lvl, msg);
     else
-        snprintf(line, sizeof line, "%s: %s%s", d->file ? d->file : "-", lvl, msg);
+        snprintf(line, sizeof line, "%s: %s%s", file ? file : "-", lvl, msg);
     d->emit(d->ud, line);
+}
+
+static void diag_vemit(bm_diag *d, bool notice, const char *where, const char *fmt, va_list ap)
+{
+    diag_vemit_in(d, d->file, notice, where, fmt, ap);
 }
 
 static void frame_vemit(bm_diag *d, bool notice, uint64_t frame, const char *fmt, va_list ap)
 {
-    char where[48] = "";
-    if (frame)
+    char where[80] = "";
+    const char *file = d->file;
+    uint64_t local;
+    if (frame && d->locate && d->locate(d->locate_ud, frame, &file, &local))
+        snprintf(where, sizeof where, "frame %" PRIu64 " (merged frame %" PRIu64 ")", local, frame);
+    else if (frame)
         snprintf(where, sizeof where, "frame %" PRIu64, frame);
-    diag_vemit(d, notice, where, fmt, ap);
+    diag_vemit_in(d, file, notice, where, fmt, ap);
 }
 
 void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)

@@ -30,9 +30,14 @@ typedef struct bm_diag {
     unsigned suppressed; /* messages not printed for the current file */
     unsigned errors;     /* input errors over the whole run */
     unsigned notices;    /* notices over the whole run (not errors) */
+    /* Several captures read as one: which file and frame of it a frame
+     * number is (false: unknown); NULL for one capture. */
+    int (*locate)(const void *ud, uint64_t frame, const char **file, uint64_t *file_frame);
+    const void *locate_ud;
 } bm_diag;
 
-/* "FILE: frame N: message". frame 0 means "no frame": "FILE: message". */
+/* "FILE: frame N: message". frame 0 means "no frame": "FILE: message".
+ * With 'locate' set: "FILE: frame N (merged frame M): message". */
 void bm_diag_frame(bm_diag *d, uint64_t frame, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "FILE: WHERE: message", e.g. WHERE = "line 12" or "offset 4096". */

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 # inputs.t - the ways a capture reaches badmac besides a plain file
 # (issue 13): standard input ("-", as in `tcpdump -U -w - | badmac -`) and
-# gzip-compressed files (as tshark reads them). Each gives the same report
+# gzip-, zstd- and xz-compressed files (as tshark reads them). Each gives the same report
 # as the plain file (JSON Lines, the capture's name aside); a pcapng's
 # decryption secrets blocks are read through gzip too; compare and --write
 # take .gz; a directory stands for the capture files in it; a cut .gz is one error line, exit 2, what came before analysed.
 # A BPF filter (-f) keeps the connections it selects with the frame numbers
 # of the whole capture (as Wireshark shows them); a filter that does not
 # compile is a usage error; one that cannot apply to an interface's link
-# type is one line, the other interfaces analysed. --merge reads the
-# pieces of a rotated capture (editcap -c) as the whole, and several captures
-# exactly as the file mergecap makes of them.
+# type is one line, the other interfaces analysed. Captures given together
+# are one: the pieces of a rotated capture (editcap -c) give the whole
+# capture's report, each connection naming its files and their frame
+# numbers, and several captures give exactly the report of the file mergecap
+# makes of them; --separate reads each on its own.
 import gzip
 import json
 import os
@@ -34,9 +36,10 @@ def run(args, stdin=None):
 
 
 def no_capture(o):
-    """o without any "capture" (the file's name) at any depth."""
+    """o without any "capture" (the file's name) or "files" (a merge's files) at any depth."""
     if isinstance(o, dict):
-        return {k: no_capture(v) for k, v in o.items() if k != "capture"}
+        return {k: no_capture(v) for k, v in o.items()
+                if k not in ("capture", "files", "files_skipped", "files_partial")}
     if isinstance(o, list):
         return [no_capture(v) for v in o]
     return o
@@ -54,7 +57,16 @@ def gz(src, name):
     return dst
 
 
+def packed(tool, src, name):
+    """src compressed by the command-line tool (zstd, xz), as a user makes it."""
+    dst = os.path.join(TMP, name)
+    with open(src, "rb") as f, open(dst, "wb") as g:
+        subprocess.run([tool, "-c"], stdin=f, stdout=g, check=True)
+    return dst
+
+
 def main():
+    import shutil
     for base in ("tls12-aes-gcm.pcap", "tls13-chacha.pcap", "mixed-linktypes.pcapng", "demo.pcapng"):
         cap = os.path.join(FIX, base)
         keys = os.path.join(FIX, os.path.splitext(base)[0] + ".keys")
@@ -64,6 +76,13 @@ def main():
         rc_gz, out_gz, err_gz = run(args + [gz(cap, base + ".gz")])
         tap(rc_gz == rc and report(out_gz) == report(plain) and conns > 0,
             "%s.gz: the same report as the plain file (%d connections)" % (base, conns), err_gz)
+        for tool, ext in (("zstd", ".zst"), ("xz", ".xz")):
+            if not shutil.which(tool):
+                tap(True, "# SKIP %s missing" % tool)
+                continue
+            rc_z, out_z, err_z = run(args + [packed(tool, cap, base + ext)])
+            tap(rc_z == rc and report(out_z) == report(plain), "%s%s: the same report as the plain file" % (base, ext),
+                err_z)
         if base == "mixed-linktypes.pcapng":
             continue  # interfaces of different link types need a second read: a file, not a pipe
         with open(cap, "rb") as f:
@@ -115,7 +134,7 @@ def main():
     tap(rc == 2 and "interface 1: cannot apply the filter to its link type" in err and len(got) == 1,
         "a filter for Ethernet on a capture with a cooked interface: one line, the Ethernet interface analysed", err)
 
-    # --merge: the pieces of a rotated capture give the whole capture's report
+    # the pieces of a rotated capture, given together, give the whole capture's report
     import shutil
     if shutil.which("editcap") and shutil.which("mergecap"):
         rot = os.path.join(TMP, "rot")
@@ -125,15 +144,32 @@ def main():
         pieces = sorted(os.path.join(rot, p) for p in os.listdir(rot))
         k = ["--json", "--keylog", os.path.join(FIX, "demo.keys")]
         rc0, whole, _ = run(k + [os.path.join(FIX, "demo.pcapng")])
-        rc1, merged, err = run(k + ["--merge"] + pieces)
+        rc1, merged, err = run(k + pieces)
         tap(len(pieces) > 5 and rc1 == rc0 and report(merged) == report(whole),
-            "--merge of %d pieces (editcap -c 7): the whole capture's report" % len(pieces), err)
-        rc2, separate, err2 = run(k + pieces)
-        tap(report(separate) != report(whole) and "--merge reads them as one" in err2,
-            "without --merge the pieces are separate captures (connections cut), and a notice says --merge", err2)
-        rc1, merged, err = run(k + ["--merge", rot])
-        tap(rc1 == rc0 and report(merged) == report(whole), "--merge DIR: the capture files in it, the same report",
-            err)
+            "%d pieces (editcap -c 7) given together: the whole capture's report" % len(pieces), err)
+        conn = [o for o in json_lines(merged) if o.get("type") == "connection"][0]
+        spans = conn.get("files", [])
+        # merged frame m is frame (m-1)%7+1 of piece (m-1)//7
+        exact = all(sp["file"] == pieces[(sp["first_frame"] - 1) // 7] and
+                    sp["file_first_frame"] == (sp["first_frame"] - 1) % 7 + 1 and
+                    sp["last_frame"] - sp["first_frame"] == sp["file_last_frame"] - sp["file_first_frame"]
+                    for sp in spans)
+        used = (conn["last_frame"] + 6) // 7  # the pieces holding frames 1..last_frame
+        tap(len(spans) == 4 and conn["files_skipped"] == used - 4 and exact and
+            spans[-1]["last_frame"] == conn["last_frame"] and conn["capture"] == pieces[0],
+            "the connection names its files and their frames: the first, the last three, %d skipped between"
+            % (used - 4), json.dumps(spans))
+        rc1, text, _ = run(k[1:] + pieces)
+        tap("43-49 = %s frames 1-7" % pieces[6] in text, "the text report: merged frames 43-49 are piece 7's 1-7",
+            text[:600])
+        rc2, separate, err2 = run(k + ["--separate"] + pieces)
+        tap(report(separate) != report(whole) and "without --separate they are read as one" in err2,
+            "--separate: each piece alone (connections cut), and a notice says they look like one capture", err2)
+        rc1, merged, err = run(k + [rot])
+        tap(rc1 == rc0 and report(merged) == report(whole), "a directory of pieces: the same report", err)
+        rc1, _, err = run([os.path.join(FIX, "snaplen-200.pcap"), os.path.join(FIX, "demo.pcapng")])
+        tap(rc1 == 2 and "snaplen-200.pcap: frame 4 (merged frame " in err,
+            "an input error in a merge names the file and its frame, and the merged frame", err)
         empty = os.path.join(TMP, "empty")
         os.mkdir(empty)
         with open(os.path.join(empty, "notes.txt"), "w") as f:
@@ -147,12 +183,25 @@ def main():
         keys = []
         for c in two:
             keys += ["--keylog", os.path.splitext(c)[0] + ".keys"]
-        rc1, merged, err = run(["--json", "--merge"] + keys + two)
+        rc1, merged, err = run(["--json"] + keys + two)
         rc2, by_mergecap, _ = run(["--json"] + keys + [mc])
         tap(rc1 == rc2 and report(merged) == report(by_mergecap) and merged.count('"connection"') == 2,
-            "--merge of two captures: the report of mergecap's file, frame for frame", err)
+            "two captures given together: the report of mergecap's file, frame for frame", err)
+        rc3, old, err = run(["--json", "--merge"] + keys + two)
+        tap(rc3 == rc1 and old == merged, "--merge (the default now) is accepted and changes nothing", err)
     else:
         tap(True, "# SKIP editcap/mergecap missing")
+
+    # a .zst and a .xz cut in the middle: one line naming the file, exit 2
+    if shutil.which("zstd") and shutil.which("xz"):
+        for tool, ext in (("zstd", ".zst"), ("xz", ".xz")):
+            whole = open(packed(tool, os.path.join(FIX, "demo.pcapng"), "whole" + ext), "rb").read()
+            cut = os.path.join(TMP, "cut.pcapng" + ext)
+            with open(cut, "wb") as f:
+                f.write(whole[:len(whole) // 2])
+            rc, out, err = run([cut])
+            tap(rc == 2 and err.count("\n") == 1 and cut in err, "%s cut in the middle: one line naming it, exit 2"
+                % ext, err)
 
     # a .gz cut in the middle: one line, exit 2, the frames before still analysed
     full = gzip.compress(open(os.path.join(FIX, "demo.pcapng"), "rb").read())

@@ -12,7 +12,7 @@ into internals).
 The order (LEVELS; one line = one level, stages on one line are siblings
 and must not include each other):
 
-    include/badmac   the data model (conn.h) and the API (badmac.h)
+    include/badmac   the data model (conn.h, frames.h) and the API (badmac.h)
     util, wire,      error table, diagnostics, names, options; the bounded
       proto          reader; TLS code points and the suite registry
     capture          pcap/pcapng, link, IP, TCP -> byte streams
@@ -60,7 +60,7 @@ LEVELS = [
 
 # The headers other stages may include (everything else is the stage's own).
 PUBLIC = {
-    "include/badmac": {"badmac.h", "conn.h"},
+    "include/badmac": {"badmac.h", "conn.h", "frames.h"},
     "util": {"diag.h", "err.h", "names.h", "opt.h"},
     "wire": {"cur.h"},
     "proto": {"proto.h", "suites.h"},

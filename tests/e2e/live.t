@@ -7,7 +7,10 @@
 # of its own) is printed as ok while it runs; SIGINT ends the capture with
 # the summary. Then TLS 1.3 with a key log the client writes while the
 # capture runs (SSLKEYLOGFILE style, empty at the start): badmac follows it,
-# and the flipped record's verdict is proven again.
+# and the flipped record's verdict is proven again. With --keep-failures
+# each failing connection's evidence pcapng is written while the capture
+# runs and alone (no key option) gives the same verdict offline; the clean
+# connection leaves no file.
 set -u
 T=$(mktemp -d /tmp/live-t.XXXXXX)
 NS=bmlive-$$
@@ -32,7 +35,8 @@ PIDS="$PIDS $!"
 in_ns "$BADMAC" relay --listen 127.0.0.1:5555 --to 127.0.0.1:4433 --flip 's2c,type=23,nth-app=0:40:3' \
     --log "$T/relay.jsonl" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --psk client1:$PSK --json >"$T/live.out" 2>"$T/live.err" &
+ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --psk client1:$PSK --json --keep-failures "$T/ev1" \
+    >"$T/live.out" 2>"$T/live.err" &
 LPID=$!
 PIDS="$PIDS $LPID"
 sleep 1.5
@@ -42,8 +46,8 @@ client() {
 }
 client 5555
 sleep 1.5
-verdicts() {
-    python3 - "$T/live.out" <<'PY'
+verdicts() { # status, cause and confidence of each connection of a JSON report (default: the live one)
+    python3 - "${1:-$T/live.out}" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)
@@ -57,11 +61,22 @@ echo "$first" | grep -q '^failed in_path_corruption proven$'
 ok $? "while the capture runs: the flipped connection is reported, in-path corruption proven ($first)"
 kill -0 $LPID 2>/dev/null
 ok $? "the capture is still running"
+offline() { # the verdict of each evidence file of $1, read alone
+    for f in "$1"/*.pcapng; do
+        [ -f "$f" ] || continue
+        "$BADMAC" --json "$f" >"$T/offline.out" 2>/dev/null
+        verdicts "$T/offline.out"
+    done
+}
+ev=$(offline "$T/ev1")
+[ "$(ls "$T/ev1" | wc -l)" = 1 ] && [ "$ev" = "failed in_path_corruption proven" ]
+ok $? "while the capture runs: its evidence pcapng, read alone, gives the same verdict ($ev)"
 # a clean connection: through a second relay, without faults, under a new capture
 in_ns "$BADMAC" relay --listen 127.0.0.1:5556 --to 127.0.0.1:4433 >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 kill $LPID; wait $LPID 2>/dev/null
-ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5556' --psk client1:$PSK --json >"$T/live.out" 2>"$T/live.err" &
+ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5556' --psk client1:$PSK --json --keep-failures "$T/ev2" \
+    >"$T/live.out" 2>"$T/live.err" &
 LPID=$!
 PIDS="$PIDS $LPID"
 sleep 1.5
@@ -70,6 +85,8 @@ sleep 1.5
 second=$(verdicts)
 echo "$second" | grep -q '^ok healthy'
 ok $? "a clean connection is reported ok while the capture runs ($second)"
+[ -d "$T/ev2" ] && [ -z "$(ls "$T/ev2")" ]
+ok $? "the clean connection leaves no evidence file"
 kill -INT $LPID
 wait $LPID
 rc=$?
@@ -83,7 +100,8 @@ in_ns "$BADMAC" relay --listen 127.0.0.1:5557 --to 127.0.0.1:4443 --flip 's2c,ty
     >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 : >"$T/follow.keys"
-ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5557' --keylog "$T/follow.keys" --json >"$T/live.out" 2>"$T/live.err" &
+ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5557' --keylog "$T/follow.keys" --json --keep-failures "$T/ev3" \
+    >"$T/live.out" 2>"$T/live.err" &
 LPID=$!
 PIDS="$PIDS $LPID"
 sleep 1.5
@@ -93,6 +111,9 @@ sleep 1.5
 third=$(verdicts)
 echo "$third" | grep -q '^failed in_path_corruption proven$'
 ok $? "TLS 1.3, the key log written during the capture is followed: in-path corruption proven ($third)"
+ev=$(offline "$T/ev3")
+[ "$ev" = "failed in_path_corruption proven" ]
+ok $? "TLS 1.3: the evidence file (the followed key log's secrets in it) alone gives the same verdict ($ev)"
 kill -INT $LPID
 wait $LPID
 echo "1..$n"

@@ -20,7 +20,8 @@ emit() { # emit NAME ARGS...: text and JSON
     *) printf '%s%s%s\n' "$n.json" "$tab" "--json $*" ;;
     esac
 }
-for cap in $(find $F tests/golden/corpus -name '*.pcap' -o -name '*.pcapng' 2>/dev/null | LC_ALL=C sort); do
+for cap in $(find $F tests/golden/corpus \( -name '*.pcap' -o -name '*.pcapng' \) ! -path "$F/rotated/*" 2>/dev/null |
+             LC_ALL=C sort); do
     base=${cap%.*}
     name=$(echo "$base" | sed -e 's|^tests/fixtures/||' -e 's|^tests/golden/corpus/|corpus/|' -e 's|/|__|g')
     emit "$name.nokeys" "$cap"
@@ -52,6 +53,11 @@ for a in $(find $F/compare -name '*-a.pcap*' | LC_ALL=C sort); do
     k=${a%-a.*}.keys
     [ -f "$k" ] && emit "$n.keys" compare --keylog "$k" "$a" "$b"
 done
-# a few runs over several captures at once (connection ids, the summary)
-emit multi.keys --keylog $F/demo.keys --keylog $F/tls13-resumed.keys $F/demo.pcapng $F/tls13-resumed.pcap
-emit multi.quiet --quiet $F/demo.pcapng $F/tls12-resumed.pcap
+# a few runs over several captures at once (connection ids, the summary):
+# each on its own (--separate), and as one capture merged by timestamp
+emit multi.keys --separate --keylog $F/demo.keys --keylog $F/tls13-resumed.keys $F/demo.pcapng $F/tls13-resumed.pcap
+emit multi.quiet --separate --quiet $F/demo.pcapng $F/tls12-resumed.pcap
+emit merged.keys --keylog $F/demo.keys --keylog $F/tls13-resumed.keys $F/demo.pcapng $F/tls13-resumed.pcap
+# demo.pcapng cut by editcap -c 10: one connection across seven files
+emit rotated.keys --keylog $F/demo.keys $F/rotated
+emit rotated.nokeys $(ls $F/rotated/*.pcapng | LC_ALL=C sort)
