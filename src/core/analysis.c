@@ -28,6 +28,7 @@
 #include "../util/diag.h"
 
 #define ANALYSIS_OPEN_KEPT 1024
+#define ANALYSIS_FOLLOW_KEEP 262144u /* key log entries followed: ~50,000 TLS 1.3 sessions, ~40 MiB */
 
 struct bm_analysis {
     bm_analysis_opts opts;
@@ -51,6 +52,8 @@ struct bm_analysis {
     char *follow[64];
     uint64_t follow_off[64];
     unsigned n_follow;
+    uint64_t ks_keep;      /* followed: the keystore keeps its first entries and the newest
+                            * ANALYSIS_FOLLOW_KEEP (bm_keystore_expire): bounded over days */
     /* Files given one after the other: the connections still open at the
      * end of the previous file, and how many of this file's, picked up
      * mid-stream, continue one of them (pieces of a rotated capture). */
@@ -368,6 +371,18 @@ static void follow_keylogs(void *ud)
     }
 }
 
+/* Live, before each batch of packets: the followed key logs' new lines;
+ * then the secrets of connections long gone leave the keystore (those the
+ * key logs gave and the sessions the decryption stage stored): bounded
+ * over days. A connection's keys are derived when its handshake is seen,
+ * a second after its lines arrive. */
+static void live_tick(void *ud)
+{
+    bm_analysis *a = ud;
+    follow_keylogs(a);
+    (void)bm_keystore_expire(a->ks, a->ks_keep);
+}
+
 int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, uint64_t count, unsigned idle_s,
                          volatile const int *stop)
 {
@@ -381,8 +396,9 @@ int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, u
     /* with key logs to follow, decryption joins at once: the first
      * connection's secrets arrive after its first bytes */
     maybe_hook(a, a->n_follow > 0);
+    a->ks_keep = bm_keystore_get_stats(a->ks)->entries + ANALYSIS_FOLLOW_KEEP;
     bm_live_opts lo = {.iface = iface, .duration_s = duration_s, .count = count, .idle_s = idle_s, .stop = stop,
-                       .before_packet = a->n_follow ? follow_keylogs : NULL, .ud = a,
+                       .before_packet = live_tick, .ud = a,
                        .delay_s = a->n_follow ? 1.0 : 0.0};
     bm_capture_stats st;
     bm_result r = bm_capture_read_live(&lo, a->tcp, &a->diag, &st);

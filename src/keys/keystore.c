@@ -345,6 +345,60 @@ const bm_key_entry *bm_keystore_next(const bm_key_entry *e)
     return e ? e->order_next_ : NULL;
 }
 
+/* Unlinks e, the oldest entry, from its group: an alternative leaves the
+ * chain; a group's first entry hands its place to its first alternative,
+ * or the group leaves its bucket. */
+static void unlink_oldest(bm_keystore *ks, bm_key_entry *e)
+{
+    size_t b;
+    bm_key_entry *first = find_group(ks, e->label, e->id, e->id_len, &b);
+    if (first && first != e) {
+        bm_key_entry *p = first;
+        while (p->alt && p->alt != e)
+            p = (bm_key_entry *)p->alt;
+        if (p->alt == e) {
+            p->alt = e->alt;
+            if (first->alt_last_ == e)
+                first->alt_last_ = p;
+            first->n_alts_--;
+        }
+        return;
+    }
+    bm_key_entry **link = &ks->buckets[b];
+    while (*link && *link != e)
+        link = &(*link)->hnext_;
+    if (!*link)
+        return;
+    bm_key_entry *next = (bm_key_entry *)e->alt;
+    if (next) { /* the first alternative becomes the group's first entry */
+        next->hnext_ = e->hnext_;
+        next->alt_last_ = e->alt_last_ == e ? next : e->alt_last_;
+        next->n_alts_ = e->n_alts_ - 1;
+        *link = next;
+    } else {
+        *link = e->hnext_;
+        ks->n_groups--;
+    }
+}
+
+uint64_t bm_keystore_expire(bm_keystore *ks, uint64_t keep)
+{
+    uint64_t n = 0;
+    while (ks->stats.entries > keep && ks->order_head) {
+        bm_key_entry *e = ks->order_head;
+        unlink_oldest(ks, e);
+        ks->order_head = e->order_next_;
+        if (!ks->order_head)
+            ks->order_tail = NULL;
+        ks->stats.entries--;
+        ks->stats.by_label[e->label]--;
+        OPENSSL_cleanse(e, entry_alloc_size(e));
+        free(e);
+        n++;
+    }
+    return n;
+}
+
 const bm_keystore_stats *bm_keystore_get_stats(const bm_keystore *ks)
 {
     return &ks->stats;

@@ -138,6 +138,12 @@ const bm_key_entry *bm_keystore_first(const bm_keystore *ks);
 const bm_key_entry *bm_keystore_next(const bm_key_entry *e);
 
 const bm_keystore_stats *bm_keystore_get_stats(const bm_keystore *ks);
+/* The oldest entries (insertion order) removed until at most 'keep' are
+ * left, their memory cleansed: for a key log followed for days (live
+ * capture), whose old lines open connections long gone. Entries found
+ * before MUST NOT be used after (no stage keeps one across calls). The
+ * number removed. */
+uint64_t bm_keystore_expire(bm_keystore *ks, uint64_t keep);
 /* For importers: counters of lines they skipped. */
 void bm_keystore_count_unknown(bm_keystore *ks);
 void bm_keystore_count_bad(bm_keystore *ks);

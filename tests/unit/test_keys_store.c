@@ -107,8 +107,55 @@ static void test_resumption(void)
     bm_keystore_free(ks);
 }
 
+/* Oldest first out: 1000 ids, id 0 with two alternatives put later (ids
+ * 500 and 900 time); keeping 400 leaves the newest 400 entries. */
+static void test_expire(void)
+{
+    bm_keystore *ks = bm_keystore_new();
+    uint8_t cr[32], ms[48], z[32];
+    int all = 1;
+    make_id(z, 0);
+    for (uint32_t i = 0; i < 1000; i++) {
+        make_id(cr, i);
+        memset(ms, (int)(i & 0xff), 48);
+        int stored = bm_is_ok(bm_keystore_put(ks, BM_KEY_CLIENT_RANDOM, cr, 32, ms, 48, "gen", i + 1, NULL));
+        if (i == 500 || i == 900) { /* alternatives of id 0, newer than its first entry */
+            memset(ms, (int)(0xa0 + i % 7), 48);
+            stored &= bm_is_ok(bm_keystore_put(ks, BM_KEY_CLIENT_RANDOM, z, 32, ms, 48, "alt", i, NULL));
+        }
+        all &= stored;
+    }
+    ok(all, "1000 ids and 2 alternatives stored");
+    is_int((long)bm_keystore_expire(ks, 1002), 0, "nothing to remove within the limit");
+    is_int((long)bm_keystore_expire(ks, 400), 602, "602 oldest entries removed");
+    is_int((long)bm_keystore_get_stats(ks)->entries, 400, "400 left");
+    int gone = 1, kept = 1;
+    for (uint32_t i = 1; i < 1000; i++) {
+        make_id(cr, i);
+        const uint8_t *g = bm_keystore_get(ks, BM_KEY_CLIENT_RANDOM, cr, NULL);
+        if (i < 601)
+            gone &= g == NULL;
+        else
+            kept &= g != NULL && g[0] == (uint8_t)i;
+    }
+    ok(gone, "ids 1..600 gone");
+    ok(kept, "ids 601..999 found, their secrets intact");
+    const bm_key_entry *e = bm_keystore_find(ks, BM_KEY_CLIENT_RANDOM, z, 32);
+    ok(e && e->secret[0] == (uint8_t)(0xa0 + 900 % 7) && !e->alt,
+       "id 0: its first entry and older alternative gone, the newest alternative now first");
+    is_int((long)bm_keystore_expire(ks, 0), 400, "all removed");
+    ok(bm_keystore_first(ks) == NULL && !bm_keystore_find(ks, BM_KEY_CLIENT_RANDOM, z, 32), "the store is empty");
+    make_id(cr, 5);
+    memset(ms, 5, 48);
+    ok(bm_is_ok(bm_keystore_put(ks, BM_KEY_CLIENT_RANDOM, cr, 32, ms, 48, "gen", 1, NULL)) &&
+           bm_keystore_get(ks, BM_KEY_CLIENT_RANDOM, cr, NULL),
+       "and usable again");
+    bm_keystore_free(ks);
+}
+
 int main(void)
 {
+    test_expire();
     test_many();
     test_alternatives();
     test_resumption();
