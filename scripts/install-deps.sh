@@ -11,6 +11,10 @@ if [ "$what" = test ]; then
     # (nginx, HAProxy) and clients (curl, Java JSSE); started per cell on
     # loopback ports, never as services
     pkgs="$pkgs nginx-light haproxy curl openjdk-17-jdk-headless"
+    # real GRE, ERSPAN and Geneve tunnels where the kernel has no modules
+    # for them (tests/e2e/ovs_tunnels.t: Open vSwitch's userspace datapath,
+    # its daemons started by the test in network namespaces)
+    pkgs="$pkgs openvswitch-switch"
     # libFuzzer (clang's runtime) for make fuzz-smoke, the short fuzz runs
     pkgs="$pkgs clang libclang-rt-14-dev"
 fi
