@@ -86,7 +86,7 @@ e2e: all
 sanitize:
 	$(MAKE) SANITIZE=1 all
 	prove $(patsubst $(BUILD)/%,build-san/%,$(TEST_BIN))
-	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t tests/e2e/inputs.t tests/e2e/live.t \
+	BADMAC=$(CURDIR)/build-san/badmac prove tests/e2e/fixtures_sanitized.t tests/e2e/inputs.t tests/e2e/live.t tests/e2e/keep.t \
 	    tests/e2e/tunnels.t
 	$(MAKE) fuzz-replay
 

@@ -114,9 +114,11 @@ void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns);
 /* Several capture files read as one, merged by timestamp as mergecap
  * merges them (merge.c); frames numbered in the merged order. A file that
  * cannot be read is one line naming it (the others are read) and makes the
- * result an error. */
+ * result an error. alone[i] (n entries): file i is a pcapng whose
+ * interfaces have different link types, which libpcap cannot merge; none
+ * of it was read: the caller reads it on its own (bm_capture_read_file). */
 BM_RESULT bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_table *t, bm_diag *diag,
-                                 bm_capture_stats *st, bm_frame_runs *runs);
+                                 bm_capture_stats *st, bm_frame_runs *runs, bool *alone);
 
 /* Which file and frame of it each merged frame number is: runs of
  * consecutive frames of one file, the last BM_FRAME_RUNS_KEPT of them

@@ -25,6 +25,7 @@ typedef struct msrc {
     const u_char *data;
     bool have;
     uint64_t n;              /* frames of this file picked so far */
+    bool alone;              /* interfaces of different link types before any frame: read on its own */
 } msrc;
 
 /* A run: merged frames from 'merged' on are frames 'local', local+1, ...
@@ -133,14 +134,24 @@ static uint64_t msrc_ts(const msrc *s) { return (uint64_t)s->h->ts.tv_sec * 1000
 
 /* The next packet of s; at the end or on a read error (one line naming
  * the file, the frames before it kept) it has none. */
+/* libpcap refuses a pcapng whose interfaces have different link types;
+ * the reader of one file takes it (pcapng.c). */
+static bool mixed(const char *err) { return strstr(err, "different from the type of the first interface") != NULL; }
+
 static void msrc_next(msrc *s, bm_diag *diag, bm_capture_stats *st)
 {
     int rc = pcap_next_ex(s->pc, &s->h, &s->data);
     s->have = rc == 1;
     if (rc != 1 && rc != PCAP_ERROR_BREAK) {
+        const char *why = pcap_geterr(s->pc);
+        if (s->n == 0 && mixed(why)) { /* nothing of it merged yet: it is read on its own */
+            s->alone = true;
+            return;
+        }
         const char *merged = diag->file; /* the line names the file, as for a capture read alone */
         diag->file = s->path;
-        bm_diag_frame(diag, 0, "cannot read further after frame %" PRIu64 ": %s", s->n, pcap_geterr(s->pc));
+        bm_diag_frame(diag, 0, "cannot read further after frame %" PRIu64 ": %s%s", s->n, why,
+                      mixed(why) ? " (interfaces of different link types: give this file alone, or --separate)" : "");
         diag->file = merged;
         st->read_error = true;
     }
@@ -160,10 +171,11 @@ static bool msrc_open(msrc *s, const char *path, const char *filter, bm_diag *di
     s->pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!s->pc) {
         fclose(f);
-        bm_diag_frame(diag, 0, "%s: cannot read capture: %s%s", path, errbuf,
-                      strstr(errbuf, "different from the type of the first interface")
-                          ? " (interfaces of different link types: give this file alone)"
-                          : "");
+        if (mixed(errbuf)) {
+            s->alone = true;
+            return false;
+        }
+        bm_diag_frame(diag, 0, "%s: cannot read capture: %s", path, errbuf);
         return false;
     }
     s->lt = pcap_datalink(s->pc);
@@ -186,7 +198,7 @@ static bool msrc_open(msrc *s, const char *path, const char *filter, bm_diag *di
 }
 
 bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_table *t, bm_diag *diag,
-                                 bm_capture_stats *st, bm_frame_runs *runs)
+                                 bm_capture_stats *st, bm_frame_runs *runs, bool *alone)
 {
     msrc *src = calloc(n ? n : 1, sizeof *src);
     if (!src)
@@ -198,7 +210,8 @@ bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_ta
     const char *filter = bm_tcp_opts(t)->filter;
     for (unsigned i = 0; i < n; i++) {
         if (!msrc_open(&src[i], paths[i], filter, diag)) {
-            res = bm_res(BM_ERR_CAPTURE_OPEN);
+            if (!src[i].alone)
+                res = bm_res(BM_ERR_CAPTURE_OPEN);
             continue;
         }
         if (!st->linktype)
@@ -224,6 +237,7 @@ bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_ta
     bm_capture_ctx_fini(&cx);
     bm_capture_tell_evicted(t, diag);
     for (unsigned i = 0; i < n; i++) {
+        alone[i] = src[i].alone;
         if (src[i].filtered)
             pcap_freecode(&src[i].prog);
         if (src[i].pc)

@@ -322,12 +322,23 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
         a->diag.locate = bm_frame_runs_locate;
         a->diag.locate_ud = a->runs;
     }
-    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st, a->runs);
+    bool *alone = calloc(n, sizeof *alone);
+    if (!alone)
+        return -1;
+    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st, a->runs, alone);
     int rc = capture_done(a, &st, r);
     a->diag.locate = NULL;
     a->diag.locate_ud = NULL;
     bm_frame_runs_free(a->runs);
     a->runs = NULL;
+    for (unsigned i = 0; i < n; i++) /* what libpcap cannot merge, on its own */
+        if (alone[i]) {
+            bm_diag_notice(&a->diag, 0, "%s: interfaces of different link types: read on its own, not merged with "
+                           "the other captures", paths[i]);
+            if (bm_analysis_add_capture(a, paths[i]) != 0)
+                rc = -1;
+        }
+    free(alone);
     return rc;
 }
 

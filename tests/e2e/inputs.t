@@ -167,6 +167,14 @@ def main():
             "--separate: each piece alone (connections cut), and a notice says they look like one capture", err2)
         rc1, merged, err = run(k + [rot])
         tap(rc1 == rc0 and report(merged) == report(whole), "a directory of pieces: the same report", err)
+        mixed = [os.path.join(FIX, "mixed-linktypes.pcapng"), os.path.join(FIX, "demo.pcapng")]
+        rc1, together, err = run(["--json"] + mixed)
+        rc2, apart, _ = run(["--json", "--separate"] + mixed)
+        def conns(out):
+            return sorted((o["client"]["port"], o["status"], json.dumps(o["records"], sort_keys=True))
+                          for o in json_lines(out) if o.get("type") == "connection")
+        tap(rc1 == rc2 and conns(together) == conns(apart) and len(conns(apart)) == 3 and "read on its own" in err,
+            "a pcapng with interfaces of different link types among others: read on its own, as with --separate", err)
         rc1, _, err = run([os.path.join(FIX, "snaplen-200.pcap"), os.path.join(FIX, "demo.pcapng")])
         tap(rc1 == 2 and "snaplen-200.pcap: frame 4 (merged frame " in err,
             "an input error in a merge names the file and its frame, and the merged frame", err)
