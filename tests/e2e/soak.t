@@ -12,6 +12,9 @@ T=$(mktemp -d /tmp/soak-t.XXXXXX)
 NS=bmsoak-$$
 SECS=${SOAK_SECONDS:-40}
 RATE=${SOAK_RATE:-100} # connections per second (bench/ runs it faster)
+# the load (clients, relay, server) at this niceness: on a small machine it
+# stands for other hosts, and must not starve the badmac it measures
+GEN="nice -n ${SOAK_NICE:-0}"
 NETNS=$NS
 # ok, cleanup of $T, $PIDS and $NETNS at exit
 . "$(dirname "$0")/relay_lib.sh"
@@ -25,10 +28,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
     -days 2 -subj /CN=soak >/dev/null 2>&1
 head -c 20000 /dev/urandom | base64 >"$T/page"
 cd "$T" || exit 1 # s_server -WWW serves files from its working directory
-ip netns exec $NS openssl s_server -accept 127.0.0.1:4433 -cert "$T/cert.pem" -key "$T/key.pem" -tls1_3 \
+ip netns exec $NS $GEN openssl s_server -accept 127.0.0.1:4433 -cert "$T/cert.pem" -key "$T/key.pem" -tls1_3 \
     -WWW -quiet >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-ip netns exec $NS "$BADMAC" relay --listen 127.0.0.1:5555 --to 127.0.0.1:4433 >/dev/null 2>&1 &
+ip netns exec $NS $GEN "$BADMAC" relay --listen 127.0.0.1:5555 --to 127.0.0.1:4433 >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 : >"$T/keys"
 ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --keylog "$T/keys" --json --idle 20 >"$T/live.out" \
@@ -36,7 +39,7 @@ ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --keylog "$T/keys" --json -
 LPID=$!
 PIDS="$PIDS $LPID"
 sleep 1.5
-ip netns exec $NS python3 - "$SECS" "$T/keys" "$RATE" >"$T/clients" 2>"$T/clients.err" <<'PY' &
+ip netns exec $NS $GEN python3 - "$SECS" "$T/keys" "$RATE" >"$T/clients" 2>"$T/clients.err" <<'PY' &
 import socket, ssl, sys, time
 secs, keys, rate = float(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
