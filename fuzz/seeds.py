@@ -2,7 +2,9 @@
 """seeds.py OUT - seed inputs for every fuzz target, made from the fixtures
 (real sessions captured with tcpdump; see tests/fixtures/README.md):
 
-  capture   every fixture capture (pcap, pcapng) up to 32 KiB
+  capture   every fixture capture (pcap, pcapng) up to 32 KiB; a few of
+            them compressed (gzip, zstd, xz); pairs joined by BMSPLIT! (two
+            captures read as one, fuzz_capture.c)
   keys      the fixtures' key logs, the mbedTLS and JSSE debug logs of the
             unit tests, the RSA keys in PEM and DER
   x509      the fixtures' certificates in DER
@@ -14,6 +16,7 @@
   compare   [lenA:4][A][B] for the two-vantage-point fixtures
 OUT/TARGET/ is filled; fuzz/minimise.sh merges them into fuzz/corpus/."""
 import glob
+import gzip
 import os
 import struct
 import subprocess
@@ -107,6 +110,17 @@ def main():
     caps = list(small_captures())
     for p in caps:
         put(out, "capture", os.path.basename(p), open(p, "rb").read())
+    few = [p for p in caps if os.path.basename(p) in ("tls12-aes-gcm.pcap", "tls13-chacha.pcap", "sll2.pcap")]
+    for p in few:
+        raw = open(p, "rb").read()
+        put(out, "capture", os.path.basename(p) + ".gz", gzip.compress(raw))
+        for tool, ext in (("zstd", ".zst"), ("xz", ".xz")):
+            packed = subprocess.run([tool, "-c"], input=raw, capture_output=True).stdout
+            if packed:
+                put(out, "capture", os.path.basename(p) + ext, packed)
+    for a, b in zip(few, few[1:]):
+        put(out, "capture", "split-%s-%s" % (os.path.basename(a), os.path.basename(b)),
+            open(a, "rb").read() + b"BMSPLIT!" + open(b, "rb").read())
     keyfiles = sorted(glob.glob(FIX + "/*.keys") + glob.glob(FIX + "/*/*.keys")
                       + glob.glob(ROOT + "/tests/unit/data/keys/*.log"))
     for p in keyfiles:

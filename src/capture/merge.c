@@ -38,24 +38,35 @@ typedef struct frun {
 struct bm_frame_runs {
     const char *const *paths;
     unsigned n_paths;
-    frun ring[BM_FRAME_RUNS_KEPT];
-    uint64_t head;           /* runs ever added; the kept ones are the last min(head, KEPT) */
+    frun *ring;              /* cap entries: doubled up to BM_FRAME_RUNS_KEPT until full, then a ring */
+    uint64_t cap;
+    uint64_t head;           /* runs ever added; the kept ones are the last min(head, cap) */
     uint64_t last_merged;    /* the last frame recorded */
 };
 
 bm_frame_runs *bm_frame_runs_new(const char *const *paths, unsigned n)
 {
     bm_frame_runs *r = calloc(1, sizeof *r);
-    if (r) {
-        r->paths = paths;
-        r->n_paths = n;
+    if (!r)
+        return NULL;
+    r->paths = paths;
+    r->n_paths = n;
+    r->cap = 64;
+    if (!(r->ring = calloc(r->cap, sizeof *r->ring))) {
+        free(r);
+        return NULL;
     }
     return r;
 }
 
-void bm_frame_runs_free(bm_frame_runs *r) { free(r); }
+void bm_frame_runs_free(bm_frame_runs *r)
+{
+    if (r)
+        free(r->ring);
+    free(r);
+}
 
-static const frun *run_at(const bm_frame_runs *r, uint64_t i) { return &r->ring[i % BM_FRAME_RUNS_KEPT]; }
+static const frun *run_at(const bm_frame_runs *r, uint64_t i) { return &r->ring[i % r->cap]; }
 
 /* Merged frame 'merged' is frame 'local' of file 'file'. */
 static void runs_add(bm_frame_runs *r, uint64_t merged, uint64_t local, uint32_t file)
@@ -67,7 +78,14 @@ static void runs_add(bm_frame_runs *r, uint64_t merged, uint64_t local, uint32_t
             return;
         }
     }
-    r->ring[r->head % BM_FRAME_RUNS_KEPT] = (frun){.merged = merged, .local = local, .file = file};
+    if (r->head == r->cap && r->cap < BM_FRAME_RUNS_KEPT) { /* full before it ever wrapped: doubles */
+        frun *n = realloc(r->ring, (size_t)r->cap * 2 * sizeof *n);
+        if (n) {
+            r->ring = n;
+            r->cap *= 2;
+        }
+    }
+    r->ring[r->head % r->cap] = (frun){.merged = merged, .local = local, .file = file};
     r->head++;
     r->last_merged = merged;
 }
@@ -91,7 +109,7 @@ unsigned bm_frame_runs_spans(const bm_frame_runs *r, uint64_t first, uint64_t la
     *skipped = 0;
     if (!r->head || last < first)
         return 0;
-    uint64_t lo = r->head > BM_FRAME_RUNS_KEPT ? r->head - BM_FRAME_RUNS_KEPT : 0, hi = r->head;
+    uint64_t lo = r->head > r->cap ? r->head - r->cap : 0, hi = r->head;
     if (first < run_at(r, lo)->merged)
         *partial = true; /* frames older than the oldest run kept */
     /* the last run starting at or before 'first' (or the oldest kept) */

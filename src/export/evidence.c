@@ -46,15 +46,15 @@ struct bm_evidence {
     char *dir;
     void (*emit)(void *ud, const char *line);
     void *ud;
-    uint8_t *ring;          /* packet bytes */
-    size_t cap;
+    uint8_t *ring;          /* packet bytes: a ring of bcap, grown by doubling up to cap until it first fills */
+    size_t cap, bcap;
     uint64_t head, tail;    /* absolute byte positions: the oldest kept, the next free */
-    ev_pkt *pk;             /* packet headers, a ring of n_pk */
-    size_t n_pk;
+    ev_pkt *pk;             /* packet headers, a ring of n_pk, grown the same way up to max_pk */
+    size_t n_pk, max_pk;
     uint64_t pk_head, pk_tail;
     uint64_t dropped_frames; /* newest frame dropped from the ring */
-    ev_secret *sec;
-    uint64_t n_sec;
+    ev_secret *sec;         /* a ring of sec_cap, grown up to BM_EVIDENCE_SECRETS */
+    uint64_t n_sec, sec_cap;
     uint8_t *scratch;       /* one packet that wraps the ring */
     uint64_t files, errors;
 };
@@ -67,11 +67,16 @@ bm_evidence *bm_evidence_new(const char *dir, size_t ring_bytes, void (*emit)(vo
     e->emit = emit;
     e->ud = ud;
     e->cap = ring_bytes < (1u << 20) ? (1u << 20) : ring_bytes;
-    e->n_pk = e->cap / 128 + 1024; /* headers for packets of 128 bytes on average */
+    e->max_pk = e->cap / 128 + 1024; /* headers for packets of 128 bytes on average */
+    /* small at first (a short capture or a fuzz input costs little), grown
+     * by doubling until the ring first fills */
+    e->bcap = e->cap < ((size_t)256 << 10) ? e->cap : ((size_t)256 << 10);
+    e->n_pk = e->max_pk < 2048 ? e->max_pk : 2048;
+    e->sec_cap = 64;
     e->dir = strdup(dir);
-    e->ring = malloc(e->cap);
+    e->ring = malloc(e->bcap);
     e->pk = calloc(e->n_pk, sizeof *e->pk);
-    e->sec = calloc(BM_EVIDENCE_SECRETS, sizeof *e->sec);
+    e->sec = calloc(e->sec_cap, sizeof *e->sec);
     e->scratch = malloc(BM_EVIDENCE_MAX_PACKET);
     if (!e->dir || !e->ring || !e->pk || !e->sec || !e->scratch) {
         bm_evidence_free(e);
@@ -85,7 +90,7 @@ void bm_evidence_free(bm_evidence *e)
     if (!e)
         return;
     if (e->sec)
-        OPENSSL_cleanse(e->sec, BM_EVIDENCE_SECRETS * sizeof *e->sec);
+        OPENSSL_cleanse(e->sec, e->sec_cap * sizeof *e->sec);
     free(e->sec);
     free(e->scratch);
     free(e->pk);
@@ -95,6 +100,28 @@ void bm_evidence_free(bm_evidence *e)
 }
 
 uint64_t bm_evidence_files(const bm_evidence *e) { return e ? e->files : 0; }
+
+/* Before the rings first fill (nothing dropped, positions below their
+ * sizes), they double instead of dropping: a position keeps its slot. */
+static void grow(bm_evidence *e, uint32_t caplen)
+{
+    while (e->pk_head == 0 && e->head == 0 && e->tail + caplen > e->bcap && e->bcap < e->cap) {
+        size_t nb = e->bcap * 2 < e->cap ? e->bcap * 2 : e->cap;
+        uint8_t *r = realloc(e->ring, nb);
+        if (!r)
+            return;
+        e->ring = r;
+        e->bcap = nb;
+    }
+    if (e->pk_head == 0 && e->pk_tail == e->n_pk && e->n_pk < e->max_pk) {
+        size_t np = e->n_pk * 2 < e->max_pk ? e->n_pk * 2 : e->max_pk;
+        ev_pkt *p = realloc(e->pk, np * sizeof *p);
+        if (p) {
+            e->pk = p;
+            e->n_pk = np;
+        }
+    }
+}
 
 static void drop_oldest(bm_evidence *e)
 {
@@ -110,11 +137,12 @@ void bm_evidence_packet(void *ud, uint64_t frame, uint64_t ts_ns, int linktype, 
     bm_evidence *e = ud;
     if (caplen > BM_EVIDENCE_MAX_PACKET || caplen > e->cap)
         return; /* kept out; a connection with it is written without it */
-    while (e->pk_tail - e->pk_head == e->n_pk || e->tail + caplen - e->head > e->cap)
+    grow(e, caplen);
+    while (e->pk_tail - e->pk_head == e->n_pk || e->tail + caplen - e->head > e->bcap)
         drop_oldest(e);
     if (e->pk_tail == e->pk_head) /* empty: restart at 0 */
         e->head = e->tail;
-    size_t at = (size_t)(e->tail % e->cap), first = caplen < e->cap - at ? caplen : e->cap - at;
+    size_t at = (size_t)(e->tail % e->bcap), first = caplen < e->bcap - at ? caplen : e->bcap - at;
     memcpy(e->ring + at, p, first);
     memcpy(e->ring, p + first, caplen - first);
     e->pk[e->pk_tail % e->n_pk] = (ev_pkt){.frame = frame, .ts_ns = ts_ns, .off = e->tail, .caplen = caplen,
@@ -143,7 +171,17 @@ void bm_evidence_secret(bm_evidence *e, const char *label, const uint8_t cr[32],
 {
     if (len > sizeof e->sec->secret || strlen(label) >= sizeof e->sec->label)
         return;
-    ev_secret *s = &e->sec[e->n_sec++ % BM_EVIDENCE_SECRETS];
+    if (e->n_sec == e->sec_cap && e->sec_cap < BM_EVIDENCE_SECRETS) { /* full before it ever wrapped: doubles */
+        ev_secret *n = calloc(e->sec_cap * 2, sizeof *n);
+        if (n) {
+            memcpy(n, e->sec, e->sec_cap * sizeof *n);
+            OPENSSL_cleanse(e->sec, e->sec_cap * sizeof *n);
+            free(e->sec);
+            e->sec = n;
+            e->sec_cap *= 2;
+        }
+    }
+    ev_secret *s = &e->sec[e->n_sec++ % e->sec_cap];
     OPENSSL_cleanse(s, sizeof *s);
     strcpy(s->label, label);
     memcpy(s->cr, cr, 32);
@@ -210,9 +248,9 @@ static bm_result write_keys(const bm_evidence *e, const bm_conn *c, FILE *f, uin
     if (!m)
         return bm_res(BM_ERR_NOMEM);
     bm_keylog_out *o = bm_keylog_out_new(m);
-    uint64_t kept = e->n_sec < BM_EVIDENCE_SECRETS ? e->n_sec : BM_EVIDENCE_SECRETS;
+    uint64_t kept = e->n_sec < e->sec_cap ? e->n_sec : e->sec_cap;
     for (uint64_t i = 0; o && i < kept; i++) {
-        const ev_secret *s = &e->sec[(e->n_sec - kept + i) % BM_EVIDENCE_SECRETS];
+        const ev_secret *s = &e->sec[(e->n_sec - kept + i) % e->sec_cap];
         if (memcmp(s->cr, c->hs.client_random, 32) == 0 && bm_keylog_out_add(o, s->label, s->cr, s->secret, s->len) > 0)
             (*lines)++;
     }
@@ -257,10 +295,10 @@ static bm_result write_packets(bm_evidence *e, const bm_conn *c, FILE *f, uint64
             lts[n_lt++] = p->linktype;
             BM_GUARD(bm_pcapng_w_idb(f, bm_pcapng_linktype(p->linktype), 262144));
         }
-        size_t at = (size_t)(p->off % e->cap);
+        size_t at = (size_t)(p->off % e->bcap);
         const uint8_t *bytes = e->ring + at;
-        if (at + p->caplen > e->cap) { /* wraps */
-            size_t first = e->cap - at;
+        if (at + p->caplen > e->bcap) { /* wraps */
+            size_t first = e->bcap - at;
             memcpy(e->scratch, e->ring + at, first);
             memcpy(e->scratch + first, e->ring, p->caplen - first);
             bytes = e->scratch;
