@@ -48,14 +48,18 @@ static int gz_seek(void *cookie, off64_t *off, int whence)
 
 static int gz_close(void *cookie) { return gzclose(cookie) == Z_OK ? 0 : EOF; }
 
-/* zstd and xz: a stream decoder over the raw file. */
+/* A stream decoder over the raw file: zstd and xz files; standard input
+ * in any of the formats (its first bytes, read to tell which, are handed
+ * on: gzip through zlib's inflate, an uncompressed capture as it is). */
 #define DEC_IN (64u << 10)
 #define DEC_HIST (128u << 10)
+typedef enum dec_kind { DEC_PLAIN, DEC_GZ, DEC_ZSTD, DEC_XZ } dec_kind;
 typedef struct dec {
     FILE *raw;
-    bool xz;
+    dec_kind kind;
     ZSTD_DStream *zs;
     lzma_stream lz;
+    z_stream gz;
     uint8_t in[DEC_IN];
     size_t in_pos, in_len;
     bool in_eof, done, bad;
@@ -83,7 +87,25 @@ static ssize_t dec_make(dec *d, char *buf, size_t n)
     size_t done = 0;
     while (done < n && !d->done && !d->bad) {
         bool more = dec_fill(d);
-        if (d->xz) {
+        if (d->kind == DEC_PLAIN) {
+            size_t k = d->in_len - d->in_pos < n - done ? d->in_len - d->in_pos : n - done;
+            memcpy(buf + done, d->in + d->in_pos, k);
+            d->in_pos += k;
+            done += k;
+            d->done = !more;
+        } else if (d->kind == DEC_GZ) {
+            d->gz.next_in = d->in + d->in_pos;
+            d->gz.avail_in = (uInt)(d->in_len - d->in_pos);
+            d->gz.next_out = (Bytef *)buf + done;
+            d->gz.avail_out = (uInt)(n - done);
+            int r = inflate(&d->gz, Z_NO_FLUSH);
+            d->in_pos = d->in_len - d->gz.avail_in;
+            done = n - d->gz.avail_out;
+            if (r == Z_STREAM_END) /* another member may follow (gzip files concatenated) */
+                d->done = !dec_fill(d) || inflateReset(&d->gz) != Z_OK;
+            else if (r != Z_OK && !(r == Z_BUF_ERROR && more))
+                d->bad = true; /* corrupt, or the input ends inside a member */
+        } else if (d->kind == DEC_XZ) {
             d->lz.next_in = d->in + d->in_pos;
             d->lz.avail_in = d->in_len - d->in_pos;
             d->lz.next_out = (uint8_t *)buf + done;
@@ -169,16 +191,33 @@ static int dec_seek(void *cookie, off64_t *off, int whence)
 static int dec_close(void *cookie)
 {
     dec *d = cookie;
-    if (d->xz)
+    if (d->kind == DEC_XZ)
         lzma_end(&d->lz);
-    else
+    else if (d->kind == DEC_ZSTD)
         ZSTD_freeDStream(d->zs);
+    else if (d->kind == DEC_GZ)
+        inflateEnd(&d->gz);
     int rc = fclose(d->raw);
     free(d);
     return rc;
 }
 
-static FILE *dec_open(FILE *raw, bool xz)
+static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd}, xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+
+static dec_kind sniff(const unsigned char *m, size_t n)
+{
+    if (n >= 4 && memcmp(m, zstd_magic, 4) == 0)
+        return DEC_ZSTD;
+    if (n >= 6 && memcmp(m, xz_magic, 6) == 0)
+        return DEC_XZ;
+    if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+        return DEC_GZ;
+    return DEC_PLAIN;
+}
+
+/* A decoder over raw (owned): of 'kind', or (sniff_first) of the kind its
+ * first bytes say, those bytes kept for the decoder. */
+static FILE *dec_open(FILE *raw, dec_kind kind, bool sniff_first)
 {
     dec *d = calloc(1, sizeof *d);
     if (!d) {
@@ -186,15 +225,28 @@ static FILE *dec_open(FILE *raw, bool xz)
         return NULL;
     }
     d->raw = raw;
-    d->xz = xz;
-    bool ok;
-    if (xz) {
+    if (sniff_first) {
+        while (d->in_len < 6 && !d->in_eof) { /* a pipe may give the first bytes in pieces */
+            size_t got = fread(d->in + d->in_len, 1, 6 - d->in_len, raw);
+            d->in_len += got;
+            d->in_eof = got == 0;
+        }
+        kind = sniff(d->in, d->in_len);
+    }
+    d->kind = kind;
+    bool ok = true;
+    if (kind == DEC_XZ) {
         d->lz = (lzma_stream)LZMA_STREAM_INIT;
         ok = lzma_stream_decoder(&d->lz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
-    } else {
+    } else if (kind == DEC_ZSTD) {
         d->zs = ZSTD_createDStream();
         ok = d->zs && !ZSTD_isError(ZSTD_initDStream(d->zs));
+    } else if (kind == DEC_GZ) {
+        ok = inflateInit2(&d->gz, 16 + MAX_WBITS) == Z_OK; /* gzip wrapper */
+        if (!ok)
+            d->kind = DEC_PLAIN; /* nothing to end in dec_close */
     }
+    d->in_eof = false; /* the rest is read by dec_fill */
     cookie_io_functions_t io = {.read = dec_read, .write = NULL, .seek = dec_seek, .close = dec_close};
     FILE *g = ok ? fopencookie(d, "rb", io) : NULL;
     if (!g) {
@@ -208,29 +260,28 @@ bool bm_capture_is_stdin(const char *path) { return strcmp(path, "-") == 0; }
 
 FILE *bm_capture_open(const char *path)
 {
-    if (bm_capture_is_stdin(path)) {
+    if (bm_capture_is_stdin(path)) { /* compressed or not, told by its first bytes */
         int fd = dup(STDIN_FILENO);
         FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
         if (!f && fd >= 0)
             close(fd);
-        return f;
+        return f ? dec_open(f, DEC_PLAIN, true) : NULL;
     }
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     unsigned char m[6];
     size_t n = fread(m, 1, sizeof m, f);
-    static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd}, xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
-    bool zst = n >= 4 && memcmp(m, zstd_magic, 4) == 0, xz = n == 6 && memcmp(m, xz_magic, 6) == 0;
-    if (zst || xz) {
+    dec_kind kind = sniff(m, n);
+    if (kind == DEC_ZSTD || kind == DEC_XZ) {
         if (fseek(f, 0, SEEK_SET) != 0) {
             fclose(f);
             errno = ESPIPE;
             return NULL;
         }
-        return dec_open(f, xz);
+        return dec_open(f, kind, false);
     }
-    if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    if (kind == DEC_GZ) {
         fclose(f);
         gzFile z = gzopen(path, "rb");
         if (!z)

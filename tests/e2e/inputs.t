@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # inputs.t - the ways a capture reaches badmac besides a plain file
 # (issue 13): standard input ("-", as in `tcpdump -U -w - | badmac -`) and
-# gzip-, zstd- and xz-compressed files (as tshark reads them). Each gives the same report
+# gzip-, zstd- and xz-compressed files (as tshark reads them), also on
+# standard input. Each gives the same report
 # as the plain file (JSON Lines, the capture's name aside); a pcapng's
 # decryption secrets blocks are read through gzip too; compare and --write
 # take .gz; a directory stands for the capture files in it; a cut .gz is one error line, exit 2, what came before analysed.
@@ -88,6 +89,16 @@ def main():
         with open(cap, "rb") as f:
             rc_in, out_in, err_in = run(args + ["-"], stdin=f.read())
         tap(rc_in == rc and report(out_in) == report(plain), "%s on standard input: the same report" % base, err_in)
+        if base == "demo.pcapng":  # compressed on standard input too (told by the first bytes)
+            raw = open(cap, "rb").read()
+            packs = [("gzip", gzip.compress(raw))]
+            for tool in ("zstd", "xz"):
+                if shutil.which(tool):
+                    packs.append((tool, subprocess.run([tool, "-c"], input=raw, stdout=subprocess.PIPE).stdout))
+            for tool, data in packs:
+                rc_z, out_z, err_z = run(args + ["-"], stdin=data)
+                tap(rc_z == rc and report(out_z) == report(plain), "%s compressed by %s on standard input: the same report"
+                    % (base, tool), err_z)
 
     # a pcapng with its keys embedded (--write), gzipped, keyless: decrypted
     emb = os.path.join(TMP, "embedded.pcapng")
