@@ -13,10 +13,11 @@
 # capture's: endpoints, version, suite, records and their checks, status.
 # The encapsulation must really be there: the underlay frames are
 # recognised as such by tshark, when it is installed. Kinds: GRE,
-# ERSPAN type II (v1) and type III (v2), Geneve, VXLAN. (GTP-U, MPLS,
-# PPPoE and IP-in-IP have no real-tunnel test here: neither this kernel
-# nor Open vSwitch's userspace datapath bridges them without hand-written
-# flows; tests/unit/test_tunnel.c decodes them from built frames.)
+# ERSPAN type II (v1) and type III (v2), Geneve, VXLAN, and MPLS (no
+# tunnel port: OpenFlow rules push a label on the wire and pop it on the
+# other side). (GTP-U, PPPoE and IP-in-IP have no real-tunnel test here:
+# neither this kernel nor Open vSwitch's userspace datapath makes them;
+# tests/unit/test_tunnel.c decodes them from built frames.)
 set -u
 T=$(mktemp -d /tmp/ovs-t.XXXXXX)
 NSA=bmovs-a-$$
@@ -77,13 +78,25 @@ setup() {
         ip -n $ns link set u$s up
         ip netns exec $ns ethtool -K u$s tso off gso off gro off tx off >/dev/null 2>&1
         $V add-br br-$s -- set bridge br-$s datapath_type=netdev || return 1
-        $V add-br phy-$s -- set bridge phy-$s datapath_type=netdev || return 1
-        $V add-port phy-$s u$s || return 1
-        # shellcheck disable=SC2086
-        $V add-port br-$s t-$s -- set interface t-$s type=$kind options:remote_ip=10.97.0.$peer \
-            options:local_ip=10.97.0.$me $opts || return 1
-        ip -n $ns addr add 10.97.0.$me/24 dev phy-$s
-        ip -n $ns link set phy-$s up
+        if [ "$kind" = mpls ]; then # no tunnel port: the bridge pushes and pops an MPLS label on the wire
+            local F="timeout 20 ovs-ofctl -O OpenFlow13"
+            ip -n $ns link set u$s arp off # the kernel must not answer ARP on the bridge's wire port
+            $V add-port br-$s u$s || return 1
+            $F del-flows unix:"$D/br-$s.mgmt"
+            $F add-flow unix:"$D/br-$s.mgmt" "priority=10,in_port=LOCAL,ip,actions=push_mpls:0x8847,\
+set_field:$((100 + k))->mpls_label,output:u$s" || return 1
+            $F add-flow unix:"$D/br-$s.mgmt" "priority=10,in_port=u$s,mpls,mpls_label=$((100 + k)),\
+actions=pop_mpls:0x0800,output:LOCAL" || return 1
+            $F add-flow unix:"$D/br-$s.mgmt" "priority=0,actions=NORMAL" || return 1
+        else
+            $V add-br phy-$s -- set bridge phy-$s datapath_type=netdev || return 1
+            $V add-port phy-$s u$s || return 1
+            # shellcheck disable=SC2086
+            $V add-port br-$s t-$s -- set interface t-$s type=$kind options:remote_ip=10.97.0.$peer \
+                options:local_ip=10.97.0.$me $opts || return 1
+            ip -n $ns addr add 10.97.0.$me/24 dev phy-$s
+            ip -n $ns link set phy-$s up
+        fi
         ip -n $ns addr add 192.168.$k.$me/24 dev br-$s
         ip -n $ns link set br-$s up mtu 1400
         ip netns exec $ns ethtool -K br-$s tso off gso off gro off tx off >/dev/null 2>&1
@@ -157,5 +170,6 @@ erspan-v1 erspan options:erspan_ver=1 options:erspan_idx=7 options:key=1
 erspan-v2 erspan options:erspan_ver=2 options:erspan_dir=1 options:erspan_hwid=4 options:key=2
 geneve geneve options:key=5
 vxlan vxlan options:key=5
+mpls mpls -
 EOF
 echo "1..$n"
