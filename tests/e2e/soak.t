@@ -99,6 +99,18 @@ PY
 EOF
 ok $([ -n "$clients" ] && [ "$conns" = "$clients" ] && [ "$verified" = "$clients" ] && [ "$failed" = 0 ]; echo $?) \
     "$clients client connections, $conns reported, $verified verified with the followed key log, $failed failed"
+# the connections not ok, as the report words them (what a drop did to them)
+python3 - "$T/live.out" <<'PY' | head -12
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == "connection" and o["status"] != "ok" and n < 4:
+        n += 1
+        d = o.get("diagnosis") or {}
+        print("# not ok: #%s %s %s (%s): %s; problems: %s" % (o["id"], o["status"], d.get("cause"),
+              o.get("status_reason"), d.get("summary"), "; ".join(o.get("problems") or [])))
+PY
 ok $(! grep -q 'kernel dropped' "$T/live.err"; echo $?) "no packet dropped by the kernel"
 sed 's/^/# stderr: /' "$T/live.err" | head -5
 ok $([ "${size:-0}" -gt 20000 ]; echo $?) "each response carries the ${size:-0}-byte page (records of real size)"
