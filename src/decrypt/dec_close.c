@@ -189,6 +189,12 @@ void bm_dec_close(void *hook_conn, bm_conn *c)
         if (!k->keys_tried && k->client_random)
             bm_dec_setup_keys(k, &c->hs);
         bm_dec_reneg_close(k);
+        /* bytes the capture stage found missing at the end, with no record
+         * after them: as a gap before a record would (a failed Finished
+         * whose transcript may lack them is undecided) */
+        for (unsigned i = 0; i < c->n_findings && i < BM_MAX_FINDINGS; i++)
+            if (c->findings[i].code == BM_F_CAPTURE_GAP && cs >= 0)
+                bm_dec_gap_vs_finished(k, c->findings[i].role == BM_CLIENT ? cs : !cs, c->findings[i].stream_off);
         /* 0-RTT records whose verdict never came (no EncryptedExtensions
          * decrypted): they authenticated under the early key */
         if (k->early_state == BM_EARLY_UNDECIDED)

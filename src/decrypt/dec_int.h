@@ -161,6 +161,12 @@ typedef struct dec_conn {
     uint8_t *ts;
     size_t ts_len, ts_cap;
     bool ts_broken, ts_done;
+    /* A Finished that failed its check: how far each direction's stream
+     * had been read then. Bytes of a direction found missing later at or
+     * before that point may be handshake messages the transcript lacks:
+     * the check is then undecided, not failed (bm_dec_gap_vs_finished). */
+    bool fin_failed_any;
+    uint64_t fin_fail_off[2];
     size_t ems_len;          /* transcript length through the ClientKeyExchange */
     /* The session hash (RFC 7627) of that transcript, kept when it is cut:
      * the transcript is freed once both Finished are checked, and the
@@ -224,6 +230,8 @@ void bm_dec_store_session(dec_conn *k, const bm_handshake *hs);
 /* The RSA-encrypted premaster a key log's "RSA" line gives for this
  * connection's ClientKeyExchange, or NULL; *entry: that line. */
 const uint8_t *bm_dec_logged_rsa_pms(dec_conn *k, const bm_key_entry **entry);
+/* Bytes of direction 'side' from stream offset 'from' were not captured. */
+void bm_dec_gap_vs_finished(dec_conn *k, int side, uint64_t from);
 /* Decrypt the premaster in enc (an EncryptedPreMasterSecret, with or
  * without its 2-byte length) with the --rsa-key matching the server
  * certificate (*used). what: the message (bm_finding_msg), for the

@@ -102,8 +102,28 @@ static void finished(dec_conn *k, int side, const uint8_t *body, size_t n)
         return;
     d->finished = (n == wl && CRYPTO_memcmp(want, body, wl) == 0) ? BM_FIN_OK : BM_FIN_FAILED;
     OPENSSL_cleanse(want, sizeof want);
-    if (d->finished == BM_FIN_FAILED)
+    if (d->finished == BM_FIN_FAILED) {
         bm_dec_finding(k, &(bm_finding){.code = BM_F_FINISHED_MISMATCH, .role = (uint8_t)side});
+        if (!k->fin_failed_any)
+            for (int i = 0; i < 2; i++)
+                k->fin_fail_off[i] = k->dir[i].off_known ? k->dir[i].next_off : 0;
+        k->fin_failed_any = true;
+    }
+}
+
+void bm_dec_gap_vs_finished(dec_conn *k, int side, uint64_t from)
+{
+    if (!k->fin_failed_any || from > k->fin_fail_off[side])
+        return;
+    /* what was missing may be a handshake message the transcript needed:
+     * a mismatch proves nothing; the findings say unchecked */
+    k->fin_failed_any = false;
+    for (int i = 0; i < 2; i++)
+        if (k->dir[i].finished == BM_FIN_FAILED)
+            k->dir[i].finished = BM_FIN_UNSEEN;
+    for (unsigned i = 0; i < k->n_findings; i++)
+        if (k->findings[i].code == BM_F_FINISHED_MISMATCH)
+            k->findings[i].code = BM_F_FINISHED_UNCHECKED;
 }
 
 static void handle_msg(dec_conn *k, int side, const bm_tls_hs_msg *m)

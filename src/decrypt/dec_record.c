@@ -387,6 +387,8 @@ void bm_dec_record(void *hook_conn, const bm_tls_record_ev *ev, bm_tls_opened *o
         k->client_side = ev->client_side;
     bool gap = d->off_known && ev->stream_off != d->next_off;
     uint64_t missing = gap && ev->stream_off > d->next_off ? ev->stream_off - d->next_off : 0;
+    if (gap)
+        bm_dec_gap_vs_finished(k, side, d->next_off);
     d->next_off = ev->stream_off + 5 + ev->len;
     d->off_known = true;
     if (gap) {
