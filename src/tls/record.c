@@ -57,7 +57,10 @@ uint32_t bm_tls_record_limit(const bm_tls_conn *c, int side, uint8_t type, bool 
         plain = rsl;
         *negotiated = true;
     }
-    uint32_t exp = bm_suite_max_expansion(h->cipher_suite, h->version, h->truncated_hmac);
+    /* no ServerHello seen (lost by the capture): the suite is unknown, and
+     * only the protocol's allowance for any suite holds */
+    uint32_t exp = h->server_hello_seen ? bm_suite_max_expansion(h->cipher_suite, h->version, h->truncated_hmac)
+                                        : BM_TLS12_MAX_CIPHERTEXT - BM_TLS_MAX_PLAINTEXT;
     uint32_t lim = plain + exp;
     return lim > BM_TLS12_MAX_CIPHERTEXT ? BM_TLS12_MAX_CIPHERTEXT : lim;
 }
@@ -181,9 +184,15 @@ static void on_ccs(bm_tls_conn *c, int side, const bm_record_ref *ref, const uin
     if (p && !prot && (ref->length != 1 || p[0] != 1)) /* encrypted: a renegotiation's */
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CCS_MALFORMED, .role = (uint8_t)side, .index = ref->index,
                                         .frame = ref->frame});
-    /* TLS 1.3's CCS is only for middleboxes; so is one sent between the
-     * ClientHello and the ServerHello (compatibility mode before a HRR). */
-    if (bm_tls_is13(c) || (h->client_hello_seen && !h->server_hello_seen))
+    /* TLS 1.3's CCS is only for middleboxes; so is one the client sends
+     * between its ClientHello and the ServerHello (compatibility mode
+     * before a HRR), right after its ClientHello. Any other CCS without a
+     * ServerHello seen (the server's, or the client's after its
+     * ClientKeyExchange) means the capture lost the ServerHello, and what
+     * follows is protected all the same (its alerts are not to be read in
+     * the clear). */
+    if (bm_tls_is13(c) || (h->client_hello_seen && !h->server_hello_seen &&
+                           bm_tls_role_of_side(c, side) == BM_CLIENT && d->last_hs_type == BM_HS_CLIENT_HELLO))
         return;
     /* Abbreviated handshake on a ticket: the server's CCS directly
      * follows its ServerHello (RFC 5077 3.1). */

@@ -26,9 +26,6 @@ CLEAN = ["tls13-chacha.pcap", "tls12-aes-gcm.pcap", "tls13-resumed.pcap", "opens
          "tls12-cbc-noetm.pcap", "tls10-rc4.pcap"]
 # (capture, frame): why the verdict is still wrong
 TODO = {
-    ("tls12-aes-gcm.pcap", 6): "the server's whole first flight lost: read as an abandoned handshake",
-    ("tls12-cbc-noetm.pcap", 6): "the server's whole first flight lost: read as an abandoned handshake",
-    ("tls10-rc4.pcap", 6): "the server's whole first flight lost: an alert read as misleading",
     ("tls10-rc4.pcap", 10): "a record lost by the capture: RC4 out of step read as a path that dropped it",
     ("tls10-rc4.pcap", 11): "a record lost by the capture: RC4 out of step read as a path that dropped it",
 }
