@@ -135,8 +135,12 @@ static ssize_t dec_make(dec *d, char *buf, size_t n)
             }
         }
     }
-    for (size_t i = 0; i < done; i++) /* into the history */
-        d->hist[(d->pos + i) % DEC_HIST] = (uint8_t)buf[i];
+    /* into the history: its last DEC_HIST bytes, in at most two pieces */
+    size_t keep = done < DEC_HIST ? done : DEC_HIST;
+    uint64_t from = d->pos + (done - keep);
+    size_t at = (size_t)(from % DEC_HIST), first = keep < DEC_HIST - at ? keep : DEC_HIST - at;
+    memcpy(d->hist + at, buf + (done - keep), first);
+    memcpy(d->hist, buf + (done - keep) + first, keep - first);
     d->pos += done;
     if (done == 0 && d->bad) {
         errno = EIO;
@@ -150,8 +154,9 @@ static ssize_t dec_read(void *cookie, char *buf, size_t n)
     dec *d = cookie;
     if (d->rpos < d->pos) { /* after a seek back: from the history */
         size_t k = d->pos - d->rpos < n ? (size_t)(d->pos - d->rpos) : n;
-        for (size_t i = 0; i < k; i++)
-            buf[i] = (char)d->hist[(d->rpos + i) % DEC_HIST];
+        size_t at = (size_t)(d->rpos % DEC_HIST), first = k < DEC_HIST - at ? k : DEC_HIST - at;
+        memcpy(buf, d->hist + at, first);
+        memcpy(buf + first, d->hist, k - first);
         d->rpos += k;
         return (ssize_t)k;
     }

@@ -316,15 +316,15 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
     }
     maybe_hook(a, false);
     bm_capture_stats st;
+    bool *alone = calloc(n, sizeof *alone);
+    if (!alone)
+        return -1;
     bm_frame_runs_free(a->runs);
     a->runs = bm_frame_runs_new(paths, n); /* without it (out of memory) frames keep their merged numbers */
     if (a->runs) {
         a->diag.locate = bm_frame_runs_locate;
         a->diag.locate_ud = a->runs;
     }
-    bool *alone = calloc(n, sizeof *alone);
-    if (!alone)
-        return -1;
     bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st, a->runs, alone);
     int rc = capture_done(a, &st, r);
     a->diag.locate = NULL;

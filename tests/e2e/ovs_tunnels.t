@@ -106,21 +106,8 @@ actions=pop_mpls:0x0800,output:LOCAL" || return 1
     return 0
 }
 
-# report FILE: the connection fields the two captures must agree on.
-report() {
-    python3 - "$1" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    o = json.loads(line)
-    if o.get("type") != "connection":
-        continue
-    r = o.get("records") or {}
-    print(o["client"]["ip"], o["client"]["port"], o["server"]["ip"], o["server"]["port"], o.get("version"),
-          o.get("cipher_suite"), o.get("status"),
-          *[(d, (r.get(d) or {}).get("count"), (r.get(d) or {}).get("verified"), (r.get(d) or {}).get("failed"))
-            for d in ("client", "server")])
-PY
-}
+# report FILE: the connection fields the two captures must agree on
+. "$(dirname "$0")/tunnel_lib.sh"
 
 k=0
 # kind, tshark's name of the encapsulation, OVS options

@@ -68,21 +68,8 @@ tunnel() {
         ip -n $NSA link set $name up && ip -n $NSB link set $name up
 }
 
-# report FILE: the connection fields the two captures must agree on.
-report() {
-    python3 - "$1" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    o = json.loads(line)
-    if o.get("type") != "connection":
-        continue
-    r = o.get("records") or {}
-    print(o["client"]["ip"], o["client"]["port"], o["server"]["ip"], o["server"]["port"], o.get("version"),
-          o.get("cipher_suite"), o.get("status"),
-          *[(d, (r.get(d) or {}).get("count"), (r.get(d) or {}).get("verified"), (r.get(d) or {}).get("failed"))
-            for d in ("client", "server")])
-PY
-}
+# report FILE: the connection fields the two captures must agree on
+. "$(dirname "$0")/tunnel_lib.sh"
 
 k=0
 for kind in vxlan geneve gre gretap erspan ipip; do
