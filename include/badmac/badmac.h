@@ -75,6 +75,10 @@ typedef struct bm_analysis_opts {
      * MiB). NULL: none. */
     const char *keep_failures_dir;
     size_t keep_ring_bytes;
+    /* Live capture (bm_analysis_add_live): the kernel's capture buffer
+     * (tcpdump -B); 0: 64 MiB. Packets arriving while it is full are
+     * dropped by the kernel (counted in a notice at the end). */
+    size_t live_buffer_bytes;
 } bm_analysis_opts;
 
 typedef struct bm_totals {

@@ -104,7 +104,9 @@ typedef struct bm_live_opts {
     double delay_s;              /* packets are decoded this long after they arrive (a peer writes its key
                                     log lines after the packets they open have crossed the wire); the
                                     packets waiting are held up to BM_LIVE_HOLD_BYTES */
+    size_t buffer_bytes;         /* the kernel's capture buffer; 0: BM_LIVE_BUFFER_BYTES */
 } bm_live_opts;
+#define BM_LIVE_BUFFER_BYTES (64u << 20)
 typedef struct bm_frame_runs bm_frame_runs;
 #define BM_LIVE_HOLD_BYTES (64u << 20)
 BM_RESULT bm_capture_read_live(const bm_live_opts *lo, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st);

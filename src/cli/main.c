@@ -45,6 +45,7 @@ typedef struct cli {
     size_t max_state;   /* --max-state, 0: the default */
     const char *keep_dir; /* --keep-failures DIR */
     size_t keep_ring;   /* --keep-ring, 0: the default */
+    size_t live_buffer; /* -B, 0: the default */
     char keylog_tmp[BM_EXPORT_PATH_MAX + 16]; /* --export-keylog's temporary file, renamed at the end */
     size_t search_budget; /* --search-budget, 0: the default */
     const char *filter;   /* -f / --filter: a BPF expression */
@@ -78,6 +79,7 @@ enum {
     CLI_DURATION,
     CLI_COUNT,
     CLI_IDLE,
+    CLI_BUFFER,
 };
 
 /* The one mutable global: set by the SIGINT/SIGTERM handler of a live
@@ -110,6 +112,7 @@ static const bm_opt cli_opts[] = {
     {"duration", BM_OPT_VALUE, CLI_DURATION, 0},
     {"count", BM_OPT_VALUE, CLI_COUNT, 'c'},
     {"idle", BM_OPT_VALUE, CLI_IDLE, 0},
+    {"buffer-size", BM_OPT_VALUE, CLI_BUFFER, 'B'},
 };
 
 static const char cli_usage[] =
@@ -291,6 +294,16 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
     case CLI_KEEP_FAILURES:
         c->keep_dir = val;
         return 0;
+    case CLI_BUFFER: { /* tcpdump's unit: a bare number is KiB */
+        size_t len = strlen(val);
+        char kib[32];
+        bool bare = len > 0 && len < sizeof kib - 1 && isdigit((unsigned char)val[len - 1]);
+        if (bare)
+            snprintf(kib, sizeof kib, "%sK", val);
+        if (bm_opt_size(bare ? kib : val, &c->live_buffer) || c->live_buffer > (size_t)1 << 31)
+            return bm_opt_fail("badmac", "-B takes a buffer size from 1 to 2097152 KiB (or with K, M or G)");
+        return 0;
+    }
     case CLI_MAX_STATE:
     case CLI_SEARCH_BUDGET:
     case CLI_KEEP_RING:
@@ -438,6 +451,7 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .export_plaintext_dir = c->plain_dir, .export_keylog = keylog_out,
                           .max_state_bytes = c->max_state, .search_budget = c->search_budget,
                           .keep_failures_dir = c->keep_dir, .keep_ring_bytes = c->keep_ring,
+                          .live_buffer_bytes = c->live_buffer,
                           .filter = c->filter};
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {

@@ -410,7 +410,7 @@ int bm_analysis_add_live(bm_analysis *a, const char *iface, double duration_s, u
     a->ks_keep = bm_keystore_get_stats(a->ks)->entries + ANALYSIS_FOLLOW_KEEP;
     bm_live_opts lo = {.iface = iface, .duration_s = duration_s, .count = count, .idle_s = idle_s, .stop = stop,
                        .before_packet = live_tick, .ud = a,
-                       .delay_s = a->n_follow ? 1.0 : 0.0};
+                       .delay_s = a->n_follow ? 1.0 : 0.0, .buffer_bytes = a->opts.live_buffer_bytes};
     bm_capture_stats st;
     bm_result r = bm_capture_read_live(&lo, a->tcp, &a->diag, &st);
     return capture_done(a, &st, r);

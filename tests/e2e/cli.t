@@ -126,4 +126,8 @@ usage_error "relay: unknown option" --bogus "badmac relay --help" relay --listen
 usage_error "relay: missing value" --seed "badmac relay --help" relay --listen 0 --to 127.0.0.1:1 --seed
 # --flip=VALUE reaches the fault parser: bit 9 is rejected by it, naming the option.
 usage_error "relay --flip=VALUE form" --flip "badmac relay --help" relay --listen=0 --to=127.0.0.1:1 --flip=s2c:1:9
+# -B as tcpdump's: KiB, bounded; a bad value is refused before any capture opens.
+usage_error "-B zero" -B "badmac --help" -B 0 -i lo
+usage_error "-B not a size" -B "badmac --help" -B 12x -i lo
+usage_error "-B past 2 GiB" -B "badmac --help" --buffer-size 3G -i lo
 done_testing

@@ -35,7 +35,7 @@ PIDS="$PIDS $!"
 in_ns "$BADMAC" relay --listen 127.0.0.1:5555 --to 127.0.0.1:4433 --flip 's2c,type=23,nth-app=0:40:3' \
     --log "$T/relay.jsonl" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
-ip netns exec $NS "$BADMAC" -i lo -f 'tcp port 5555' --psk client1:$PSK --json --keep-failures "$T/ev1" \
+ip netns exec $NS "$BADMAC" -i lo -B 8192 -f 'tcp port 5555' --psk client1:$PSK --json --keep-failures "$T/ev1" \
     >"$T/live.out" 2>"$T/live.err" &
 LPID=$!
 PIDS="$PIDS $LPID"
