@@ -66,6 +66,10 @@ typedef struct dec_dir {
     bool has_secret;
     bool prot_seen;          /* TLS <= 1.2: a protected record was seen */
     bool gap_before;         /* bytes were lost before the next record */
+    bool stream_lost;        /* RC4: bytes lost where no count of records fits: the keystream
+                                position is unknown, later records cannot be checked */
+    bool iv_lost;            /* TLS 1.0 CBC: the last record's body was not captured: the next
+                                record's IV (that body's last block) is unknown */
     bool has_last;
     bm_record_ref last;      /* last record sent, and when */
     uint64_t last_order;

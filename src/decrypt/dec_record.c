@@ -143,30 +143,68 @@ static void on_plain(dec_conn *k, int side, const bm_tls_record_ev *ev, const bm
         bm_dec_reneg_ccs(k, side);
 }
 
+/* RC4: moves r's keystream n bytes on, as the receiver's moved over the
+ * n bytes of record bodies the capture lost (opening zeros: the verdict
+ * is thrown away, the position is what counts). */
+static bool stream_skip(dec_conn *k, bm_rec *r, uint64_t n)
+{
+    bm_open_result o;
+    while (n > 0) {
+        size_t cap = sizeof k->d->buf < BM_REC_MAX_INPUT ? sizeof k->d->buf : BM_REC_MAX_INPUT;
+        size_t c = n < cap ? (size_t)n : cap;
+        memset(k->d->buf, 0, c);
+        if (!bm_is_ok(bm_rec_open(r, 0, BM_CT_APPLICATION_DATA, 0x0301, k->d->buf, c, k->d->buf, sizeof k->d->buf,
+                                  &o)))
+            return false;
+        n -= c;
+    }
+    return true;
+}
+
 /* After lost bytes: which later sequence number (if any) opens the record.
- * Stateful modes are tried on copies taken before the first attempt. */
+ * Stateful modes are tried on copies taken before the first attempt. RC4
+ * also moves the keystream over the lost bodies: gap_bytes hold i whole
+ * records, so gap_bytes - 5 i bytes of keystream (lost records lie wholly in
+ * the gap: a record cut by it is in the gap's count). Past
+ * DEC_STREAM_SKIP_MAX lost bytes RC4 is not tried. */
+#define DEC_STREAM_SKIP_MAX (64u << 20)
 static bool recover_gap(dec_conn *k, int side, const bm_tls_record_ev *ev, bm_rec *pristine, bm_open_result *res)
 {
     dec_dir *d = &k->dir[side];
-    bm_rec *trial = NULL;
+    bm_rec *trial = NULL, *base = NULL;
     if (!pristine || !bm_is_ok(bm_rec_clone(pristine, &trial)))
         return false;
-    for (unsigned i = 1; i <= BM_DEC_GAP_TRIES; i++) {
-        if (!bm_is_ok(bm_rec_copy_state(trial, pristine)))
+    bool rc4 = k->suite && k->suite->mode == BM_MODE_STREAM && k->suite->cipher != BM_CIPHER_NULL;
+    unsigned imax = BM_DEC_GAP_TRIES;
+    if (rc4) {
+        /* the keystream once to the fewest bytes any count leaves, then 5 more per record fewer */
+        uint64_t per = 5 + bm_rec_mac_len(pristine);
+        imax = d->gap_bytes / per < imax ? (unsigned)(d->gap_bytes / per) : imax;
+        if (d->gap_bytes > DEC_STREAM_SKIP_MAX || !bm_is_ok(bm_rec_clone(pristine, &base)) ||
+            !stream_skip(k, base, d->gap_bytes - 5ull * imax))
+            imax = 0;
+    }
+    bool ok = false;
+    for (unsigned i = rc4 ? imax : 1; !ok && i >= 1 && i <= imax; i = rc4 ? i - 1 : i + 1) {
+        if (!bm_is_ok(bm_rec_copy_state(trial, rc4 ? base : pristine)))
+            break;
+        if (rc4 && !stream_skip(k, trial, 5ull * (imax - i)))
             break;
         if (try_open(k, trial, d->seq + i, ev, res)) {
             bm_rec_free(d->rec);
             d->rec = trial;
+            trial = NULL;
             d->seq += i;
             bm_dec_z_skip(k, side, ev); /* the lost records' compressed bytes */
             bm_dec_finding(k, &(bm_finding){.code = BM_F_RECORDS_LOST_IN_GAP, .role = (uint8_t)side, .index = ev->index,
                                             .arg = {i}});
             bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_LOST, i, d->gap_bytes);
-            return true;
+            ok = true;
         }
     }
     bm_rec_free(trial);
-    return false;
+    bm_rec_free(base);
+    return ok;
 }
 
 /* TLS 1.3: the record opens under the next epoch's keys (the Finished that
@@ -311,10 +349,23 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     bool early = side == k->client_side && ev->hs && ev->hs->early_data_offered && !d->early_done;
     if (early && d->early && ev->payload && open_early(k, side, ev))
         return;
-    if (!ev->payload) {
+    if (d->iv_lost) {
+        gap = true; /* as after lost bytes: the state the sender used is not known */
+        d->iv_lost = false;
+    }
+    if (!ev->payload || d->stream_lost) {
         d->undecryptable++;
         bm_dec_z_skip(k, side, ev);
         bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
+        if (d->rec && !ev->payload && !d->stream_lost && bm_dec_stateful(k)) {
+            /* a record whose body was not captured (cut by a gap) moved the
+             * receiver's state all the same: RC4's keystream by its length
+             * exactly; TLS 1.0 CBC's IV to its unseen last block */
+            if (k->suite->mode != BM_MODE_STREAM)
+                d->iv_lost = true;
+            else if (k->suite->cipher != BM_CIPHER_NULL && !stream_skip(k, d->rec, ev->len))
+                d->stream_lost = true;
+        }
         if (d->rec)
             d->seq++;
         d->prot_seen = true;
@@ -349,6 +400,19 @@ static void open_protected(dec_conn *k, int side, const bm_tls_record_ev *ev, bo
     }
     if (early) {
         early_failure(k, side, ev);
+        return;
+    }
+    if (gap && bm_dec_stateful(k)) {
+        /* The state the sender used is unknown after lost bytes: RC4's
+         * keystream position (no count of whole records fitted the bytes
+         * lost), TLS 1.0's chained IV (the last block of a lost record).
+         * Nothing says this record is bad. CBC goes on from this record's
+         * last block; RC4 cannot go on. */
+        d->undecryptable++;
+        bm_dec_obs_gap(k, side, ev, BM_DEC_GAP_UNDECRYPTABLE, 1, ev->len);
+        d->seq++;
+        if (k->suite->mode == BM_MODE_STREAM && k->suite->cipher != BM_CIPHER_NULL)
+            d->stream_lost = true;
         return;
     }
     if (k->version == BM_TLS13 && d->epoch == BM_EP_HS) {

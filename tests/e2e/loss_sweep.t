@@ -23,12 +23,9 @@ FIX = os.path.join(ROOT, "tests", "fixtures")
 BADMAC = os.environ.get("BADMAC", os.path.join(ROOT, "build", "badmac"))
 TMP = tempfile.mkdtemp(prefix="badmac-loss-")
 CLEAN = ["tls13-chacha.pcap", "tls12-aes-gcm.pcap", "tls13-resumed.pcap", "openssl13-to-gnutls.pcap",
-         "tls12-cbc-noetm.pcap", "tls10-rc4.pcap"]
+         "tls12-cbc-noetm.pcap", "tls10-rc4.pcap", "tls10-aes-cbc.pcap", "tls10-null-sha.pcap"]
 # (capture, frame): why the verdict is still wrong
-TODO = {
-    ("tls10-rc4.pcap", 10): "a record lost by the capture: RC4 out of step read as a path that dropped it",
-    ("tls10-rc4.pcap", 11): "a record lost by the capture: RC4 out of step read as a path that dropped it",
-}
+TODO = {}
 
 
 def frames(cap):
