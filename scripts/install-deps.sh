@@ -15,6 +15,14 @@ if [ "$what" = test ]; then
     # for them (tests/e2e/ovs_tunnels.t: Open vSwitch's userspace datapath,
     # its daemons started by the test in network namespaces)
     pkgs="$pkgs openvswitch-switch"
+    # every kernel tunnel, PPPoE among them, in a VM under Debian's own
+    # kernel (tests/vm/vm.sh fetches linux-image-amd64 into build/vm once;
+    # tests/e2e/vm_tunnels.t): the emulator, its initramfs tool, pppd and
+    # rp-pppoe's server
+    pkgs="$pkgs qemu-system-x86 cpio ppp pppoe"
+    # a real GTP-U tunnel of the mobile core (tests/e2e/tunnels.t): the
+    # Osmocom GGSN and its SGSN emulator, in userspace on tun devices
+    pkgs="$pkgs osmo-ggsn"
     # libFuzzer (clang's runtime) for make fuzz-smoke, the short fuzz runs
     pkgs="$pkgs clang libclang-rt-14-dev"
 fi
