@@ -2,6 +2,7 @@
 #include "x509.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -61,4 +62,57 @@ bm_result bm_x509_describe(const uint8_t *der, size_t len, bm_cert *out)
     if (!ok)
         return bm_res(BM_ERR_CRYPTO);
     return used == len ? BM_SUCCESS : bm_res(BM_ERR_MALFORMED);
+}
+
+typedef struct {
+    uint8_t key[32]; /* SHA-256 of the bytes described */
+    size_t len;
+    bool used;
+    bm_result res;
+    bm_cert cert;
+} x509_slot;
+
+struct bm_x509_cache {
+    EVP_MD *md; /* fetched once: an implicit fetch per digest takes the provider store's lock */
+    x509_slot slot[BM_X509_CACHE_SLOTS];
+};
+
+bm_x509_cache *bm_x509_cache_new(void)
+{
+    bm_x509_cache *c = calloc(1, sizeof *c);
+    if (c && !(c->md = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void bm_x509_cache_free(bm_x509_cache *c)
+{
+    if (!c)
+        return;
+    EVP_MD_free(c->md);
+    free(c);
+}
+
+bm_result bm_x509_describe_cached(bm_x509_cache *c, const uint8_t *der, size_t len, bm_cert *out)
+{
+    uint8_t key[32];
+    unsigned int klen = 0;
+    if (!c || !der || len == 0 || EVP_Digest(der, len, key, &klen, c->md, NULL) != 1 || klen != sizeof key)
+        return bm_x509_describe(der, len, out);
+    x509_slot *s = &c->slot[(key[0] | (unsigned)key[1] << 8) % BM_X509_CACHE_SLOTS];
+    if (s->used && s->len == len && memcmp(s->key, key, sizeof key) == 0) {
+        *out = s->cert;
+        return s->res;
+    }
+    bm_result r = bm_x509_describe(der, len, out);
+    if (r.code != BM_ERR_CRYPTO) { /* a libcrypto failure (memory) is not the certificate's */
+        memcpy(s->key, key, sizeof key);
+        s->len = len;
+        s->res = r;
+        s->cert = *out;
+        s->used = true;
+    }
+    return r;
 }

@@ -51,7 +51,9 @@ void bm_tls_add_cert(bm_tls_conn *c, const bm_cur *der)
         return;
     }
     bm_cert *cert = &h->certs[h->n_certs++];
-    if (!bm_is_ok(bm_x509_describe(der->p, bm_cur_left(der), cert)))
+    if (!c->t->x509)
+        c->t->x509 = bm_x509_cache_new(); /* NULL (no memory): each described anew */
+    if (!bm_is_ok(bm_x509_describe_cached(c->t->x509, der->p, bm_cur_left(der), cert)))
         bm_tls_finding(c, &(bm_finding){.code = BM_F_CERTIFICATE_NOT_X509, .arg = {h->n_certs}});
 }
 

@@ -247,4 +247,9 @@ void bm_tls_set_hook(bm_tls *t, const bm_tls_hook *h)
     t->sink.content_bytes = sizeof(bm_tls_conn) + sizeof(bm_conn) + (h ? h->conn_bytes : 0);
 }
 
-void bm_tls_free(bm_tls *t) { free(t); }
+void bm_tls_free(bm_tls *t)
+{
+    if (t)
+        bm_x509_cache_free(t->x509);
+    free(t);
+}

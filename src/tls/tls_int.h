@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../crypto/x509.h"
 #include "../wire/cur.h"
 #include "hook.h"
 #include "tls.h"
@@ -145,6 +146,7 @@ struct bm_tls {
     uint64_t next_id;
     bm_tls_hook hook;
     bool has_hook;
+    bm_x509_cache *x509; /* certificate descriptions, made at the first certificate */
 };
 
 struct bm_tls_conn {

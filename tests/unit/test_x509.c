@@ -138,6 +138,42 @@ static void test_empty_names(void)
     EVP_PKEY_free(k);
 }
 
+/* The cache answers as bm_x509_describe does: the same names, fingerprint
+ * and result for a certificate seen again, for garbage, for a prefix of
+ * the certificate (a different key), and with no cache at all. */
+static bool same_cert(const bm_cert *a, const bm_cert *b)
+{
+    return strcmp(a->subject, b->subject) == 0 && strcmp(a->issuer, b->issuer) == 0 &&
+           memcmp(a->sha256, b->sha256, 32) == 0;
+}
+
+static void test_cache(const uint8_t *der, size_t n)
+{
+    bm_x509_cache *c = bm_x509_cache_new();
+    ok(c != NULL, "cache made");
+    static const uint8_t junk[] = {0x30, 0x82, 0x01, 0x00, 0xde, 0xad};
+    const struct {
+        const uint8_t *p;
+        size_t n;
+        const char *what;
+    } in[] = {{der, n, "the certificate"}, {der, n - 1, "its prefix"}, {junk, sizeof junk, "garbage"}, {der, 0, "nothing"}};
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+            bm_cert want, got, none;
+            memset(&got, 0x5a, sizeof got);
+            bm_result rw = bm_x509_describe(in[i].p, in[i].n, &want);
+            bm_result rg = bm_x509_describe_cached(c, in[i].p, in[i].n, &got);
+            bm_result rn = bm_x509_describe_cached(NULL, in[i].p, in[i].n, &none);
+            char name[96];
+            snprintf(name, sizeof name, "cached description of %s, %s: as described afresh", in[i].what,
+                     round ? "seen again" : "first seen");
+            ok(rw.code == rg.code && same_cert(&want, &got) && rw.code == rn.code && same_cert(&want, &none), name);
+        }
+    }
+    bm_x509_cache_free(c);
+    bm_x509_cache_free(NULL);
+}
+
 int main(void)
 {
     test_empty_names();
@@ -165,6 +201,7 @@ int main(void)
     ok(n > 100, "DER read");
     if (n > 100) {
         test_describe(der, n);
+        test_cache(der, n);
         test_in_handshake(der, n, 2);
         test_in_handshake(der, n, 11);
     }

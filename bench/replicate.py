@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""bench/replicate.py IN.pcap OUT.pcap N - N copies of the one TCP connection of IN (a real
+session, classic pcap, IPv4 over Ethernet, Linux SLL, null/loopback or raw IP), each with its own
+client address and port (10.0.X.Y:1024+), IP and TCP checksums recomputed, one second apart per 100
+copies: a capture of many short connections, the shape of a proxy's traffic, for measuring
+per-connection costs. Stdlib only.
+"""
+import struct
+import sys
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def main(src, dst, n):
+    data = open(src, 'rb').read()
+    head, body = data[:24], data[24:]
+    if struct.unpack('<I', head[:4])[0] not in (0xa1b2c3d4, 0xa1b23c4d):
+        sys.exit('%s: not a little-endian classic pcap' % src)
+    l2 = {1: 14, 113: 16, 0: 4, 101: 0}.get(struct.unpack('<I', head[20:24])[0])
+    if l2 is None:
+        sys.exit('%s: link type not handled' % src)
+    pkts, off = [], 0
+    while off + 16 <= len(body):
+        ts, tu, cl, ol = struct.unpack('<IIII', body[off:off + 16])
+        pkts.append((ts, tu, body[off + 16:off + 16 + cl], ol))
+        off += 16 + cl
+    ihl0 = (pkts[0][2][l2] & 15) * 4
+    client_port = struct.unpack('!H', pkts[0][2][l2 + ihl0:l2 + ihl0 + 2])[0]
+    with open(dst, 'wb') as out:
+        out.write(head)
+        for i in range(n):
+            port, addr = 1024 + i % 60000, 0x0a000100 + i // 60000
+            for ts, tu, p, ol in pkts:
+                q = bytearray(p)
+                ihl = (q[l2] & 15) * 4
+                client = struct.unpack('!H', q[l2 + ihl:l2 + ihl + 2])[0] == client_port
+                struct.pack_into('!H', q, l2 + ihl + (0 if client else 2), port)
+                struct.pack_into('!I', q, l2 + (12 if client else 16), addr)
+                struct.pack_into('!H', q, l2 + 10, 0)
+                struct.pack_into('!H', q, l2 + 10, csum(bytes(q[l2:l2 + ihl])))
+                tl = struct.unpack('!H', q[l2 + 2:l2 + 4])[0] - ihl
+                struct.pack_into('!H', q, l2 + ihl + 16, 0)
+                pseudo = bytes(q[l2 + 12:l2 + 20]) + struct.pack('!BBH', 0, 6, tl)
+                struct.pack_into('!H', q, l2 + ihl + 16, csum(pseudo + bytes(q[l2 + ihl:l2 + ihl + tl])))
+                out.write(struct.pack('<IIII', ts + i // 100, tu, len(q), ol))
+                out.write(q)
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
