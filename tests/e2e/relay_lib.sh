@@ -7,6 +7,9 @@
 PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
+    # what runs in the namespace too: a peer started through a shell function
+    # in the background is that function's subshell in $PIDS, not the peer
+    [ -n "${NETNS:-}" ] && ip netns pids "$NETNS" 2>/dev/null | xargs -r kill 2>/dev/null
     wait 2>/dev/null
     [ -n "${NETNS:-}" ] && ip netns del "$NETNS" 2>/dev/null
     rm -rf "$T"
