@@ -17,9 +17,10 @@ if [ "$what" = test ]; then
     pkgs="$pkgs openvswitch-switch"
     # every kernel tunnel, PPPoE among them, in a VM under Debian's own
     # kernel (tests/vm/vm.sh fetches linux-image-amd64 into build/vm once;
-    # tests/e2e/vm_tunnels.t): the emulator, its initramfs tool, pppd and
+    # tests/e2e/vm_tunnels.t): the emulator, its initramfs tool, depmod and
+    # modprobe for the kernel's modules, pppd and
     # rp-pppoe's server
-    pkgs="$pkgs qemu-system-x86 cpio ppp pppoe"
+    pkgs="$pkgs qemu-system-x86 cpio kmod ppp pppoe"
     # a real GTP-U tunnel of the mobile core (tests/e2e/tunnels.t): the
     # Osmocom GGSN and its SGSN emulator, in userspace on tun devices
     pkgs="$pkgs osmo-ggsn"
