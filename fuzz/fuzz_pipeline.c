@@ -37,7 +37,7 @@ static void on_conn(void *ud, const bm_conn *c)
     char line[512];
     bm_text_failed_line(c, line, sizeof line);
     bm_text_conn(o->null, c);
-    bm_json_conn(o->null, c);
+    bm_json_conn(o->null, c, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -45,7 +45,8 @@ typedef struct bm_capture_opts {
     size_t ooo_bytes_total;    /* over all connections (default 256 MiB) */
     size_t retrans_window;     /* recent bytes kept per direction to compare retransmissions (default 64 KiB) */
     size_t frag_bytes_total;   /* IPv4 fragments buffered (default 16 MiB) */
-    unsigned max_conns;        /* live TCP connections tracked at once (default 65536) */
+    unsigned max_conns;        /* TCP connections tracked at once, 0: no count (the default: the table
+                                  grows until state_bytes_total, then evicts, counted and told) */
     size_t state_bytes_total;  /* connection state over all live connections: the TCP stage's (table
                                   entries, retransmission rings, out-of-order queues) and what the
                                   sink declares (bm_stream_sink.open_bytes, content_bytes); over it,

@@ -18,7 +18,7 @@ void bm_capture_opts_default(bm_capture_opts *o)
     o->ooo_bytes_total = (size_t)256 << 20;
     o->retrans_window = (size_t)64 << 10;
     o->frag_bytes_total = (size_t)16 << 20;
-    o->max_conns = 65536;
+    o->max_conns = 0;
     o->state_bytes_total = (size_t)1 << 30;
     o->verify_checksums = true;
 }
@@ -114,11 +114,13 @@ void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag)
 {
     if (t->evicted == t->evicted_told)
         return;
+    char count[48] = "";
+    if (t->o.max_conns)
+        snprintf(count, sizeof count, "%u connections, ", t->o.max_conns);
     bm_diag_notice(diag, 0,
-                   "%llu connections still open were closed early to stay within the limits (%u connections, "
-                   "%zu MiB of connection state at once); each is reported with what was seen until then",
-                   (unsigned long long)(t->evicted - t->evicted_told), t->o.max_conns,
-                   t->o.state_bytes_total >> 20);
+                   "%llu connections still open were closed early to stay within the limits (%s%zu MiB of "
+                   "connection state at once, --max-state); each is reported with what was seen until then",
+                   (unsigned long long)(t->evicted - t->evicted_told), count, t->o.state_bytes_total >> 20);
     t->evicted_told = t->evicted;
 }
 

@@ -24,6 +24,7 @@ static void conn_init(bm_tcp_table *t, bm_tcp_conn *c, const bm_tcp_pkt *pk, uin
     c->hnext = keep.hnext;
     c->newer = keep.newer;
     c->older = keep.older;
+    c->in_tomb = keep.in_tomb; /* the list it is on: bm_conn_touch moves it */
     c->hash = keep.hash;
     c->end_by = -1;
     /* A SYN-ACK seen first still tells who opened the connection. */
@@ -155,6 +156,10 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
         payload = bm_get_bytes(&cur, plen);
     }
 
+    if (pk->meta.ts_ns > t->now_ns)
+        t->now_ns = pk->meta.ts_ns;
+    if (t->tomb_oldest)
+        bm_conn_expire_tombs(t);
     uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
     int dir = BM_SIDE_A;
     bm_tcp_conn *c = bm_conn_lookup(t, pk, sp, dp, h, &dir);
@@ -180,6 +185,7 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
     bm_conn_enforce_cap(t, c); /* what the previous packets added */
     if (c->ignored) {
         ignored_packet(c, dir, flags);
+        bm_conn_touch(t, c); /* ended: onto the tombstone list */
         return;
     }
     if (c->closed)

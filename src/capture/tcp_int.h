@@ -9,8 +9,11 @@
  *
  * A connection that closed stays in the table (a "tombstone" without
  * buffers) so late ACKs and retransmitted FINs do not open a new
- * connection mid-stream; a new SYN with another ISN, or LRU eviction,
- * reuses it.
+ * connection mid-stream; a new SYN with another ISN reuses it. Tombstones
+ * are on a list of their own, least recently active first, and leave the
+ * table BM_TOMB_TTL_NS of capture time after their last packet, or when
+ * there are BM_TOMBS_MAX of them, or first when state must be evicted:
+ * memory follows the connections open at once, not the capture's total.
  */
 #ifndef BM_CAPTURE_TCP_INT_H
 #define BM_CAPTURE_TCP_INT_H
@@ -88,6 +91,7 @@ typedef struct bm_tcp_conn {
     bool syn_seen;
     bool snaplen_told;
     bool content;                     /* the sink got data or a gap: its content_bytes are charged */
+    bool in_tomb;                     /* on the tombstone list (else the list of open connections) */
     bm_stream_end end;
     int end_by;
     uint64_t first_frame, last_frame, first_ts_ns, last_ts_ns;
@@ -104,7 +108,10 @@ struct bm_tcp_table {
     bm_tcp_conn **buckets;
     size_t nbuckets;          /* power of two */
     unsigned nconns;
-    bm_tcp_conn *newest, *oldest;
+    bm_tcp_conn *newest, *oldest;   /* open connections, LRU */
+    bm_tcp_conn *tomb_newest, *tomb_oldest; /* tombstones, LRU */
+    unsigned ntombs;
+    uint64_t now_ns;          /* the latest packet time seen */
     bm_tcp_conn *spare;       /* one freed connection kept for reuse */
     size_t ooo_total;
     size_t state_bytes;       /* charged connection state, without ooo_total (bm_capture_opts) */
@@ -133,8 +140,12 @@ bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h);
 /* Closes 'c' (the sink reports it) and removes it from the table. */
 void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c);
-/* Marks 'c' most recently used. */
+/* Marks 'c' most recently used (on the list its state says: open or closed). */
 void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c);
+/* Removes tombstones past their time or over their count. */
+void bm_conn_expire_tombs(bm_tcp_table *t);
+#define BM_TOMB_TTL_NS (120ull * 1000000000ull) /* 2 MSL as RFC 9293 has it: late segments are gone by then */
+#define BM_TOMBS_MAX 65536u
 /* Closes the least recently active connections other than 'keep' while
  * the state is over bm_capture_opts.state_bytes_total. */
 void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep);

@@ -1,8 +1,9 @@
 /*
  * tcp_table.c - the TCP connection table: a chained hash table on the
  * 4-tuple (the hash is symmetric, so both directions land in the same
- * bucket) and an LRU list; at max_conns the least recently active
- * connection is closed and its memory reused.
+ * bucket) and two LRU lists, open connections and tombstones (tcp_int.h);
+ * over the state limit (or max_conns) tombstones go first, then the least
+ * recently active open connections are closed early, counted and told.
  */
 #include "tcp_int.h"
 
@@ -22,8 +23,6 @@ bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, b
         t->o = *o;
     else
         bm_capture_opts_default(&t->o);
-    if (t->o.max_conns == 0)
-        t->o.max_conns = 1;
     if (sink)
         t->sink = *sink;
     t->diag = diag ? diag : &t->own_diag;
@@ -91,26 +90,37 @@ bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_
 
 static void lru_unlink(bm_tcp_table *t, bm_tcp_conn *c)
 {
+    bm_tcp_conn **newest = c->in_tomb ? &t->tomb_newest : &t->newest;
+    bm_tcp_conn **oldest = c->in_tomb ? &t->tomb_oldest : &t->oldest;
     if (c->newer)
         c->newer->older = c->older;
     else
-        t->newest = c->older;
+        *newest = c->older;
     if (c->older)
         c->older->newer = c->newer;
     else
-        t->oldest = c->newer;
+        *oldest = c->newer;
     c->newer = c->older = NULL;
+    if (c->in_tomb)
+        t->ntombs--;
+    c->in_tomb = false;
 }
 
+/* Onto the list of open connections, or of tombstones when 'c' is closed. */
 static void lru_push(bm_tcp_table *t, bm_tcp_conn *c)
 {
-    c->older = t->newest;
+    c->in_tomb = c->closed;
+    bm_tcp_conn **newest = c->in_tomb ? &t->tomb_newest : &t->newest;
+    bm_tcp_conn **oldest = c->in_tomb ? &t->tomb_oldest : &t->oldest;
+    c->older = *newest;
     c->newer = NULL;
-    if (t->newest)
-        t->newest->newer = c;
-    t->newest = c;
-    if (!t->oldest)
-        t->oldest = c;
+    if (*newest)
+        (*newest)->newer = c;
+    *newest = c;
+    if (!*oldest)
+        *oldest = c;
+    if (c->in_tomb)
+        t->ntombs++;
 }
 
 static void grow_buckets(bm_tcp_table *t)
@@ -185,6 +195,7 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
     bm_dir_release(t, &c->d[0]);
     bm_dir_release(t, &c->d[1]);
     c->closed = true;
+    bm_conn_touch(t, c); /* onto the tombstone list */
 }
 
 void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
@@ -204,19 +215,30 @@ void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
         free(c);
 }
 
-/* Removes the least recently active connection; counted when it was still open. */
+/* Removes the least recently active tombstone, else the least recently
+ * active open connection (counted: it is reported with what was seen). */
 static void evict_oldest(bm_tcp_table *t)
 {
-    const bm_tcp_conn *o = t->oldest;
+    const bm_tcp_conn *o = t->tomb_oldest ? t->tomb_oldest : t->oldest;
     if (!o->closed && !o->ignored && !o->d[0].rst && !o->d[1].rst) /* a reset one has ended */
         t->evicted++;
-    bm_conn_remove(t, t->oldest);
+    bm_conn_remove(t, (bm_tcp_conn *)o);
 }
 
 void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep)
 {
-    while (t->state_bytes + t->ooo_total > t->o.state_bytes_total && t->oldest && t->oldest != keep)
+    while (t->state_bytes + t->ooo_total > t->o.state_bytes_total) {
+        const bm_tcp_conn *o = t->tomb_oldest ? t->tomb_oldest : t->oldest;
+        if (!o || o == keep)
+            break;
         evict_oldest(t);
+    }
+}
+
+void bm_conn_expire_tombs(bm_tcp_table *t)
+{
+    while (t->tomb_oldest && (t->ntombs > BM_TOMBS_MAX || t->tomb_oldest->last_ts_ns + BM_TOMB_TTL_NS < t->now_ns))
+        bm_conn_remove(t, t->tomb_oldest);
 }
 
 void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
@@ -230,7 +252,7 @@ void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
 
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
 {
-    if (t->nconns >= t->o.max_conns && t->oldest)
+    if (t->o.max_conns && t->nconns >= t->o.max_conns && (t->oldest || t->tomb_oldest))
         evict_oldest(t);
     bm_tcp_conn *c = t->spare;
     t->spare = NULL;
@@ -245,14 +267,14 @@ bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
     t->buckets[h & (t->nbuckets - 1)] = c;
     lru_push(t, c);
     t->nconns++;
-    if (t->nconns > t->nbuckets && t->nbuckets < (size_t)t->o.max_conns * 2)
+    if (t->nconns > t->nbuckets && (!t->o.max_conns || t->nbuckets < (size_t)t->o.max_conns * 2))
         grow_buckets(t);
     return c;
 }
 
 void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c)
 {
-    if (c != t->newest) {
+    if (c->in_tomb != c->closed || c != (c->in_tomb ? t->tomb_newest : t->newest)) {
         lru_unlink(t, c);
         lru_push(t, c);
     }
@@ -262,6 +284,8 @@ void bm_tcp_flush(bm_tcp_table *t)
 {
     while (t->oldest)
         bm_conn_remove(t, t->oldest);
+    while (t->tomb_oldest)
+        bm_conn_remove(t, t->tomb_oldest);
 }
 
 void bm_tcp_free(bm_tcp_table *t)

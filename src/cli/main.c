@@ -25,6 +25,7 @@
 #include "../compare/compare.h"
 #include "../export/export.h"
 #include "../relay/relay.h"
+#include "../report/jw.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 #include "../util/opt.h"
@@ -56,6 +57,7 @@ typedef struct cli {
     unsigned idle;        /* --idle seconds, 0: the default */
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
+    bm_jw *jw;          /* --json: one line buffer reused for every connection */
 } cli;
 
 /* Option ids of the main command (bm_opt table below). */
@@ -200,7 +202,7 @@ static void on_conn(void *ud, const bm_conn *k)
     if (k->status.status == BM_STATUS_FAILED)
         remember_failed(c, k);
     if (c->json)
-        bm_json_conn(c->out, k);
+        bm_json_conn(c->out, k, c->jw);
     else if (c->out)
         bm_text_conn(c->out, k);
     if (c->iface && c->out) /* live: a reader (tail -f, a pipe) sees each verdict at once */
@@ -685,6 +687,7 @@ int main(int argc, char **argv)
         return 2;
     }
     c->files = files;
+    c->jw = calloc(1, sizeof *c->jw); /* NULL: bm_json_conn uses a buffer of its own each time */
     char **keep = NULL;
     size_t n_keep = 0;
     int rc = cli_parse(c, argc, argv);
@@ -696,6 +699,10 @@ int main(int argc, char **argv)
         free(keep[i]);
     free(keep);
     free(files);
+    if (c->jw) {
+        bm_jw_free(c->jw);
+        free(c->jw);
+    }
     free(c);
     return rc;
 }

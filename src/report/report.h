@@ -16,7 +16,9 @@
 #include "../util/names.h"
 #include "summary.h"
 
-void bm_json_conn(FILE *out, const bm_conn *c);
+typedef struct bm_jw bm_jw;
+/* One connection's line; scratch: a buffer reused from line to line (jw.h), NULL: one of its own. */
+void bm_json_conn(FILE *out, const bm_conn *c, bm_jw *scratch);
 void bm_json_summary(FILE *out, const bm_totals *t);
 /* {"type": "patterns"}: failure rates by group (printed before the summary). */
 void bm_json_patterns(FILE *out, const bm_patterns *p);

@@ -71,7 +71,7 @@ PUBLIC = {
     "decrypt": {"decrypt.h"},
     "diagnose": {"diagnose.h"},
     "export": {"export.h"},
-    "report": {"report.h", "json_str.h"},
+    "report": {"report.h", "json_str.h", "jw.h"},
     "compare": {"compare.h"},
     "relay": {"relay.h"},
     "core": set(),

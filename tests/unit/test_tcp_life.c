@@ -1,6 +1,7 @@
 /* TCP connection life cycle: reuse, RST, eviction, refusal, odd openings,
  * garbage headers. */
 #include "test_capture_pkt.h"
+#include "capture/tcp_int.h"
 
 static void test_reuse(void)
 {
@@ -178,6 +179,50 @@ static void test_lru_refuse(void)
     h_free(h);
 }
 
+/* Closed connections stay as tombstones only for a while (late ACKs and
+ * FINs), so memory follows the connections open at once: a capture of many
+ * short connections in a row keeps a bounded table. No count limit by
+ * default: only the state bytes evict. */
+static void test_tombstones(void)
+{
+    bm_capture_opts o;
+    bm_capture_opts_default(&o);
+    is_int(o.max_conns, 0, "no connection count limit by default (state bytes decide)");
+    harness *h = h_new();
+    for (int i = 0; i < 3; i++) {
+        pk_spec s = pk_v4(0x0a000001, (uint16_t)(50000 + i), 0x0a000002, 443);
+        pk_spec r = pk_v4(0x0a000002, 443, 0x0a000001, (uint16_t)(50000 + i));
+        h_seg(h, &s, 1, 0, F_SYN, NULL);
+        h_seg(h, &s, 2, 0, F_ACK | F_FIN, "x");
+        h_seg(h, &r, 1, 4, F_ACK | F_FIN, NULL);
+    }
+    is_int(h->t->ntombs, 3, "three closed connections are tombstones");
+    is_int(h->t->nconns, 3, "still in the table");
+    pk_spec late = pk_v4(0x0a000001, 50000, 0x0a000002, 443);
+    h_seg(h, &late, 4, 2, F_ACK, NULL); /* a late ACK: its tombstone absorbs it */
+    is_int(h->r->n, 3, "a late ACK opens no new connection");
+    h->ts += 121ull * 1000000000ull; /* past the tombstones' time */
+    pk_spec s = pk_v4(0x0a000001, 60000, 0x0a000002, 443);
+    h_seg(h, &s, 1, 0, F_SYN, NULL);
+    is_int(h->t->ntombs, 0, "tombstones leave 2 MSL after their last packet");
+    is_int(h->t->nconns, 1, "the open connection stays");
+    is_int(h->t->evicted, 0, "leaving tombstones is not an eviction");
+    h_free(h);
+
+    o.max_conns = 2; /* a count limit, when asked: tombstones go before open connections */
+    h = h_new_opts(&o);
+    pk_spec a = pk_v4(0x0a000001, 50000, 0x0a000002, 443), ar = pk_v4(0x0a000002, 443, 0x0a000001, 50000);
+    pk_spec b = pk_v4(0x0a000001, 50001, 0x0a000002, 443), c = pk_v4(0x0a000001, 50002, 0x0a000002, 443);
+    h_seg(h, &b, 1, 0, F_SYN, NULL);
+    h_seg(h, &a, 1, 0, F_SYN, NULL);
+    h_seg(h, &a, 2, 0, F_ACK | F_FIN, "x");
+    h_seg(h, &ar, 1, 4, F_ACK | F_FIN, NULL);
+    h_seg(h, &c, 1, 0, F_SYN, NULL);
+    is_int(h->t->evicted, 0, "the tombstone made room, though the open one was older");
+    is_int(h->r->c[0].closes, 0, "the older open connection stays open");
+    h_free(h);
+}
+
 static void test_bad_headers(void)
 {
     harness *h = h_new();
@@ -213,6 +258,7 @@ int main(void)
     test_syn_again_after_rst();
     test_tfo_synack_first();
     test_lru_refuse();
+    test_tombstones();
     test_bad_headers();
     return tap_done();
 }
