@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""bench/replicate.py IN.pcap OUT.pcap N - N copies of the one TCP connection of IN (a real
-session, classic pcap, IPv4 over Ethernet, Linux SLL, null/loopback or raw IP), each with its own
-client address and port (10.0.X.Y:1024+), IP and TCP checksums recomputed, one second apart per 100
-copies: a capture of many short connections, the shape of a proxy's traffic, for measuring
-per-connection costs. Stdlib only.
+"""bench/replicate.py [--open] IN.pcap OUT.pcap N - N copies of the one TCP connection of IN (a
+real session, classic pcap, IPv4 over Ethernet, Linux SLL, null/loopback or raw IP), each with its
+own client address and port (10.0.X.Y:1024+), IP and TCP checksums recomputed, one second apart per
+100 copies: a capture of many short connections, the shape of a proxy's traffic, for measuring
+per-connection costs. --open: the copies interleaved (the first packet of every copy, then the
+second of every copy, ...), so all N connections are open at once: memory per open connection.
+Stdlib only.
 """
 import struct
 import sys
@@ -18,7 +20,7 @@ def csum(b):
     return (~s) & 0xffff
 
 
-def main(src, dst, n):
+def main(src, dst, n, interleave=False):
     data = open(src, 'rb').read()
     head, body = data[:24], data[24:]
     if struct.unpack('<I', head[:4])[0] not in (0xa1b2c3d4, 0xa1b23c4d):
@@ -33,27 +35,35 @@ def main(src, dst, n):
         off += 16 + cl
     ihl0 = (pkts[0][2][l2] & 15) * 4
     client_port = struct.unpack('!H', pkts[0][2][l2 + ihl0:l2 + ihl0 + 2])[0]
+    order = ([(i, j) for j in range(len(pkts)) for i in range(n)] if interleave else
+             [(i, j) for i in range(n) for j in range(len(pkts))])
     with open(dst, 'wb') as out:
         out.write(head)
-        for i in range(n):
+        for k, (i, j) in enumerate(order):
             port, addr = 1024 + i % 60000, 0x0a000100 + i // 60000
-            for ts, tu, p, ol in pkts:
-                q = bytearray(p)
-                ihl = (q[l2] & 15) * 4
-                client = struct.unpack('!H', q[l2 + ihl:l2 + ihl + 2])[0] == client_port
-                struct.pack_into('!H', q, l2 + ihl + (0 if client else 2), port)
-                struct.pack_into('!I', q, l2 + (12 if client else 16), addr)
-                struct.pack_into('!H', q, l2 + 10, 0)
-                struct.pack_into('!H', q, l2 + 10, csum(bytes(q[l2:l2 + ihl])))
-                tl = struct.unpack('!H', q[l2 + 2:l2 + 4])[0] - ihl
-                struct.pack_into('!H', q, l2 + ihl + 16, 0)
-                pseudo = bytes(q[l2 + 12:l2 + 20]) + struct.pack('!BBH', 0, 6, tl)
-                struct.pack_into('!H', q, l2 + ihl + 16, csum(pseudo + bytes(q[l2 + ihl:l2 + ihl + tl])))
-                out.write(struct.pack('<IIII', ts + i // 100, tu, len(q), ol))
-                out.write(q)
+            ts, tu, p, ol = pkts[j]
+            if interleave:
+                ts, tu = pkts[0][0] + k // 1000000, k % 1000000
+            q = bytearray(p)
+            ihl = (q[l2] & 15) * 4
+            client = struct.unpack('!H', q[l2 + ihl:l2 + ihl + 2])[0] == client_port
+            struct.pack_into('!H', q, l2 + ihl + (0 if client else 2), port)
+            struct.pack_into('!I', q, l2 + (12 if client else 16), addr)
+            struct.pack_into('!H', q, l2 + 10, 0)
+            struct.pack_into('!H', q, l2 + 10, csum(bytes(q[l2:l2 + ihl])))
+            tl = struct.unpack('!H', q[l2 + 2:l2 + 4])[0] - ihl
+            struct.pack_into('!H', q, l2 + ihl + 16, 0)
+            pseudo = bytes(q[l2 + 12:l2 + 20]) + struct.pack('!BBH', 0, 6, tl)
+            struct.pack_into('!H', q, l2 + ihl + 16, csum(pseudo + bytes(q[l2 + ihl:l2 + ihl + tl])))
+            out.write(struct.pack('<IIII', ts + (0 if interleave else i // 100), tu, len(q), ol))
+            out.write(q)
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    interleave = args[:1] == ['--open']
+    if interleave:
+        args = args[1:]
+    if len(args) != 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(args[0], args[1], int(args[2]), interleave)

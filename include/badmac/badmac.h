@@ -87,6 +87,8 @@ typedef struct bm_totals {
     uint64_t unknown;     /* of which the evidence does not decide */
     uint64_t frames;      /* packets read over all captures */
     uint64_t bytes;       /* captured bytes read */
+    uint64_t closed_early;/* connections still open closed early to stay within --max-state (each reported
+                             with what was seen until then; a notice says so) */
     unsigned input_errors;/* one-line complaints emitted (or suppressed): input that cannot be read */
     unsigned notices;     /* one-line notices: readable input badmac does not analyse (not errors) */
     unsigned unreadable;  /* captures that could not be read at all */

@@ -85,6 +85,8 @@ bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, b
 /* Close every connection still open (end of a capture file). */
 void bm_tcp_flush(bm_tcp_table *t);
 void bm_tcp_free(bm_tcp_table *t);
+/* Connections closed early (still open) to stay within the limits, so far. */
+uint64_t bm_tcp_evicted(const bm_tcp_table *t);
 
 /* A capture opened for reading: a file, "-" for standard input, or a
  * gzip-compressed file (read through zlib); NULL with errno set. Every

@@ -34,8 +34,9 @@ static double mono_s(void)
 void bm_tcp_expire_idle(bm_tcp_table *t, uint64_t now_ns, uint64_t idle_ns)
 {
     /* least recently active first: stop at the first one still active */
-    while (t->oldest && t->oldest->last_ts_ns + idle_ns < now_ns)
-        bm_conn_remove(t, t->oldest);
+    for (int l = BM_LIST_QUIET; l <= BM_LIST_CONTENT; l++)
+        while (t->lists[l].oldest && t->lists[l].oldest->last_ts_ns + idle_ns < now_ns)
+            bm_conn_remove(t, t->lists[l].oldest);
 }
 
 /* Packets held for lo->delay_s before they are decoded: a FIFO. */

@@ -117,11 +117,14 @@ void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag)
     char count[48] = "";
     if (t->o.max_conns)
         snprintf(count, sizeof count, "%u connections, ", t->o.max_conns);
-    bm_diag_notice(diag, 0,
-                   "%llu connections still open were closed early to stay within the limits (%s%zu MiB of "
-                   "connection state at once, --max-state); each is reported with what was seen until then",
-                   (unsigned long long)(t->evicted - t->evicted_told), count, t->o.state_bytes_total >> 20);
+    bm_diag_notice_always(diag,
+                          "%llu connections still open were closed early to stay within the limits (%s%zu MiB of "
+                          "connection state at once, --max-state); each is reported with what was seen until then, "
+                          "%llu later packets of theirs were not analysed",
+                          (unsigned long long)(t->evicted - t->evicted_told), count, t->o.state_bytes_total >> 20,
+                          (unsigned long long)(t->evicted_packets - t->evicted_packets_told));
     t->evicted_told = t->evicted;
+    t->evicted_packets_told = t->evicted_packets;
 }
 
 bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag, bm_capture_stats *st)

@@ -24,7 +24,8 @@ static void conn_init(bm_tcp_table *t, bm_tcp_conn *c, const bm_tcp_pkt *pk, uin
     c->hnext = keep.hnext;
     c->newer = keep.newer;
     c->older = keep.older;
-    c->in_tomb = keep.in_tomb; /* the list it is on: bm_conn_touch moves it */
+    c->list = keep.list; /* the list it is on: bm_conn_touch moves it */
+    c->touched = keep.touched;
     c->hash = keep.hash;
     c->end_by = -1;
     /* A SYN-ACK seen first still tells who opened the connection. */
@@ -158,7 +159,7 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
 
     if (pk->meta.ts_ns > t->now_ns)
         t->now_ns = pk->meta.ts_ns;
-    if (t->tomb_oldest)
+    if (t->lists[BM_LIST_TOMB].oldest)
         bm_conn_expire_tombs(t);
     uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
     int dir = BM_SIDE_A;
@@ -188,8 +189,10 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
         bm_conn_touch(t, c); /* ended: onto the tombstone list */
         return;
     }
-    if (c->closed)
+    if (c->closed) {
+        t->evicted_packets += c->evicted;
         return;
+    }
 
     const bm_seg_meta *m = &pk->meta;
     bm_tcp_dir *d = &c->d[dir];

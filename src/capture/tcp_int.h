@@ -12,8 +12,10 @@
  * connection mid-stream; a new SYN with another ISN reuses it. Tombstones
  * are on a list of their own, least recently active first, and leave the
  * table BM_TOMB_TTL_NS of capture time after their last packet, or when
- * there are BM_TOMBS_MAX of them, or first when state must be evicted:
- * memory follows the connections open at once, not the capture's total.
+ * they take a quarter of the state limit: memory follows the connections
+ * open at once, not the capture's total. A connection closed early to stay
+ * within the limit becomes a tombstone too (its later packets are counted,
+ * not taken for a new connection).
  */
 #ifndef BM_CAPTURE_TCP_INT_H
 #define BM_CAPTURE_TCP_INT_H
@@ -80,6 +82,16 @@ typedef struct bm_tcp_dir {
     bm_dir_counters c;
 } bm_tcp_dir;
 
+/* Connections are on one of three LRU lists: open without content (a SYN,
+ * handshake ACKs: ~1 KB), open holding content (the sink's state: what
+ * eviction frees), tombstones. Over the state limit the least recently
+ * active holding content goes first. */
+enum { BM_LIST_QUIET, BM_LIST_CONTENT, BM_LIST_TOMB, BM_LISTS };
+typedef struct bm_conn_list {
+    struct bm_tcp_conn *newest, *oldest;
+    unsigned n;
+} bm_conn_list;
+
 typedef struct bm_tcp_conn {
     struct bm_tcp_conn *hnext;        /* hash chain */
     struct bm_tcp_conn *newer, *older; /* LRU list */
@@ -91,7 +103,9 @@ typedef struct bm_tcp_conn {
     bool syn_seen;
     bool snaplen_told;
     bool content;                     /* the sink got data or a gap: its content_bytes are charged */
-    bool in_tomb;                     /* on the tombstone list (else the list of open connections) */
+    uint8_t list;                     /* the LRU list it is on (BM_LIST_*) */
+    uint64_t touched;                 /* when it was last active (the table's touch count) */
+    bool evicted;                     /* closed early to stay within the limits (a tombstone) */
     bm_stream_end end;
     int end_by;
     uint64_t first_frame, last_frame, first_ts_ns, last_ts_ns;
@@ -108,15 +122,16 @@ struct bm_tcp_table {
     bm_tcp_conn **buckets;
     size_t nbuckets;          /* power of two */
     unsigned nconns;
-    bm_tcp_conn *newest, *oldest;   /* open connections, LRU */
-    bm_tcp_conn *tomb_newest, *tomb_oldest; /* tombstones, LRU */
-    unsigned ntombs;
+    bm_conn_list lists[BM_LISTS];
+    uint64_t touches;
     uint64_t now_ns;          /* the latest packet time seen */
     bm_tcp_conn *spare;       /* one freed connection kept for reuse */
     size_t ooo_total;
     size_t state_bytes;       /* charged connection state, without ooo_total (bm_capture_opts) */
     uint64_t evicted;         /* connections closed before their end to stay within the limits */
     uint64_t evicted_told;    /* of them, already in a notice */
+    uint64_t evicted_packets; /* packets that came for them after (their tombstones absorbed them) */
+    uint64_t evicted_packets_told;
     bm_tcp_summary scratch;   /* built at close time */
 };
 
@@ -145,7 +160,6 @@ void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c);
 /* Removes tombstones past their time or over their count. */
 void bm_conn_expire_tombs(bm_tcp_table *t);
 #define BM_TOMB_TTL_NS (120ull * 1000000000ull) /* 2 MSL as RFC 9293 has it: late segments are gone by then */
-#define BM_TOMBS_MAX 65536u
 /* Closes the least recently active connections other than 'keep' while
  * the state is over bm_capture_opts.state_bytes_total. */
 void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep);

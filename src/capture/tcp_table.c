@@ -88,39 +88,40 @@ bm_tcp_conn *bm_conn_lookup(const bm_tcp_table *t, const bm_tcp_pkt *pk, uint16_
     return NULL;
 }
 
+static int list_of(const bm_tcp_conn *c)
+{
+    return c->closed ? BM_LIST_TOMB : c->content && !c->ignored ? BM_LIST_CONTENT : BM_LIST_QUIET;
+}
+
 static void lru_unlink(bm_tcp_table *t, bm_tcp_conn *c)
 {
-    bm_tcp_conn **newest = c->in_tomb ? &t->tomb_newest : &t->newest;
-    bm_tcp_conn **oldest = c->in_tomb ? &t->tomb_oldest : &t->oldest;
+    bm_conn_list *l = &t->lists[c->list];
     if (c->newer)
         c->newer->older = c->older;
     else
-        *newest = c->older;
+        l->newest = c->older;
     if (c->older)
         c->older->newer = c->newer;
     else
-        *oldest = c->newer;
+        l->oldest = c->newer;
     c->newer = c->older = NULL;
-    if (c->in_tomb)
-        t->ntombs--;
-    c->in_tomb = false;
+    l->n--;
 }
 
-/* Onto the list of open connections, or of tombstones when 'c' is closed. */
+/* The newest of the list its state says. */
 static void lru_push(bm_tcp_table *t, bm_tcp_conn *c)
 {
-    c->in_tomb = c->closed;
-    bm_tcp_conn **newest = c->in_tomb ? &t->tomb_newest : &t->newest;
-    bm_tcp_conn **oldest = c->in_tomb ? &t->tomb_oldest : &t->oldest;
-    c->older = *newest;
+    c->list = (uint8_t)list_of(c);
+    c->touched = ++t->touches;
+    bm_conn_list *l = &t->lists[c->list];
+    c->older = l->newest;
     c->newer = NULL;
-    if (*newest)
-        (*newest)->newer = c;
-    *newest = c;
-    if (!*oldest)
-        *oldest = c;
-    if (c->in_tomb)
-        t->ntombs++;
+    if (l->newest)
+        l->newest->newer = c;
+    l->newest = c;
+    if (!l->oldest)
+        l->oldest = c;
+    l->n++;
 }
 
 static void grow_buckets(bm_tcp_table *t)
@@ -195,7 +196,10 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
     bm_dir_release(t, &c->d[0]);
     bm_dir_release(t, &c->d[1]);
     c->closed = true;
-    bm_conn_touch(t, c); /* onto the tombstone list */
+    lru_unlink(t, c); /* onto the tombstone list, keeping its time */
+    uint64_t touched = c->touched;
+    lru_push(t, c);
+    c->touched = touched;
 }
 
 void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
@@ -215,30 +219,58 @@ void bm_conn_remove(bm_tcp_table *t, bm_tcp_conn *c)
         free(c);
 }
 
-/* Removes the least recently active tombstone, else the least recently
- * active open connection (counted: it is reported with what was seen). */
-static void evict_oldest(bm_tcp_table *t)
+/* Tombstones may take a quarter of the state limit (~900 bytes each: about
+ * 290,000 in the default 1 GiB); past it the oldest go. */
+static bool tombs_full(const bm_tcp_table *t)
 {
-    const bm_tcp_conn *o = t->tomb_oldest ? t->tomb_oldest : t->oldest;
-    if (!o->closed && !o->ignored && !o->d[0].rst && !o->d[1].rst) /* a reset one has ended */
+    return (size_t)t->lists[BM_LIST_TOMB].n * sizeof(bm_tcp_conn) > t->o.state_bytes_total / 4;
+}
+
+/* What goes next to make room: the oldest tombstone when they are many,
+ * nothing is open or a count is over (max_conns); else the least recently
+ * active open connection holding content (what frees memory), else the
+ * least recently active one. */
+static bm_tcp_conn *victim(const bm_tcp_table *t, bool count)
+{
+    const bm_conn_list *l = t->lists;
+    bool open = l[BM_LIST_QUIET].oldest || l[BM_LIST_CONTENT].oldest;
+    if (l[BM_LIST_TOMB].oldest && (count || !open || tombs_full(t)))
+        return l[BM_LIST_TOMB].oldest;
+    return l[BM_LIST_CONTENT].oldest ? l[BM_LIST_CONTENT].oldest : l[BM_LIST_QUIET].oldest;
+}
+
+/* Removes a tombstone, or closes an open connection early (counted: it is
+ * reported with what was seen) and keeps it as a tombstone, so that its
+ * later packets are counted, not taken for new connections met
+ * mid-stream. */
+static void evict(bm_tcp_table *t, bm_tcp_conn *o)
+{
+    if (o->closed) {
+        bm_conn_remove(t, o);
+        return;
+    }
+    if (!o->ignored && !o->d[0].rst && !o->d[1].rst) { /* a reset one has ended */
         t->evicted++;
-    bm_conn_remove(t, (bm_tcp_conn *)o);
+        o->evicted = true;
+    }
+    bm_conn_close(t, o);
 }
 
 void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep)
 {
     while (t->state_bytes + t->ooo_total > t->o.state_bytes_total) {
-        const bm_tcp_conn *o = t->tomb_oldest ? t->tomb_oldest : t->oldest;
+        bm_tcp_conn *o = victim(t, false);
         if (!o || o == keep)
             break;
-        evict_oldest(t);
+        evict(t, o);
     }
 }
 
 void bm_conn_expire_tombs(bm_tcp_table *t)
 {
-    while (t->tomb_oldest && (t->ntombs > BM_TOMBS_MAX || t->tomb_oldest->last_ts_ns + BM_TOMB_TTL_NS < t->now_ns))
-        bm_conn_remove(t, t->tomb_oldest);
+    const bm_tcp_conn *o;
+    while ((o = t->lists[BM_LIST_TOMB].oldest) && (tombs_full(t) || o->last_ts_ns + BM_TOMB_TTL_NS < t->now_ns))
+        bm_conn_remove(t, (bm_tcp_conn *)o);
 }
 
 void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
@@ -248,12 +280,19 @@ void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
     c->content = true;
     if (!c->ignored)
         t->state_bytes += t->sink.content_bytes;
+    bm_conn_touch(t, c); /* onto the list of connections holding content */
 }
 
 bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
 {
-    if (t->o.max_conns && t->nconns >= t->o.max_conns && (t->oldest || t->tomb_oldest))
-        evict_oldest(t);
+    while (t->o.max_conns && t->nconns >= t->o.max_conns) {
+        bm_tcp_conn *o = victim(t, true);
+        if (!o)
+            break;
+        evict(t, o);
+        if (o->closed && t->nconns >= t->o.max_conns) /* it became a tombstone: it goes too */
+            bm_conn_remove(t, o);
+    }
     bm_tcp_conn *c = t->spare;
     t->spare = NULL;
     if (!c)
@@ -274,18 +313,24 @@ bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
 
 void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c)
 {
-    if (c->in_tomb != c->closed || c != (c->in_tomb ? t->tomb_newest : t->newest)) {
+    if (c->list != list_of(c) || c != t->lists[c->list].newest) {
         lru_unlink(t, c);
         lru_push(t, c);
     }
 }
 
+uint64_t bm_tcp_evicted(const bm_tcp_table *t) { return t->evicted; }
+
 void bm_tcp_flush(bm_tcp_table *t)
 {
-    while (t->oldest)
-        bm_conn_remove(t, t->oldest);
-    while (t->tomb_oldest)
-        bm_conn_remove(t, t->tomb_oldest);
+    /* open connections in the order they were last active (both lists) */
+    bm_conn_list *q = &t->lists[BM_LIST_QUIET], *k = &t->lists[BM_LIST_CONTENT];
+    while (q->oldest || k->oldest) {
+        bool quiet = q->oldest && (!k->oldest || q->oldest->touched < k->oldest->touched);
+        bm_conn_remove(t, quiet ? q->oldest : k->oldest);
+    }
+    while (t->lists[BM_LIST_TOMB].oldest)
+        bm_conn_remove(t, t->lists[BM_LIST_TOMB].oldest);
 }
 
 void bm_tcp_free(bm_tcp_table *t)

@@ -253,6 +253,7 @@ static int capture_done(bm_analysis *a, const bm_capture_stats *st, bm_result r)
     bm_diag_end_file(&a->diag);
     a->totals.frames += st->frames;
     a->totals.bytes += st->bytes;
+    a->totals.closed_early = bm_tcp_evicted(a->tcp);
     if (!bm_is_ok(r)) {
         a->totals.unreadable++;
         return -1;

@@ -445,6 +445,7 @@ void bm_json_summary(FILE *out, const bm_totals *t)
     BM_JW_KV(w, "unknown", bm_jw_u64, t->unknown);
     BM_JW_KV(w, "frames", bm_jw_u64, t->frames);
     BM_JW_KV(w, "input_errors", bm_jw_int, (int)t->input_errors);
+    BM_JW_KV(w, "closed_early", bm_jw_u64, t->closed_early);
     bm_jw_obj_end(w);
     put_line(out, w, &own);
 }

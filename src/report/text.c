@@ -332,6 +332,8 @@ void bm_text_summary_line(FILE *out, const bm_totals *t)
             t->failed);
     if (t->unknown)
         fprintf(out, ", %" PRIu64 " unknown", t->unknown);
+    if (t->closed_early)
+        fprintf(out, ", %" PRIu64 " closed early (--max-state)", t->closed_early);
 }
 
 static int row_cmp(const void *a, const void *b)

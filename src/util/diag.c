@@ -11,7 +11,7 @@ static void diag_vemit_in(bm_diag *d, const char *file, bool notice, const char 
         d->notices++;
     else
         d->errors++;
-    if (d->in_file >= BM_DIAG_MAX_PER_FILE) {
+    if (d->in_file >= BM_DIAG_MAX_PER_FILE && !d->always) {
         d->suppressed++;
         return;
     }
@@ -58,6 +58,16 @@ void bm_diag_notice(bm_diag *d, uint64_t frame, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     frame_vemit(d, true, frame, fmt, ap);
+    va_end(ap);
+}
+
+void bm_diag_notice_always(bm_diag *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    d->always = true;
+    frame_vemit(d, true, 0, fmt, ap);
+    d->always = false;
     va_end(ap);
 }
 

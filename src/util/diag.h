@@ -18,6 +18,7 @@
 #ifndef BM_UTIL_DIAG_H
 #define BM_UTIL_DIAG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BM_DIAG_MAX_PER_FILE 50
@@ -30,6 +31,7 @@ typedef struct bm_diag {
     unsigned suppressed; /* messages not printed for the current file */
     unsigned errors;     /* input errors over the whole run */
     unsigned notices;    /* notices over the whole run (not errors) */
+    bool always;         /* the message being emitted is never suppressed (bm_diag_notice_always) */
     /* Several captures read as one: which file and frame of it a frame
      * number is (false: unknown); NULL for one capture. */
     int (*locate)(const void *ud, uint64_t frame, const char **file, uint64_t *file_frame);
@@ -48,6 +50,9 @@ void bm_diag_notice(bm_diag *d, uint64_t frame, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void bm_diag_notice_at(bm_diag *d, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A notice about the whole file that must be seen whatever came before it
+ * (connections closed early): printed even past BM_DIAG_MAX_PER_FILE. */
+void bm_diag_notice_always(bm_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bm_diag_begin_file(bm_diag *d, const char *file);
 void bm_diag_end_file(bm_diag *d);
 

@@ -215,6 +215,32 @@ static void test_state_cap(void)
     bm_tcp_flush(h->t);
     is_int(h->t->state_bytes, 0, "everything released after the flush");
     h_free(h);
+
+    /* Connections that hold nothing yet (a SYN) are older than those with
+     * content: those with content go first (they are what frees memory),
+     * and the packets that come later for one closed early are counted,
+     * not taken for a new connection met mid-stream. */
+    h = h_new_costs(&o, 100, 20000);
+    pk_spec q[6];
+    for (int i = 0; i < 6; i++) {
+        q[i] = pk_v4(0x0a000003, (uint16_t)(42000 + i), 0x0a000002, 443);
+        h_seg(h, &q[i], 1000, 0, F_SYN, NULL);
+    }
+    for (int i = 0; i < 12; i++) {
+        h_seg(h, &c[i], 1000, 0, F_SYN, NULL);
+        h_seg(h, &c[i], 1001, 0, F_ACK, "hello, world");
+    }
+    int quiet_closed = 0;
+    for (int i = 0; i < 6; i++)
+        quiet_closed += h->r->c[i].closes;
+    is_int(quiet_closed, 0, "the older connections without content stay open");
+    ok(h->t->evicted >= 6 && h->r->c[6].closes == 1, "connections with content were closed early, oldest first");
+    int n = h->r->n;
+    h_seg(h, &c[0], 1013, 0, F_ACK, "more");
+    is_int(h->r->n, n, "a later packet of a connection closed early opens no new one");
+    is_int(h->t->evicted_packets, 1, "it is counted");
+    bm_tcp_flush(h->t);
+    h_free(h);
 }
 
 static void test_ooo_cap(void)

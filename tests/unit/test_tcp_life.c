@@ -196,7 +196,7 @@ static void test_tombstones(void)
         h_seg(h, &s, 2, 0, F_ACK | F_FIN, "x");
         h_seg(h, &r, 1, 4, F_ACK | F_FIN, NULL);
     }
-    is_int(h->t->ntombs, 3, "three closed connections are tombstones");
+    is_int(h->t->lists[BM_LIST_TOMB].n, 3, "three closed connections are tombstones");
     is_int(h->t->nconns, 3, "still in the table");
     pk_spec late = pk_v4(0x0a000001, 50000, 0x0a000002, 443);
     h_seg(h, &late, 4, 2, F_ACK, NULL); /* a late ACK: its tombstone absorbs it */
@@ -204,7 +204,7 @@ static void test_tombstones(void)
     h->ts += 121ull * 1000000000ull; /* past the tombstones' time */
     pk_spec s = pk_v4(0x0a000001, 60000, 0x0a000002, 443);
     h_seg(h, &s, 1, 0, F_SYN, NULL);
-    is_int(h->t->ntombs, 0, "tombstones leave 2 MSL after their last packet");
+    is_int(h->t->lists[BM_LIST_TOMB].n, 0, "tombstones leave 2 MSL after their last packet");
     is_int(h->t->nconns, 1, "the open connection stays");
     is_int(h->t->evicted, 0, "leaving tombstones is not an eviction");
     h_free(h);
