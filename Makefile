@@ -19,7 +19,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter -Wformat=2 -Wvla
 ALLCFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(SANFLAGS) $(CFLAGS) \
             -Iinclude -MMD -MP
-LDLIBS   = -lpcap -lssl -lcrypto -ljansson -lz -lzstd -llzma -lm
+LDLIBS   = -lpcap -lssl -lcrypto -ljansson -lz -lzstd -llzma -lm -pthread
 LDFLAGS += $(SANFLAGS)
 
 ifeq ($(V),1)

@@ -344,6 +344,13 @@ typedef struct bm_conn {
     bool midstream;                 /* TCP handshake not seen */
     uint64_t first_frame, last_frame;
     uint64_t first_ts_ns, last_ts_ns;
+    /* When it was reported, which orders the report: the capture (0, 1, ...
+     * in the order of the run) and the frame whose packet ended it (0: the
+     * end of that capture, where connections still open are reported by
+     * last_frame, then first_frame). Shards of a run (-j, --shard) and
+     * badmac merge put connections back in this order. */
+    uint32_t capture_index;
+    uint64_t report_frame;
     bm_conn_end end;
     int end_by;                     /* BM_CLIENT, BM_SERVER or -1 */
     bm_handshake hs;

@@ -53,6 +53,9 @@ typedef struct bm_capture_opts {
                                   the least recently active connections are closed early, reported
                                   with what was seen, and counted (default 1 GiB) */
     bool verify_checksums;     /* check TCP checksums (default true) */
+    unsigned shard, shards;    /* shards > 1: only the connections of shard 'shard' (0-based) of 'shards'
+                                  (bm_conn_shard of the symmetric tuple hash: both directions, and both
+                                  vantage points of one connection, in the same shard) */
     const char *filter;        /* BPF expression (tcpdump's syntax), borrowed; NULL: every packet. Packets
                                   it rejects keep their frame numbers (as in Wireshark) and are counted
                                   in bm_capture_stats.filtered */
@@ -87,6 +90,12 @@ void bm_tcp_flush(bm_tcp_table *t);
 void bm_tcp_free(bm_tcp_table *t);
 /* Connections closed early (still open) to stay within the limits, so far. */
 uint64_t bm_tcp_evicted(const bm_tcp_table *t);
+/* Where messages about packets not yet tied to a connection go (headers
+ * that cannot be read, before the shard is known); by default the table's
+ * diag. A shard other than the first mutes them: the first prints them. */
+void bm_tcp_set_shared_diag(bm_tcp_table *t, bm_diag *d);
+/* The shard (0..shards-1) of a connection: both directions alike. */
+unsigned bm_tuple_shard(const bm_ip_addr *a, uint16_t pa, const bm_ip_addr *b, uint16_t pb, unsigned shards);
 
 /* A capture opened for reading: a file, "-" for standard input, or a
  * gzip-compressed file (read through zlib); NULL with errno set. Every

@@ -90,6 +90,7 @@ typedef struct bm_tcp_summary {
     bool syn_seen;             /* three-way handshake seen: side A is the opener */
     uint64_t first_frame, last_frame;
     uint64_t first_ts_ns, last_ts_ns;
+    uint64_t report_frame;     /* the frame whose packet closed it; 0: closed at the end of the capture */
     bm_stream_end end;         /* how the connection ended */
     int end_by;                /* BM_SIDE_A/B, or -1 */
 } bm_tcp_summary;

@@ -138,15 +138,18 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
     uint8_t flags = bm_get_u8(&cur);
     bm_skip(&cur, 6);
     if (!bm_cur_ok(&cur)) {
-        bm_diag_frame(t->diag, pk->meta.frame, "TCP header %s (%u of 20 bytes)",
+        bm_diag_frame(t->shared_diag, pk->meta.frame, "TCP header %s (%u of 20 bytes)",
                       pk->caplen < pk->len ? "cut by snaplen" : "truncated", pk->caplen);
         return;
     }
     if (hlen < 20 || hlen > pk->len) {
-        bm_diag_frame(t->diag, pk->meta.frame, "TCP header length %u impossible (segment of %u bytes)", hlen,
+        bm_diag_frame(t->shared_diag, pk->meta.frame, "TCP header length %u impossible (segment of %u bytes)", hlen,
                       pk->len);
         return;
     }
+    uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
+    if (t->o.shards > 1 && (unsigned)((h >> 32) % t->o.shards) != t->o.shard)
+        return; /* another shard's connection (bm_tuple_shard) */
     if (t->o.tap.segment)
         t->o.tap.segment(t->o.tap.ud, pk->meta.frame, &pk->src, sp, &pk->dst, dp);
     uint32_t plen = pk->len - hlen;
@@ -159,9 +162,9 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
 
     if (pk->meta.ts_ns > t->now_ns)
         t->now_ns = pk->meta.ts_ns;
+    t->cur_frame = pk->meta.frame; /* connections this packet closes: reported at this frame */
     if (t->lists[BM_LIST_TOMB].oldest)
         bm_conn_expire_tombs(t);
-    uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
     int dir = BM_SIDE_A;
     bm_tcp_conn *c = bm_conn_lookup(t, pk, sp, dp, h, &dir);
     if (!c) {

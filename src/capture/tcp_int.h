@@ -125,6 +125,8 @@ struct bm_tcp_table {
     bm_conn_list lists[BM_LISTS];
     uint64_t touches;
     uint64_t now_ns;          /* the latest packet time seen */
+    uint64_t cur_frame;       /* the packet being handled (0: none: end of the capture) */
+    bm_diag *shared_diag;     /* bm_tcp_set_shared_diag */
     bm_tcp_conn *spare;       /* one freed connection kept for reuse */
     size_t ooo_total;
     size_t state_bytes;       /* charged connection state, without ooo_total (bm_capture_opts) */

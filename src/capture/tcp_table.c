@@ -26,6 +26,7 @@ bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, b
     if (sink)
         t->sink = *sink;
     t->diag = diag ? diag : &t->own_diag;
+    t->shared_diag = t->diag;
     /* The ring is indexed with a mask: the largest power of two that fits. */
     size_t w = t->o.retrans_window > ((size_t)1 << 30) ? ((size_t)1 << 30) : t->o.retrans_window;
     for (t->ring_max = w ? 1 : 0; t->ring_max && t->ring_max * 2 <= w;)
@@ -144,7 +145,7 @@ static void grow_buckets(bm_tcp_table *t)
     t->nbuckets = n;
 }
 
-static void fill_summary(const bm_tcp_conn *c, bm_tcp_summary *s)
+static void fill_summary(const bm_tcp_table *t, const bm_tcp_conn *c, bm_tcp_summary *s)
 {
     memset(s, 0, sizeof *s);
     for (int i = 0; i < 2; i++) {
@@ -175,6 +176,7 @@ static void fill_summary(const bm_tcp_conn *c, bm_tcp_summary *s)
     s->last_frame = c->last_frame;
     s->first_ts_ns = c->first_ts_ns;
     s->last_ts_ns = c->last_ts_ns;
+    s->report_frame = t->cur_frame;
     s->end = c->end;
     s->end_by = c->end_by;
 }
@@ -188,7 +190,7 @@ void bm_conn_close(bm_tcp_table *t, bm_tcp_conn *c)
     if (!c->ignored) {
         bm_dir_flush(t, c, BM_SIDE_A, &c->last_meta);
         bm_dir_flush(t, c, BM_SIDE_B, &c->last_meta);
-        fill_summary(c, &t->scratch);
+        fill_summary(t, c, &t->scratch);
         if (t->sink.close)
             t->sink.close(c->user, &t->scratch);
         t->state_bytes -= t->sink.open_bytes + (c->content ? t->sink.content_bytes : 0);
@@ -321,11 +323,42 @@ void bm_conn_touch(bm_tcp_table *t, bm_tcp_conn *c)
 
 uint64_t bm_tcp_evicted(const bm_tcp_table *t) { return t->evicted; }
 
+void bm_tcp_set_shared_diag(bm_tcp_table *t, bm_diag *d) { t->shared_diag = d ? d : t->diag; }
+
+unsigned bm_tuple_shard(const bm_ip_addr *a, uint16_t pa, const bm_ip_addr *b, uint16_t pb, unsigned shards)
+{
+    return shards > 1 ? (unsigned)((bm_conn_hash(a, pa, b, pb) >> 32) % shards) : 0;
+}
+
+static int flush_cmp(const void *x, const void *y)
+{
+    const bm_tcp_conn *a = *(bm_tcp_conn *const *)x, *b = *(bm_tcp_conn *const *)y;
+    if (a->last_frame != b->last_frame)
+        return a->last_frame < b->last_frame ? -1 : 1;
+    if (a->first_frame != b->first_frame)
+        return a->first_frame < b->first_frame ? -1 : 1;
+    return a->touched < b->touched ? -1 : a->touched > b->touched;
+}
+
 void bm_tcp_flush(bm_tcp_table *t)
 {
-    /* open connections in the order they were last active (both lists) */
+    /* Open connections by their last frame (then first): the order they
+     * were last active, defined by the frames alone, so that shards of one
+     * capture (bm_capture_opts.shard) report them in the same order. */
+    t->cur_frame = 0;
     bm_conn_list *q = &t->lists[BM_LIST_QUIET], *k = &t->lists[BM_LIST_CONTENT];
-    while (q->oldest || k->oldest) {
+    size_t n = (size_t)q->n + k->n, i = 0;
+    bm_tcp_conn **all = n ? malloc(n * sizeof *all) : NULL;
+    if (all) {
+        for (int l = BM_LIST_QUIET; l <= BM_LIST_CONTENT; l++)
+            for (bm_tcp_conn *c = t->lists[l].oldest; c; c = c->newer)
+                all[i++] = c;
+        qsort(all, n, sizeof *all, flush_cmp);
+        for (i = 0; i < n; i++)
+            bm_conn_remove(t, all[i]);
+        free(all);
+    }
+    while (q->oldest || k->oldest) { /* out of memory for the sort: by activity */
         bool quiet = q->oldest && (!k->oldest || q->oldest->touched < k->oldest->touched);
         bm_conn_remove(t, quiet ? q->oldest : k->oldest);
     }

@@ -26,6 +26,8 @@
 #include "../export/export.h"
 #include "../relay/relay.h"
 #include "../report/jw.h"
+#include "jobs.h"
+#include "merge.h"
 #include "../report/report.h"
 #include "../tls/tls.h"
 #include "../util/opt.h"
@@ -58,6 +60,8 @@ typedef struct cli {
     const char **files; /* the captures, in command-line order (room for argc) */
     int n_files;
     bm_jw *jw;          /* --json: one line buffer reused for every connection */
+    unsigned jobs;      /* -j: threads, 0: the machine's cores */
+    unsigned shard, shards; /* --shard I/N, shards 0: none */
 } cli;
 
 /* Option ids of the main command (bm_opt table below). */
@@ -82,6 +86,8 @@ enum {
     CLI_COUNT,
     CLI_IDLE,
     CLI_BUFFER,
+    CLI_JOBS,
+    CLI_SHARD,
 };
 
 /* The one mutable global: set by the SIGINT/SIGTERM handler of a live
@@ -115,6 +121,8 @@ static const bm_opt cli_opts[] = {
     {"count", BM_OPT_VALUE, CLI_COUNT, 'c'},
     {"idle", BM_OPT_VALUE, CLI_IDLE, 0},
     {"buffer-size", BM_OPT_VALUE, CLI_BUFFER, 'B'},
+    {"jobs", BM_OPT_VALUE, CLI_JOBS, 'j'},
+    {"shard", BM_OPT_VALUE, CLI_SHARD, 0},
 };
 
 static const char cli_usage[] =
@@ -124,6 +132,7 @@ static const char cli_usage[] =
     "              for standard input)\n"
     "       badmac relay --listen [ADDR:]PORT --to HOST:PORT [faults...]   (see badmac relay --help)\n"
     "       badmac compare [--json] [--expect-cert SHA256] A.pcap B.pcap   (two vantage points)\n"
+    "       badmac merge SHARD.jsonl...   (the --json of --shard runs as one report)\n"
     "       badmac --help | --version\n"
     "\n"
     "Reads pcap/pcapng captures and reports every TLS connection: endpoints, handshake\n"
@@ -175,6 +184,12 @@ static const char cli_usage[] =
     "  --search-budget SIZE    work of all bit-error searches together, in bytes hashed (default\n"
     "                  8G: a few seconds; a 16 KB HMAC record takes about 1G); past it a\n"
     "                  search stops and its verdict says so\n"
+    "  -j, --jobs N    threads (default: the machine's cores), each analysing its share of the\n"
+    "                  connections; the report is the same as with -j 1 (one thread when\n"
+    "                  exporting, capturing live or reading standard input)\n"
+    "  --shard I/N     analyse only the I-th (0 to N-1) of N disjoint sets of connections (a\n"
+    "                  hash of addresses and ports: both directions, both vantage points alike);\n"
+    "                  N runs' --json outputs combine with badmac merge into one report\n"
 
     "\n"
     "Options may also follow the captures; --opt VALUE and --opt=VALUE are the same; every\n"
@@ -304,6 +319,24 @@ static int cli_on_opt(void *ud, int id, const char *name, const char *val)
             snprintf(kib, sizeof kib, "%sK", val);
         if (bm_opt_size(bare ? kib : val, &c->live_buffer) || c->live_buffer > (size_t)1 << 31)
             return bm_opt_fail("badmac", "-B takes a buffer size from 1 to 2097152 KiB (or with K, M or G)");
+        return 0;
+    }
+    case CLI_JOBS: {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(val, &end, 10);
+        if (errno || end == val || *end || v < 1 || v > 256)
+            return bm_opt_fail("badmac", "-j takes a number of threads from 1 to 256");
+        c->jobs = (unsigned)v;
+        return 0;
+    }
+    case CLI_SHARD: {
+        unsigned i, n;
+        char tail;
+        if (sscanf(val, "%u/%u%c", &i, &n, &tail) != 2 || n < 1 || n > 65536 || i >= n)
+            return bm_opt_fail("badmac", "--shard takes I/N: shard I (0 to N-1) of N, e.g. 0/4");
+        c->shard = i;
+        c->shards = n;
         return 0;
     }
     case CLI_MAX_STATE:
@@ -440,6 +473,19 @@ static int cli_parse(cli *c, int argc, char **argv)
     return rc;
 }
 
+/* Threads for this run: -j, by default the machine's cores; one when the
+ * run exports (files named by connection), captures live, reads standard
+ * input (it can be read once), or is itself a --shard. */
+static unsigned cli_jobs(const cli *c)
+{
+    if (c->iface || c->plain_dir || c->keylog_out || c->write_out || c->keep_dir || c->shards > 1)
+        return 1;
+    for (int i = 0; i < c->n_files; i++)
+        if (bm_capture_is_stdin(c->files[i]))
+            return 1;
+    return c->jobs ? c->jobs : bm_jobs_cores();
+}
+
 /* Every capture through one analysis; connection blocks go to c->out.
  * 0, or -1 (out of memory, one stderr line). */
 static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
@@ -454,7 +500,12 @@ static int cli_analyse(cli *c, FILE *keylog_out, bm_totals *t)
                           .max_state_bytes = c->max_state, .search_budget = c->search_budget,
                           .keep_failures_dir = c->keep_dir, .keep_ring_bytes = c->keep_ring,
                           .live_buffer_bytes = c->live_buffer,
-                          .filter = c->filter};
+                          .filter = c->filter, .shard = c->shard, .shards = c->shards};
+    unsigned jobs = cli_jobs(c);
+    if (jobs > 1) {
+        bm_jobs_input in = {.files = c->files, .n_files = c->n_files, .separate = c->separate};
+        return bm_jobs_run(&o, jobs, &in, t);
+    }
     bm_analysis *an = bm_analysis_new(&o);
     if (!an) {
         fprintf(stderr, "badmac: out of memory\n");
@@ -680,6 +731,8 @@ int main(int argc, char **argv)
         return bm_relay_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "compare"))
         return bm_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "merge"))
+        return bm_merge_main(argc - 1, argv + 1);
     cli *c = calloc(1, sizeof *c);
     const char **files = calloc((size_t)argc, sizeof *files);
     if (!c || !files) {

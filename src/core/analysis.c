@@ -34,6 +34,9 @@ struct bm_analysis {
     bm_analysis_opts opts;
     bm_diag diag;
     bm_diag key_diag;      /* key files: their bad lines do not make the capture input "malformed" */
+    bm_diag mute;          /* a shard other than the first: what shard 0 says about the capture */
+    bm_diag *shared;       /* messages about the capture, not one connection: &diag, or &mute */
+    uint32_t capture_seq;  /* captures read so far (bm_conn.capture_index) */
     bm_tls *tls;
     bm_tcp_table *tcp;
     bm_capture_opts cap_opts;
@@ -103,6 +106,7 @@ static void analysis_on_conn(void *ud, bm_conn *c, void *hook_conn)
 {
     bm_analysis *a = ud;
     a->totals.connections++;
+    c->capture_index = a->capture_seq;
     note_continuation(a, c);
     if (a->runs) {
         bool partial;
@@ -181,6 +185,11 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     a->diag.emit = o->on_diag;
     a->diag.ud = o->ud;
     a->key_diag = a->diag;
+    a->shared = &a->diag;
+    if (o->shards > 1 && o->shard != 0) {
+        a->key_diag.emit = NULL; /* shard 0 reads the same key files and says what is wrong with them */
+        a->shared = &a->mute;
+    }
     bm_conn_sink sink = {.ud = a, .conn = analysis_on_conn};
     a->tls = bm_tls_new(&sink, &a->diag);
     a->search.left = o->search_budget ? o->search_budget : BM_SEARCH_BUDGET_DEFAULT;
@@ -188,6 +197,10 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
     if (o->max_state_bytes)
         a->cap_opts.state_bytes_total = o->max_state_bytes;
     a->cap_opts.filter = o->filter;
+    if (o->shards > 1 && o->shard < o->shards) {
+        a->cap_opts.shards = o->shards;
+        a->cap_opts.shard = o->shard;
+    }
     if (o->keep_failures_dir) {
         a->ev = bm_evidence_new(o->keep_failures_dir, o->keep_ring_bytes ? o->keep_ring_bytes
                                                                           : BM_EVIDENCE_RING_DEFAULT,
@@ -195,6 +208,8 @@ bm_analysis *bm_analysis_new(const bm_analysis_opts *o)
         a->cap_opts.tap = (bm_packet_tap){.ud = a->ev, .packet = bm_evidence_packet, .segment = bm_evidence_segment};
     }
     a->tcp = a->tls ? bm_tcp_new(&a->cap_opts, bm_tls_stream_sink(a->tls), &a->diag) : NULL;
+    if (a->tcp)
+        bm_tcp_set_shared_diag(a->tcp, a->shared);
     a->ks = bm_keystore_new();
     bool exporting = o->export_plaintext_dir || o->export_keylog || o->keep_failures_dir;
     if (exporting)
@@ -251,6 +266,9 @@ static int capture_done(bm_analysis *a, const bm_capture_stats *st, bm_result r)
     bm_tcp_flush(a->tcp);
     note_searches(a);
     bm_diag_end_file(&a->diag);
+    if (a->shared != &a->diag)
+        bm_diag_end_file(a->shared);
+    a->capture_seq++;
     a->totals.frames += st->frames;
     a->totals.bytes += st->bytes;
     a->totals.closed_early = bm_tcp_evicted(a->tcp);
@@ -271,8 +289,10 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     if (!a->current)
         return -1;
     bm_diag_begin_file(&a->diag, a->current);
+    if (a->shared != &a->diag)
+        bm_diag_begin_file(a->shared, a->current);
     bm_tls_set_capture(a->tls, a->current);
-    bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = &a->diag, .capture_name = a->current};
+    bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = a->shared, .capture_name = a->current};
     /* A file that cannot be read is reported by the capture reader below. */
     /* standard input can be read once: its decryption secrets blocks are
      * not looked for ahead (docs/capture.md) */
@@ -282,9 +302,9 @@ int bm_analysis_add_capture(bm_analysis *a, const char *path)
     maybe_hook(a, false);
     bm_capture_stats st;
     memset(&st, 0, sizeof st);
-    bm_result r = bm_capture_read_file(a->current, a->tcp, &a->diag, &st);
+    bm_result r = bm_capture_read_file(a->current, a->tcp, a->shared, &st);
     bm_tcp_flush(a->tcp);
-    if (a->continued)
+    if (a->continued) /* about connections: each shard tells its own */
         bm_diag_notice(&a->diag, 0,
                        "%llu connections continue connections left open at the end of the previous file: the "
                        "files look like pieces of one capture (tcpdump -C or -G); without --separate they are read "
@@ -307,9 +327,11 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
     else
         snprintf(a->current, len, "merged: %s%s%s", paths[0], n > 1 ? " " : "", n > 1 ? paths[n - 1] : "");
     bm_diag_begin_file(&a->diag, a->current);
+    if (a->shared != &a->diag)
+        bm_diag_begin_file(a->shared, a->current);
     bm_tls_set_capture(a->tls, a->current);
     for (unsigned i = 0; i < n; i++) {
-        bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = &a->diag, .capture_name = paths[i]};
+        bm_keys_dsb_ctx dsb = {.ks = a->ks, .diag = a->shared, .capture_name = paths[i]};
         if (!bm_capture_is_stdin(paths[i])) {
             bm_result sr = bm_pcapng_scan_secrets(paths[i], bm_keys_dsb_cb, &dsb, NULL);
             (void)sr.code;
@@ -323,18 +345,18 @@ int bm_analysis_add_merged(bm_analysis *a, const char *const *paths, unsigned n)
     bm_frame_runs_free(a->runs);
     a->runs = bm_frame_runs_new(paths, n); /* without it (out of memory) frames keep their merged numbers */
     if (a->runs) {
-        a->diag.locate = bm_frame_runs_locate;
-        a->diag.locate_ud = a->runs;
+        a->diag.locate = a->shared->locate = bm_frame_runs_locate;
+        a->diag.locate_ud = a->shared->locate_ud = a->runs;
     }
-    bm_result r = bm_capture_read_merged(paths, n, a->tcp, &a->diag, &st, a->runs, alone);
+    bm_result r = bm_capture_read_merged(paths, n, a->tcp, a->shared, &st, a->runs, alone);
     int rc = capture_done(a, &st, r);
-    a->diag.locate = NULL;
-    a->diag.locate_ud = NULL;
+    a->diag.locate = a->shared->locate = NULL;
+    a->diag.locate_ud = a->shared->locate_ud = NULL;
     bm_frame_runs_free(a->runs);
     a->runs = NULL;
     for (unsigned i = 0; i < n; i++) /* what libpcap cannot merge, on its own */
         if (alone[i]) {
-            bm_diag_notice(&a->diag, 0, "%s: interfaces of different link types: read on its own, not merged with "
+            bm_diag_notice(a->shared, 0, "%s: interfaces of different link types: read on its own, not merged with "
                            "the other captures", paths[i]);
             if (bm_analysis_add_capture(a, paths[i]) != 0)
                 rc = -1;

@@ -167,6 +167,11 @@ static void tcp_json(bm_jw *w, const bm_tcp_info *t)
     BM_JW_KV(w, "out_of_order", bm_jw_u64, t->out_of_order);
     BM_JW_KV(w, "snaplen_cut", bm_jw_u64, t->snaplen_cut);
     BM_JW_KV(w, "bad_checksums", bm_jw_u64, t->bad_checksums);
+    bm_jw_key(w, "ttl"); /* the first packet's IP TTL (hop limit) of each side: the path */
+    bm_jw_obj(w);
+    BM_JW_KV(w, "client", bm_jw_int, t->ttl[BM_CLIENT]);
+    BM_JW_KV(w, "server", bm_jw_int, t->ttl[BM_SERVER]);
+    bm_jw_obj_end(w);
     bm_jw_key(w, "conflicts");
     bm_jw_arr(w);
     for (uint32_t i = 0; i < t->n_conflicts && i < 8; i++) {
@@ -315,6 +320,11 @@ void bm_json_conn(FILE *out, const bm_conn *c, bm_jw *scratch)
     BM_JW_KV(w, "midstream", bm_jw_bool, c->midstream);
     BM_JW_KV(w, "first_frame", bm_jw_u64, c->first_frame);
     BM_JW_KV(w, "last_frame", bm_jw_u64, c->last_frame);
+    bm_jw_key(w, "reported_at"); /* the order of the report (bm_conn.capture_index): badmac merge sorts by it */
+    bm_jw_obj(w);
+    BM_JW_KV(w, "capture_index", bm_jw_u64, c->capture_index);
+    BM_JW_KV(w, "frame", int_or_null, c->report_frame != 0, (int64_t)c->report_frame);
+    bm_jw_obj_end(w);
     if (c->n_spans || c->spans_partial) { /* merged captures: which file and frame each number is */
         bm_jw_key(w, "files");
         bm_jw_arr(w);

@@ -64,25 +64,33 @@ static uint32_t size_of(const bm_conn *c, int failed)
     return c->rec[0].max_length > c->rec[1].max_length ? c->rec[0].max_length : c->rec[1].max_length;
 }
 
+void bm_patterns_add_keys(bm_patterns *p, const bm_pat_keys *k)
+{
+    p->total++;
+    p->failed += k->failed;
+    for (unsigned g = 0; g < BM_PAT_GROUPS; g++)
+        count(&p->g[g], k->key[g] ? k->key[g] : "unknown", k->failed);
+}
+
+const char *bm_pattern_cause_key(const char *cause) { return cause ? cause : "not diagnosed"; }
+
 void bm_patterns_add(bm_patterns *p, const bm_conn *c)
 {
     int failed = c->status.status == BM_STATUS_FAILED;
-    char key[BM_PAT_KEY_LEN];
-    const char *s;
-    p->total++;
-    p->failed += failed != 0;
-    bm_format_ip(&c->client, key, sizeof key);
-    count(&p->g[BM_PAT_CLIENT], key, failed);
-    bm_format_ip(&c->server, key, sizeof key);
-    count(&p->g[BM_PAT_SERVER], key, failed);
-    snprintf(key, sizeof key, "ttl=%u", c->tcp.ttl[BM_CLIENT]);
-    count(&p->g[BM_PAT_PATH], key, failed);
-    s = c->hs.server_hello_seen ? bm_tls_suite_name(c->hs.cipher_suite) : NULL;
-    count(&p->g[BM_PAT_SUITE], s ? s : "unknown", failed);
-    s = c->hs.version ? bm_tls_version_name(c->hs.version) : NULL;
-    count(&p->g[BM_PAT_VERSION], s ? s : "unknown", failed);
-    count(&p->g[BM_PAT_RESUMED], c->hs.resumed ? "resumed" : "full", failed);
-    count(&p->g[BM_PAT_SIZE], bm_pattern_size_bucket(size_of(c, failed)), failed);
-    s = bm_cause_name(c->verdict.cause);
-    count(&p->g[BM_PAT_CAUSE], s ? s : "not diagnosed", failed);
+    char client[BM_PAT_KEY_LEN], server[BM_PAT_KEY_LEN], ttl[BM_PAT_KEY_LEN];
+    bm_format_ip(&c->client, client, sizeof client);
+    bm_format_ip(&c->server, server, sizeof server);
+    bm_pattern_ttl_key(c->tcp.ttl[BM_CLIENT], ttl, sizeof ttl);
+    bm_pat_keys k = {.failed = failed != 0};
+    k.key[BM_PAT_CLIENT] = client;
+    k.key[BM_PAT_SERVER] = server;
+    k.key[BM_PAT_PATH] = ttl;
+    k.key[BM_PAT_SUITE] = c->hs.server_hello_seen ? bm_tls_suite_name(c->hs.cipher_suite) : NULL;
+    k.key[BM_PAT_VERSION] = c->hs.version ? bm_tls_version_name(c->hs.version) : NULL;
+    k.key[BM_PAT_RESUMED] = c->hs.resumed ? "resumed" : "full";
+    k.key[BM_PAT_SIZE] = bm_pattern_size_bucket(size_of(c, failed));
+    k.key[BM_PAT_CAUSE] = bm_pattern_cause_key(bm_cause_name(c->verdict.cause));
+    bm_patterns_add_keys(p, &k);
 }
+
+void bm_pattern_ttl_key(unsigned ttl, char *buf, size_t cap) { snprintf(buf, cap, "ttl=%u", ttl); }

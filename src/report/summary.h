@@ -42,6 +42,17 @@ void bm_patterns_init(bm_patterns *p);
 /* A connection counts as failed when it has a fatal alert or a record that
  * failed its check. */
 void bm_patterns_add(bm_patterns *p, const bm_conn *c);
+/* One connection's key in every group (NULL: "unknown"), as bm_patterns_add
+ * takes them from a bm_conn; badmac merge takes them from JSON lines. */
+typedef struct bm_pat_keys {
+    const char *key[BM_PAT_GROUPS];
+    bool failed;
+} bm_pat_keys;
+void bm_patterns_add_keys(bm_patterns *p, const bm_pat_keys *k);
+/* The path key of a client TTL ("ttl=64"); the cause key of a cause name
+ * (NULL: "not diagnosed"). */
+void bm_pattern_ttl_key(unsigned ttl, char *buf, size_t cap);
+const char *bm_pattern_cause_key(const char *cause);
 /* "client", "server", "path", "suite", "version", "resumed", "record_size", "cause" */
 const char *bm_pattern_group_name(unsigned g);
 /* Size bucket of a record length: "<=1K", "<=4K", "<=16K", ">16K" (with

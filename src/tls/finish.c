@@ -331,6 +331,7 @@ void bm_tls_finish(bm_tls_conn *c, const bm_tcp_summary *s)
     fill_endpoint(&k->server, &c->tuple, !c->client_side);
     k->first_frame = s->first_frame;
     k->last_frame = s->last_frame;
+    k->report_frame = s->report_frame;
     k->first_ts_ns = s->first_ts_ns;
     k->last_ts_ns = s->last_ts_ns;
     k->end = s->end == BM_END_RST ? BM_CONN_RST : s->end == BM_END_FIN ? BM_CONN_FIN : BM_CONN_OPEN;
