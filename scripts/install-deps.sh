@@ -1,7 +1,8 @@
 #!/bin/sh
-# install-deps.sh build|test - install the Debian 12 packages badmac needs,
-# only those missing. "build": compiler and libraries. "test": also the
-# peers, capture tools and tshark that the tests compare against.
+# install-deps.sh build|test|bench - install the Debian 12 packages badmac
+# needs, only those missing. "build": compiler and libraries. "test": also
+# the peers, capture tools and tshark that the tests compare against.
+# "bench": tshark, ssldump and the capture tools of bench/.
 set -eu
 what=${1:-build}
 pkgs="gcc make pkg-config libpcap-dev libssl-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev"
@@ -26,6 +27,12 @@ if [ "$what" = test ]; then
     pkgs="$pkgs osmo-ggsn"
     # libFuzzer (clang's runtime) for make fuzz-smoke, the short fuzz runs
     pkgs="$pkgs clang libclang-rt-14-dev"
+    # GNU parallel: tests/e2e/scale.t runs --shard I/N as a user would
+    pkgs="$pkgs parallel"
+fi
+if [ "$what" = bench ]; then
+    # bench/: the tools badmac is measured against, and what makes the captures
+    pkgs="$pkgs tshark ssldump tcpdump openssl iproute2 ethtool python3"
 fi
 missing=""
 for p in $pkgs; do
