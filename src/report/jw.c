@@ -93,12 +93,19 @@ void bm_jw_arr_end(bm_jw *w)
     w->comma = true;
 }
 
-void bm_jw_key(bm_jw *w, const char *k)
+void bm_jw_keyn(bm_jw *w, const char *k, size_t n)
 {
-    sep(w);
-    putc1(w, '"');
-    put(w, k, strlen(k));
-    put(w, "\":", 2);
+    if (!reserve(w, n + 4))
+        return;
+    char *o = w->buf + w->len;
+    if (w->comma)
+        *o++ = ',';
+    *o++ = '"';
+    memcpy(o, k, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    w->len = (size_t)(o - w->buf);
     w->comma = false;
 }
 
@@ -125,10 +132,16 @@ void bm_jw_bool(bm_jw *w, bool v)
 
 void bm_jw_int(bm_jw *w, int64_t v)
 {
-    char b[24];
-    int n = snprintf(b, sizeof b, "%" PRId64, v);
+    char b[24], *e = b + sizeof b, *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
     sep(w);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(e - p));
 }
 
 void bm_jw_u64(bm_jw *w, uint64_t v) { bm_jw_int(w, (int64_t)v); }
@@ -217,50 +230,64 @@ bool bm_jw_utf8_ok(const char *s)
     return true;
 }
 
-/* The body of a JSON string (valid UTF-8), escaped as jansson does. */
-static void escaped(bm_jw *w, const char *s)
+/* A JSON string of 's' (n bytes of valid UTF-8), escaped as jansson does:
+ * room for the worst case reserved once, then written in place. */
+static void quoted(bm_jw *w, const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *run = p;
-    for (; *p; p++) {
-        unsigned c = *p;
-        if (c >= 0x20 && c != '"' && c != '\\')
+    if (n > (SIZE_MAX - 16) / 6 || !reserve(w, 6 * n + 3))
+        return;
+    char *o = w->buf + w->len;
+    if (w->comma)
+        *o++ = ',';
+    w->comma = true;
+    *o++ = '"';
+    static const char hx[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
             continue;
-        put(w, (const char *)run, (size_t)(p - run));
-        run = p + 1;
-        switch (c) {
-        case '"': put(w, "\\\"", 2); break;
-        case '\\': put(w, "\\\\", 2); break;
-        case '\b': put(w, "\\b", 2); break;
-        case '\f': put(w, "\\f", 2); break;
-        case '\n': put(w, "\\n", 2); break;
-        case '\r': put(w, "\\r", 2); break;
-        case '\t': put(w, "\\t", 2); break;
-        default: {
-            char b[8];
-            snprintf(b, sizeof b, "\\u%04X", c);
-            put(w, b, 6);
         }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hx[c >> 4];
+            *o++ = hx[c & 15];
         }
     }
-    put(w, (const char *)run, (size_t)(p - run));
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
 }
 
 void bm_jw_str(bm_jw *w, const char *s)
+{
+    if (!s)
+        bm_jw_null(w);
+    else
+        quoted(w, s, strlen(s));
+}
+
+void bm_jw_wire(bm_jw *w, const char *s)
 {
     if (!s) {
         bm_jw_null(w);
         return;
     }
-    sep(w);
-    putc1(w, '"');
-    escaped(w, s);
-    putc1(w, '"');
-}
-
-void bm_jw_wire(bm_jw *w, const char *s)
-{
-    if (!s || bm_jw_utf8_ok(s)) {
-        bm_jw_str(w, s);
+    size_t n = 0;
+    while (s[n] && (unsigned char)s[n] < 0x80) /* ASCII: the common case, no UTF-8 to check */
+        n++;
+    if (!s[n] || bm_jw_utf8_ok(s + n)) {
+        quoted(w, s, n + strlen(s + n));
         return;
     }
     /* Not valid UTF-8 (wire bytes): keep ASCII, mark the rest. */

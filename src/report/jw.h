@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct bm_jw {
     char *buf;
@@ -28,7 +29,10 @@ void bm_jw_obj(bm_jw *w);        /* '{' */
 void bm_jw_obj_end(bm_jw *w);    /* '}' */
 void bm_jw_arr(bm_jw *w);        /* '[' */
 void bm_jw_arr_end(bm_jw *w);    /* ']' */
-void bm_jw_key(bm_jw *w, const char *k); /* "k": (k is a literal of ours: not escaped) */
+/* "k": (k is a name of ours: not escaped); its length is folded at compile
+ * time for a literal. */
+void bm_jw_keyn(bm_jw *w, const char *k, size_t n);
+#define bm_jw_key(w, k) bm_jw_keyn((w), (k), strlen(k))
 void bm_jw_eol(bm_jw *w);               /* '\n': the end of a JSON line */
 
 void bm_jw_null(bm_jw *w);
