@@ -45,7 +45,7 @@ need_apt tcpdump tcpdump || { echo "run.sh: tcpdump is needed for the floor" >&2
 need_apt openssl openssl || { echo "run.sh: openssl is needed for the crypto floor" >&2; exit 1; }
 if [ "${SKIP_BADMAC:-0}" != 1 ] && [ -x "$BADMAC" ]; then HAVE_BADMAC=1; fi
 BADMAC_KEYLOG=0
-if [ $HAVE_BADMAC = 1 ] && "$BADMAC" --help 2>&1 | grep -q -- '--keylog'; then BADMAC_KEYLOG=1; fi
+if [ $HAVE_BADMAC = 1 ] && "$BADMAC" --help 2>&1 | grep -- '--keylog' >/dev/null; then BADMAC_KEYLOG=1; fi  # not grep -q: under pipefail badmac would die of SIGPIPE
 
 # ---------------------------------------------------------------- captures
 if [ $# -eq 0 ]; then

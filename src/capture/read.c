@@ -199,7 +199,8 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     bm_capture_ctx cx;
     bm_capture_ctx_init(&cx, t, diag, st);
     cx.filter = expr ? &prog : NULL;
-    for (;;) {
+    bool done = bm_pcap_fast_read(fp, &cx, lt, cx.filter) == BM_PCAP_FAST_DONE;
+    while (!done) {
         struct pcap_pkthdr *h;
         const u_char *data;
         int rc = pcap_next_ex(pc, &h, &data);

@@ -192,8 +192,10 @@ int bm_jobs_run(const bm_analysis_opts *base, unsigned n, const bm_jobs_input *i
         jb->opts.on_conn = job_on_conn;
         jb->opts.on_diag = job_on_diag;
         jb->opts.ud = jb;
-        jb->opts.shard = i;
-        jb->opts.shards = n;
+        /* within a --shard I/N run, thread i takes shard I + N*i of N*n: together, shard I of N */
+        unsigned outer = base->shards > 1 ? base->shards : 1;
+        jb->opts.shard = (outer > 1 ? base->shard : 0) + outer * i;
+        jb->opts.shards = outer * n;
         /* the state limit is the run's: each thread has its part */
         jb->opts.max_state_bytes = (base->max_state_bytes ? base->max_state_bytes : ((size_t)1 << 30)) / n;
         if (pthread_create(&jb->th, NULL, job_main, jb) != 0) {

@@ -24,8 +24,9 @@ typedef struct bm_jobs_input {
 
 /* 'base' as for one analysis (on_conn, on_diag, ud are the caller's:
  * on_conn is called in this thread only, on_diag from any thread but one
- * at a time). Totals as one analysis would count them. 0, or -1 (out of
- * memory or no thread: one line on stderr). */
+ * at a time; a base.shard of base.shards is cut again among the threads).
+ * Totals as one analysis would count them. 0, or -1 (out of memory or no
+ * thread: one line on stderr). */
 int bm_jobs_run(const bm_analysis_opts *base, unsigned n, const bm_jobs_input *in, bm_totals *out);
 
 /* The number of processors online (at least 1). */

@@ -473,17 +473,18 @@ static int cli_parse(cli *c, int argc, char **argv)
     return rc;
 }
 
-/* Threads for this run: -j, by default the machine's cores; one when the
- * run exports (files named by connection), captures live, reads standard
- * input (it can be read once), or is itself a --shard. */
+/* Threads for this run: -j, by default the machine's cores (a --shard run:
+ * one, as its engine runs a shard per core); one when the run exports
+ * (files named by connection), captures live or reads standard input (it
+ * can be read once). */
 static unsigned cli_jobs(const cli *c)
 {
-    if (c->iface || c->plain_dir || c->keylog_out || c->write_out || c->keep_dir || c->shards > 1)
+    if (c->iface || c->plain_dir || c->keylog_out || c->write_out || c->keep_dir)
         return 1;
     for (int i = 0; i < c->n_files; i++)
         if (bm_capture_is_stdin(c->files[i]))
             return 1;
-    return c->jobs ? c->jobs : bm_jobs_cores();
+    return c->jobs ? c->jobs : c->shards > 1 ? 1 : bm_jobs_cores();
 }
 
 /* Every capture through one analysis; connection blocks go to c->out.
