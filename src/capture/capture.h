@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <pcap/pcap.h>
+
 #include "../../include/badmac/frames.h"
 #include "../util/diag.h"
 #include "../util/err.h"
@@ -88,6 +90,20 @@ bm_tcp_table *bm_tcp_new(const bm_capture_opts *o, const bm_stream_sink *sink, b
 /* Close every connection still open (end of a capture file). */
 void bm_tcp_flush(bm_tcp_table *t);
 void bm_tcp_free(bm_tcp_table *t);
+/* A classic pcap file read from a memory map (pcap_fast.c): 'fp' as
+ * libpcap reads it (pcap_fopen_offline done: past the file header). NULL
+ * when the file is not one it reads (pcapng, compressed, a pipe, ...):
+ * then libpcap reads it alone. */
+typedef struct bm_pcap_map bm_pcap_map;
+bm_pcap_map *bm_pcap_map_open(FILE *fp);
+/* pcap_next_ex's contract (1: a packet, valid until the next call;
+ * PCAP_ERROR_BREAK: the end; else an error in pcap_geterr(pc)), time stamps
+ * in nanoseconds as with PCAP_TSTAMP_PRECISION_NANO. From the first record
+ * the map leaves to libpcap (cut, over the snapshot length) on, and with m
+ * NULL, it is pcap_next_ex(pc). */
+int bm_pcap_map_next(bm_pcap_map *m, pcap_t *pc, struct pcap_pkthdr **h, const uint8_t **data);
+void bm_pcap_map_close(bm_pcap_map *m);
+
 /* Connections closed early (still open) to stay within the limits, so far. */
 uint64_t bm_tcp_evicted(const bm_tcp_table *t);
 /* Where messages about packets not yet tied to a connection go (headers

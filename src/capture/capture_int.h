@@ -83,13 +83,7 @@ bool bm_capture_linktype_ok(int lt, const char *path, bm_diag *diag);
 void bm_capture_tell_evicted(bm_tcp_table *t, bm_diag *diag);
 /* A frame the filter rejected: numbered and counted, not decoded. */
 void bm_capture_filtered_packet(bm_capture_ctx *cx);
-/* pcap_fast.c: the packets of an open classic pcap file (fp, as libpcap
- * reads it, past the file header) fed from a memory map. NO: not a file it
- * reads (nothing consumed); DONE: read to its end; HANDED: stopped at a
- * record it leaves to libpcap, fp positioned there. */
-enum { BM_PCAP_FAST_NO, BM_PCAP_FAST_DONE, BM_PCAP_FAST_HANDED };
-struct bpf_program;
-int bm_pcap_fast_read(FILE *fp, bm_capture_ctx *cx, int linktype, const struct bpf_program *filter);
+
 /* Decode one frame: increments the frame number first, so the first call
  * is frame 1. 'linktype' is a DLT_* value. */
 void bm_capture_feed_packet(bm_capture_ctx *cx, int linktype, const uint8_t *p, uint32_t caplen,

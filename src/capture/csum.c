@@ -5,32 +5,42 @@
  * The ones' complement sum does not depend on byte order (RFC 1071 2(B)):
  * summing the bytes as host-order words and checking the folded result
  * against 0xffff gives the same verdict as summing network-order words.
- * So the data is summed with plain 8-byte loads (memcpy: no alignment
- * assumption), each split into two 32-bit halves added to a 64-bit
- * accumulator, which cannot overflow below 2^32 words; the pseudo-header
- * is built in network order in a small buffer and summed the same way.
+ * So the data is summed as 8-byte words (memcpy: no alignment assumption)
+ * with the carry out of each addition added back (end-around carry, RFC
+ * 1071 2(C)), in four independent sums so the additions overlap; 2^64 - 1
+ * is a multiple of 2^16 - 1, so the 64-bit sum folds to the same 16-bit
+ * one. The result is folded to 33 bits, so callers can add a few partial
+ * sums before folding. The pseudo-header is built in network order in a
+ * small buffer and summed the same way.
  */
 #include "capture_int.h"
 
 #include <string.h>
 
+/* s + w with the carry added back in. */
+static inline uint64_t add_ec(uint64_t s, uint64_t w)
+{
+    s += w;
+    return s + (s < w);
+}
+
 uint64_t bm_csum_partial(const uint8_t *p, size_t n)
 {
-    uint64_t a = 0, b = 0;
+    uint64_t s[4] = {0, 0, 0, 0};
     while (n >= 32) {
         uint64_t w[4];
         memcpy(w, p, 32);
-        a += (w[0] & 0xffffffffu) + (w[1] & 0xffffffffu) + (w[2] & 0xffffffffu) +
-             (w[3] & 0xffffffffu);
-        b += (w[0] >> 32) + (w[1] >> 32) + (w[2] >> 32) + (w[3] >> 32);
+        s[0] = add_ec(s[0], w[0]);
+        s[1] = add_ec(s[1], w[1]);
+        s[2] = add_ec(s[2], w[2]);
+        s[3] = add_ec(s[3], w[3]);
         p += 32;
         n -= 32;
     }
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        a += w & 0xffffffffu;
-        b += w >> 32;
+        s[0] = add_ec(s[0], w);
         p += 8;
         n -= 8;
     }
@@ -40,10 +50,11 @@ uint64_t bm_csum_partial(const uint8_t *p, size_t n)
         memcpy(tail, p, n);
         uint64_t w;
         memcpy(&w, tail, 8);
-        a += w & 0xffffffffu;
-        b += w >> 32;
+        s[1] = add_ec(s[1], w);
     }
-    return a + b;
+    uint64_t t = add_ec(add_ec(s[0], s[1]), add_ec(s[2], s[3]));
+    t = (t & 0xffffffffu) + (t >> 32); /* < 2^33, the same sum modulo 2^16 - 1 */
+    return t;
 }
 
 static uint16_t fold(uint64_t s)

@@ -18,6 +18,7 @@
 typedef struct msrc {
     const char *path;
     pcap_t *pc;
+    bm_pcap_map *map;        /* classic pcap: read from a memory map */
     int lt;
     struct bpf_program prog;
     bool filtered;           /* prog compiled */
@@ -158,7 +159,7 @@ static bool mixed(const char *err) { return strstr(err, "different from the type
 
 static void msrc_next(msrc *s, bm_diag *diag, bm_capture_stats *st)
 {
-    int rc = pcap_next_ex(s->pc, &s->h, &s->data);
+    int rc = bm_pcap_map_next(s->map, s->pc, &s->h, &s->data);
     s->have = rc == 1;
     if (rc != 1 && rc != PCAP_ERROR_BREAK) {
         const char *why = pcap_geterr(s->pc);
@@ -212,6 +213,7 @@ static bool msrc_open(msrc *s, const char *path, const char *filter, bm_diag *di
         }
         s->filtered = true;
     }
+    s->map = bm_pcap_map_open(f);
     return true;
 }
 
@@ -258,6 +260,7 @@ bm_result bm_capture_read_merged(const char *const *paths, unsigned n, bm_tcp_ta
         alone[i] = src[i].alone;
         if (src[i].filtered)
             pcap_freecode(&src[i].prog);
+        bm_pcap_map_close(src[i].map);
         if (src[i].pc)
             pcap_close(src[i].pc);
     }

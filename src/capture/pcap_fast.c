@@ -1,5 +1,6 @@
 /*
- * pcap_fast.c - classic pcap files read straight from a memory map: libpcap
+ * pcap_fast.c - classic pcap files read straight from a memory map
+ * (bm_pcap_map, capture.h): libpcap
  * reads a file through stdio, two fread calls and a copy per packet, which
  * was most of a keyless pass and a third of a pass with keys. Here the
  * records are walked in place (the headers through the bounds-checked
@@ -14,9 +15,10 @@
  * reads and words what is wrong exactly as before. libpcap has already read
  * and checked the file header and named the link type.
  */
-#include "capture_int.h"
+#include "capture.h"
 
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -63,55 +65,82 @@ static bool fast_header(const uint8_t *p, size_t n, fast_hdr *h)
     return true;
 }
 
-int bm_pcap_fast_read(FILE *fp, bm_capture_ctx *cx, int linktype, const struct bpf_program *filter)
+struct bm_pcap_map {
+    FILE *fp;
+    uint8_t *map;
+    size_t size, off, given_back;
+    fast_hdr h;
+    bool handed;            /* the rest is libpcap's */
+    struct pcap_pkthdr hdr; /* the packet handed out last */
+};
+
+bm_pcap_map *bm_pcap_map_open(FILE *fp)
 {
-    int fd = fileno(fp);
+    int fd = fp ? fileno(fp) : -1;
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24)
-        return BM_PCAP_FAST_NO;
-    size_t size = (size_t)st.st_size;
-    uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED)
-        return BM_PCAP_FAST_NO;
-    (void)madvise(map, size, MADV_SEQUENTIAL);
-    fast_hdr h;
-    if (!fast_header(map, size, &h)) {
-        munmap(map, size);
-        return BM_PCAP_FAST_NO;
+        return NULL;
+    bm_pcap_map *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->fp = fp;
+    m->size = (size_t)st.st_size;
+    m->off = 24;
+    m->map = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m->map == MAP_FAILED || !fast_header(m->map, m->size, &m->h)) {
+        if (m->map != MAP_FAILED)
+            munmap(m->map, m->size);
+        free(m);
+        return NULL;
     }
-    size_t off = 24, given_back = 0;
-    int rc = BM_PCAP_FAST_DONE;
-    while (off < size) {
-        if (size - off < 16) {
-            rc = BM_PCAP_FAST_HANDED;
-            break;
-        }
-        const uint8_t *r = map + off;
-        uint32_t sec = rd32(r, h.big), frac = rd32(r + 4, h.big);
-        uint32_t caplen = rd32(r + 8, h.big), len = rd32(r + 12, h.big);
-        if (caplen > h.snaplen || caplen > size - off - 16) {
-            rc = BM_PCAP_FAST_HANDED;
-            break;
-        }
-        const uint8_t *data = r + 16;
-        uint64_t ts = (uint64_t)sec * 1000000000ull + (h.nano ? frac : (uint64_t)frac * 1000u); /* as libpcap's */
-        off += 16 + (size_t)caplen;
-        if (filter) {
-            struct pcap_pkthdr ph = {.caplen = caplen, .len = len};
-            if (!pcap_offline_filter(filter, &ph, data)) {
-                bm_capture_filtered_packet(cx);
-                continue;
-            }
-        }
-        bm_capture_feed_packet(cx, linktype, data, caplen, len, ts);
-        if (off - given_back >= 2 * FAST_GIVE_BACK) { /* keep the resident set small */
-            size_t upto = (off - FAST_GIVE_BACK) & ~(size_t)4095;
-            (void)madvise(map + given_back, upto - given_back, MADV_DONTNEED);
-            given_back = upto;
-        }
+    (void)madvise(m->map, m->size, MADV_SEQUENTIAL);
+    return m;
+}
+
+/* Leaves the file to libpcap from the current record on. */
+static void hand_over(bm_pcap_map *m)
+{
+    m->handed = true;
+    if (fseeko(m->fp, (off_t)m->off, SEEK_SET) != 0)
+        m->off = m->size; /* cannot: what was read is analysed, the rest is not */
+}
+
+int bm_pcap_map_next(bm_pcap_map *m, pcap_t *pc, struct pcap_pkthdr **h, const uint8_t **data)
+{
+    if (!m || m->handed)
+        return pcap_next_ex(pc, h, data);
+    if (m->off >= m->size)
+        return PCAP_ERROR_BREAK;
+    if (m->size - m->off < 16) {
+        hand_over(m);
+        return pcap_next_ex(pc, h, data);
     }
-    munmap(map, size);
-    if (rc == BM_PCAP_FAST_HANDED && fseeko(fp, (off_t)off, SEEK_SET) != 0)
-        rc = BM_PCAP_FAST_DONE; /* cannot hand back: what was read is analysed */
-    return rc;
+    const uint8_t *r = m->map + m->off;
+    uint32_t sec = rd32(r, m->h.big), frac = rd32(r + 4, m->h.big);
+    uint32_t caplen = rd32(r + 8, m->h.big), len = rd32(r + 12, m->h.big);
+    if (caplen > m->h.snaplen || caplen > m->size - m->off - 16) {
+        hand_over(m);
+        return pcap_next_ex(pc, h, data);
+    }
+    m->hdr.ts.tv_sec = (time_t)sec;
+    m->hdr.ts.tv_usec = (suseconds_t)(m->h.nano ? frac : (uint64_t)frac * 1000u); /* nanoseconds, as libpcap's */
+    m->hdr.caplen = caplen;
+    m->hdr.len = len;
+    *h = &m->hdr;
+    *data = r + 16;
+    m->off += 16 + (size_t)caplen;
+    if (m->off - m->given_back >= 2 * FAST_GIVE_BACK) { /* keep the resident set small */
+        size_t upto = (m->off - FAST_GIVE_BACK) & ~(size_t)4095;
+        (void)madvise(m->map + m->given_back, upto - m->given_back, MADV_DONTNEED);
+        m->given_back = upto;
+    }
+    return 1;
+}
+
+void bm_pcap_map_close(bm_pcap_map *m)
+{
+    if (!m)
+        return;
+    munmap(m->map, m->size);
+    free(m);
 }

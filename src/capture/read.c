@@ -199,11 +199,11 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
     bm_capture_ctx cx;
     bm_capture_ctx_init(&cx, t, diag, st);
     cx.filter = expr ? &prog : NULL;
-    bool done = bm_pcap_fast_read(fp, &cx, lt, cx.filter) == BM_PCAP_FAST_DONE;
-    while (!done) {
+    bm_pcap_map *map = bm_pcap_map_open(fp);
+    for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
-        int rc = pcap_next_ex(pc, &h, &data);
+        int rc = bm_pcap_map_next(map, pc, &h, &data);
         if (rc == PCAP_ERROR_BREAK)
             break;
         if (rc != 1 && !bm_capture_is_stdin(path) &&
@@ -227,6 +227,7 @@ bm_result bm_capture_read_file(const char *path, bm_tcp_table *t, bm_diag *diag,
         uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
         bm_capture_feed_packet(&cx, lt, data, h->caplen, h->len, ts);
     }
+    bm_pcap_map_close(map);
     bm_capture_ctx_fini(&cx);
     if (expr)
         pcap_freecode(&prog);

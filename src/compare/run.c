@@ -34,6 +34,7 @@ int bm_cmp_scan_file(bm_cmp *c, int cap, const char *path, bm_diag *diag)
 
 typedef struct src {
     pcap_t *pc;
+    bm_pcap_map *map; /* classic pcap: read from a memory map */
     int lt;
     bm_tcp_table *t;
     bm_capture_feed *feed;
@@ -45,7 +46,7 @@ typedef struct src {
 
 static void src_next(src *s)
 {
-    s->have = pcap_next_ex(s->pc, &s->h, &s->data) == 1;
+    s->have = bm_pcap_map_next(s->map, s->pc, &s->h, &s->data) == 1;
 }
 
 static uint64_t src_ts(const src *s)
@@ -75,6 +76,7 @@ static void src_close(src *s)
     bm_capture_feed_free(s->feed);
     if (s->t)
         bm_tcp_free(s->t);
+    bm_pcap_map_close(s->map);
     if (s->pc)
         pcap_close(s->pc);
     free(s->ring);
@@ -92,6 +94,7 @@ static bool src_open(src *s, bm_cmp *c, int cap, const char *path, bm_diag *quie
         return false;
     }
     s->lt = pcap_datalink(s->pc);
+    s->map = bm_pcap_map_open(f);
     s->ring = bm_cmp_csum_ring_new();
     bm_capture_opts o;
     bm_capture_opts_default(&o);

@@ -82,8 +82,16 @@ static bool reserve(bm_cmp *c, bm_cmp_win *w, uint64_t extra)
 
 static void push(bm_cmp_win *w, uint64_t off, const uint8_t *p, uint64_t n, const bm_seg_meta *m)
 {
-    for (uint64_t i = 0; i < n; i++)
-        w->buf[(w->head + w->len + i) & (w->cap - 1)] = p ? p[i] : 0;
+    /* into the ring in at most two pieces (n <= cap - len: reserve()) */
+    size_t at = n ? (w->head + w->len) & (w->cap - 1) : 0;
+    size_t first = n < w->cap - at ? (size_t)n : w->cap - at;
+    if (n && p) {
+        memcpy(w->buf + at, p, first);
+        memcpy(w->buf, p + first, (size_t)n - first);
+    } else if (n) {
+        memset(w->buf + at, 0, first);
+        memset(w->buf, 0, (size_t)n - first);
+    }
     w->len += n;
     bm_cmp_span *s = &w->sp[(w->sp_head + w->sp_len++) & (w->sp_cap - 1)];
     s->start = off;

@@ -73,7 +73,11 @@ PY
 }
 for how in c g; do
     pieces=$(ls "$T/$how" | wc -l)
-    mergecap -w "$T/$how.pcapng" "$T/$how"/*
+    # the pieces one after the other (-a): tcpdump's own order. mergecap
+    # merging by time stamp may put the last packet of a piece after the
+    # first of the next when both have the same microsecond.
+    # shellcheck disable=SC2046
+    mergecap -a -w "$T/$how.pcapng" $(ls -v "$T/$how"/* 2>/dev/null || ls "$T/$how"/*)
     "$BADMAC" --json --keylog "$T/keys" "$T/$how"/* >"$T/$how.pieces" 2>"$T/$how.err"
     "$BADMAC" --json --keylog "$T/keys" "$T/$how.pcapng" >"$T/$how.merged" 2>/dev/null
     strip "$T/$how.pieces" >"$T/$how.a"
