@@ -118,8 +118,10 @@ peers:
 matrix: $(BIN) peers
 	sh tests/matrix/run.sh
 
+# Every figure of issue 14 in one command: captures made once (bench/out/), badmac side by side with
+# tshark, ssldump and the floors, medians of rounds run in turns; bench/results.md.
 bench: $(BIN)
-	sh bench/run.sh
+	python3 bench/bench.py
 
 clean:
 	rm -rf build build-san build-fuzz build-reword
