@@ -270,9 +270,9 @@ void bm_conn_enforce_cap(bm_tcp_table *t, const bm_tcp_conn *keep)
 
 void bm_conn_expire_tombs(bm_tcp_table *t)
 {
-    const bm_tcp_conn *o;
+    bm_tcp_conn *o;
     while ((o = t->lists[BM_LIST_TOMB].oldest) && (tombs_full(t) || o->last_ts_ns + BM_TOMB_TTL_NS < t->now_ns))
-        bm_conn_remove(t, (bm_tcp_conn *)o);
+        bm_conn_remove(t, o);
 }
 
 void bm_conn_charge_content(bm_tcp_table *t, bm_tcp_conn *c)
@@ -291,8 +291,9 @@ bm_tcp_conn *bm_conn_new(bm_tcp_table *t, uint64_t h)
         bm_tcp_conn *o = victim(t, true);
         if (!o)
             break;
+        bool open = !o->closed; /* a tombstone is removed (and may be freed) by evict() */
         evict(t, o);
-        if (o->closed && t->nconns >= t->o.max_conns) /* it became a tombstone: it goes too */
+        if (open && t->nconns >= t->o.max_conns) /* it became a tombstone: it goes too */
             bm_conn_remove(t, o);
     }
     bm_tcp_conn *c = t->spare;
