@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/replicate.py [--open] IN.pcap OUT.pcap N - N copies of the one TCP connection of IN (a
 real session, classic pcap, IPv4 over Ethernet, Linux SLL, null/loopback or raw IP), each with its
-own client address and port (10.0.X.Y:1024+), IP and TCP checksums recomputed, one second apart per
+own client address (10.1.0.0 + i) and port (1024+), IP and TCP checksums recomputed, one second apart per
 100 copies: a capture of many short connections, the shape of a proxy's traffic, for measuring
 per-connection costs. --open: the copies interleaved (the first packet of every copy, then the
 second of every copy, ...), so all N connections are open at once: memory per open connection.
@@ -40,7 +40,7 @@ def main(src, dst, n, interleave=False):
     with open(dst, 'wb') as out:
         out.write(head)
         for k, (i, j) in enumerate(order):
-            port, addr = 1024 + i % 60000, 0x0a000100 + i // 60000
+            port, addr = 1024 + i % 60000, 0x0a010000 + i  # 10.1.0.0 + i: the clients of a proxy
             ts, tu, p, ol = pkts[j]
             if interleave:
                 ts, tu = pkts[0][0] + k // 1000000, k % 1000000

@@ -80,9 +80,10 @@ typedef struct bm_analysis_opts {
      * dropped by the kernel (counted in a notice at the end). */
     size_t live_buffer_bytes;
     /* shards > 1: analyse only the connections of shard 'shard' (0-based)
-     * of 'shards', chosen by a hash of the connection's addresses and ports
-     * that is the same for both directions and every run (badmac --shard,
-     * -j). Every shard reads every packet; messages about the capture and
+     * of 'shards', chosen by a hash of the connection's two addresses (not
+     * the ports: every connection between two hosts in one shard, so that
+     * a resumed session is with the one it resumes), the same for both
+     * directions and every run (badmac --shard, -j). Every shard reads every packet; messages about the capture and
      * the key files (not about one connection) come from shard 0 only,
      * which also counts frames. */
     unsigned shard, shards;

@@ -56,8 +56,8 @@ typedef struct bm_capture_opts {
                                   with what was seen, and counted (default 1 GiB) */
     bool verify_checksums;     /* check TCP checksums (default true) */
     unsigned shard, shards;    /* shards > 1: only the connections of shard 'shard' (0-based) of 'shards'
-                                  (bm_conn_shard of the symmetric tuple hash: both directions, and both
-                                  vantage points of one connection, in the same shard) */
+                                  (bm_tuple_shard: by the two addresses, so both directions, both vantage
+                                  points and every connection between two hosts in one shard) */
     const char *filter;        /* BPF expression (tcpdump's syntax), borrowed; NULL: every packet. Packets
                                   it rejects keep their frame numbers (as in Wireshark) and are counted
                                   in bm_capture_stats.filtered */
@@ -110,7 +110,9 @@ uint64_t bm_tcp_evicted(const bm_tcp_table *t);
  * that cannot be read, before the shard is known); by default the table's
  * diag. A shard other than the first mutes them: the first prints them. */
 void bm_tcp_set_shared_diag(bm_tcp_table *t, bm_diag *d);
-/* The shard (0..shards-1) of a connection: both directions alike. */
+/* The shard (0..shards-1) of a connection: a hash of its two addresses
+ * (not the ports), so both directions and every connection between the
+ * same two hosts fall in one shard. */
 unsigned bm_tuple_shard(const bm_ip_addr *a, uint16_t pa, const bm_ip_addr *b, uint16_t pb, unsigned shards);
 
 /* A capture opened for reading: a file, "-" for standard input, or a

@@ -147,9 +147,9 @@ void bm_tcp_segment(bm_tcp_table *t, const bm_tcp_pkt *pk)
                       pk->len);
         return;
     }
+    if (t->o.shards > 1 && bm_tuple_shard(&pk->src, sp, &pk->dst, dp, t->o.shards) != t->o.shard)
+        return; /* another shard's connection */
     uint64_t h = bm_conn_hash(&pk->src, sp, &pk->dst, dp);
-    if (t->o.shards > 1 && (unsigned)((h >> 32) % t->o.shards) != t->o.shard)
-        return; /* another shard's connection (bm_tuple_shard) */
     if (t->o.tap.segment)
         t->o.tap.segment(t->o.tap.ud, pk->meta.frame, &pk->src, sp, &pk->dst, dp);
     uint32_t plen = pk->len - hlen;

@@ -188,7 +188,8 @@ static const char cli_usage[] =
     "                  connections; the report is the same as with -j 1 (one thread when\n"
     "                  exporting, capturing live or reading standard input)\n"
     "  --shard I/N     analyse only the I-th (0 to N-1) of N disjoint sets of connections (a\n"
-    "                  hash of addresses and ports: both directions, both vantage points alike);\n"
+    "                  hash of the two addresses: both directions, both vantage points and every\n"
+    "                  connection between two hosts alike);\n"
     "                  N runs' --json outputs combine with badmac merge into one report\n"
 
     "\n"

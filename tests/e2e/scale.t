@@ -132,7 +132,7 @@ def main():
             st, merged, err = run(["merge"] + [shards + "%d.jsonl" % i for i in range(4)])
             st1, one, _ = run(["-j", "1", "--json"] + args + corpus)
             counts = [open(shards + "%d.jsonl" % i).read().count('"type":"connection"') for i in range(4)]
-            tap(p.returncode == 0 and merged == one and st == st1 and min(counts) > 0,
+            tap(p.returncode == 0 and merged == one and st == st1 and sum(c > 0 for c in counts) >= 2,
                 "%s: 4 shards run by GNU parallel (%s connections each), badmac merge = one run, exit %d" %
                 (label, "/".join(map(str, counts)), st), err or p.stderr.decode()[-400:])
     lines = open(os.path.join(TMP, "shard0.jsonl")).read().splitlines()
