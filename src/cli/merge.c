@@ -164,7 +164,9 @@ static void put_conn(const merge_in *in, uint64_t id)
     const char *rest = in->line + 26; /* after {"type":"connection","id": */
     while (*rest >= '0' && *rest <= '9')
         rest++;
-    printf("{\"type\":\"connection\",\"id\":%" PRIu64 "%s", id, rest);
+    size_t n = strlen(rest);
+    bool nl = n && rest[n - 1] == '\n'; /* the last line of a file may lack it */
+    printf("{\"type\":\"connection\",\"id\":%" PRIu64 "%s%s", id, rest, nl ? "" : "\n");
 }
 
 static const char merge_usage[] =

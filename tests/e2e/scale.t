@@ -145,6 +145,14 @@ def main():
         merged.count('"type":"connection"') == one.count('"type":"connection"'),
         "merge: a broken line and a foreign connection line named by file and line, exit 2, every other "
         "connection still merged", err)
+    cut = os.path.join(TMP, "nonl.jsonl")  # connection lines only, the last without its newline
+    conn_lines = [ln for ln in lines if '"type":"connection"' in ln]
+    with open(cut, "w") as f:
+        f.write("\n".join(conn_lines))
+    st, merged, err = run(["merge", cut])
+    out = merged.splitlines()
+    tap(len(out) == len(conn_lines) + 2 and all(ln.startswith("{") and ln.endswith("}") for ln in out),
+        "merge: a last line without its newline still ends its line", merged[-300:])
     st, _, err = run(["--shard", "4/4", corpus[0]])
     tap(st == 2 and "--shard takes I/N" in err, "--shard 4/4 refused", err)
     st, _, err = run(["-j", "0", corpus[0]])
